@@ -1,0 +1,133 @@
+"""The canonical record types: an observation and a reported claim.
+
+An *observation* is one figure a statistics office or another source published
+for one reporter, partner, flow, commodity and period, as of one vintage.
+A *reported claim* is a change, share or rank that a source states in words
+("-38% y/y", "second-largest buyer"); claims are kept beside observations and
+never mixed into them.
+
+Both are Arrow schemas so every layer (readers, store, analytics, renderers)
+speaks the same columns.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+FLOWS = ("X", "M")  # X export, M import
+
+#: Commodity classifications: the code's system, so 850511 (HS) and
+#: 85051110 (China's tariff line) are never confused.
+CLASSIFICATIONS = {
+    "HS": "Harmonized System, 6 digits",
+    "CN-CHN": "China customs tariff line, 8 or 10 digits",
+    "CN-EU": "EU Combined Nomenclature, 8 digits",
+    "HTS-US": "US Harmonized Tariff Schedule / Schedule B, 10 digits",
+    "HS-JPN": "Japan's statistical code, 9 digits",
+}
+
+#: Precision of a vintage date. A source that gives only a month or a year is
+#: stored at the last day of that month or year (the latest date the statement
+#: allows, so "as of" never claims a figure was known earlier than it was);
+#: ``compiled`` means the source gave no date and the figure is dated by when
+#: the bundled data set was compiled.
+VINTAGE_PRECISIONS = ("day", "month", "year", "compiled")
+
+OBSERVATION_KEY = (
+    "source", "source_ref", "reporter", "partner", "flow", "classification",
+    "commodity", "period", "period_months",
+)
+OBSERVATION_VALUES = (
+    "net_weight_kg", "value", "currency", "value_usd", "quantity", "quantity_unit",
+    "is_estimated", "is_confidential",
+)
+PROVENANCE = ("vintage", "vintage_precision", "source_url", "source_file", "source_row",
+              "source_sha256", "note")
+
+OBSERVATION_SCHEMA = pa.schema([
+    pa.field("source", pa.string(), nullable=False),
+    # Distinguishes figures of one source that may legitimately disagree: for
+    # press figures the article's URL, for official sources the dataset id.
+    pa.field("source_ref", pa.string(), nullable=False),
+    pa.field("reporter", pa.string(), nullable=False),
+    pa.field("partner", pa.string(), nullable=False),
+    pa.field("flow", pa.string(), nullable=False),
+    pa.field("classification", pa.string(), nullable=False),
+    pa.field("commodity", pa.string(), nullable=False),
+    pa.field("period", pa.date32(), nullable=False),          # first day of the first month
+    pa.field("period_months", pa.int8(), nullable=False),     # 1 = a month; 2 = Jan-Feb combined; 12 = a year
+    pa.field("net_weight_kg", pa.float64()),
+    pa.field("value", pa.float64()),
+    pa.field("currency", pa.string()),
+    pa.field("value_usd", pa.float64()),
+    pa.field("quantity", pa.float64()),
+    pa.field("quantity_unit", pa.string()),
+    pa.field("is_estimated", pa.bool_(), nullable=False),
+    pa.field("is_confidential", pa.bool_(), nullable=False),
+    pa.field("vintage", pa.date32(), nullable=False),
+    pa.field("vintage_precision", pa.string(), nullable=False),
+    pa.field("source_url", pa.string()),
+    pa.field("source_file", pa.string()),
+    pa.field("source_row", pa.int64()),
+    pa.field("source_sha256", pa.string()),
+    pa.field("note", pa.string()),
+])
+
+#: Metrics a reported claim can state.
+CLAIM_METRICS = {
+    "mom_pct": "change on the previous month, % (weight unless stated)",
+    "yoy_pct": "change on the same period a year earlier, % (weight unless stated)",
+    "value_mom_pct": "change in value on the previous month, %",
+    "value_yoy_pct": "change in value on the same period a year earlier, %",
+    "share_pct": "partner's share of the reporter's total, %",
+    "rank": "partner's rank among destinations (1 = largest)",
+}
+
+CLAIM_KEY = (
+    "source", "source_ref", "reporter", "partner", "flow", "classification", "commodity",
+    "period", "period_months", "metric",
+)
+
+CLAIM_SCHEMA = pa.schema([
+    pa.field("source", pa.string(), nullable=False),
+    pa.field("source_ref", pa.string(), nullable=False),
+    pa.field("reporter", pa.string(), nullable=False),
+    pa.field("partner", pa.string(), nullable=False),
+    pa.field("flow", pa.string(), nullable=False),
+    pa.field("classification", pa.string(), nullable=False),
+    pa.field("commodity", pa.string(), nullable=False),
+    pa.field("period", pa.date32(), nullable=False),
+    pa.field("period_months", pa.int8(), nullable=False),
+    pa.field("metric", pa.string(), nullable=False),
+    pa.field("value", pa.float64(), nullable=False),
+    pa.field("vintage", pa.date32(), nullable=False),
+    pa.field("vintage_precision", pa.string(), nullable=False),
+    pa.field("source_url", pa.string()),
+    pa.field("source_file", pa.string()),
+    pa.field("source_row", pa.int64()),
+    pa.field("source_sha256", pa.string()),
+    pa.field("note", pa.string()),
+])
+
+
+def empty_observations() -> pa.Table:
+    return OBSERVATION_SCHEMA.empty_table()
+
+
+def empty_claims() -> pa.Table:
+    return CLAIM_SCHEMA.empty_table()
+
+#: Quantity units accepted in observations (lower case).
+QUANTITY_UNITS = {
+    "kg": "kilograms", "t": "tonnes", "g": "grams", "u": "number of items",
+    "pair": "pairs", "l": "litres", "m": "metres", "m2": "square metres",
+    "m3": "cubic metres", "kwh": "kilowatt hours", "carat": "carats",
+}
+
+#: Columns a user file may carry (docs/import.md); the first five are required.
+IMPORT_REQUIRED = ("reporter", "partner", "flow", "commodity", "period")
+IMPORT_OPTIONAL = (
+    "classification", "period_months", "net_weight_kg", "net_weight_t", "value", "currency",
+    "value_usd", "quantity", "quantity_unit", "is_estimated", "is_confidential", "vintage",
+    "source_ref", "source_url", "note",
+)

@@ -1,0 +1,146 @@
+"""The Store: opening the DuckDB file, ingesting releases, answering queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from magwatch.errors import StoreError
+from magwatch.store import queries
+from magwatch.store.files import stage_file
+from magwatch.store.ingest import Release, commit_release, file_sha256, find_release
+from magwatch.store.normalise import check_duplicates, normalise
+from magwatch.store.schema import DDL, SCHEMA_VERSION, fetch_one
+from magwatch.records import CLAIM_KEY, CLAIM_SCHEMA, OBSERVATION_KEY, OBSERVATION_SCHEMA
+
+
+class Store:
+    """One DuckDB file holding releases, the observation history and the latest figures."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
+                 memory_limit: str | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        target = str(self.path) if self.path is not None else ":memory:"
+        if self.path is not None and not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        if read_only and self.path is not None and not self.path.exists():
+            raise StoreError(f"store {self.path} does not exist; run 'magwatch load' first")
+        config = {}
+        limit = memory_limit or os.environ.get("MAGWATCH_MEMORY_LIMIT")
+        if limit:
+            config["memory_limit"] = limit
+        try:
+            self.con = duckdb.connect(target, read_only=read_only, config=config)
+        except duckdb.IOException as exc:
+            message = str(exc).splitlines()[0]
+            if "lock" in message.lower():
+                raise StoreError(f"store {self.path} is in use by another magwatch process; "
+                                 f"retry when it has finished ({message})") from None
+            raise StoreError(f"cannot open store {self.path}: {message}") from None
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open store {self.path}: {str(exc).splitlines()[0]}") from None
+        self.read_only = read_only
+        if not read_only:
+            self._migrate()
+
+    def _migrate(self) -> None:
+        for statement in DDL:
+            self.con.execute(statement)
+        self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- ingestion -------------------------------------------------------------------------
+
+    def ingest_file(self, path: str | os.PathLike[str], *, source: str = "user",
+                    vintage: dt.date | None = None) -> Release:
+        """Validate and ingest a user file in the canonical columns (CSV, Parquet, Excel)."""
+        path = Path(path)
+        display = str(path)
+        stage_file(self.con, path)             # raises InputError for unreadable files
+        sha = file_sha256(path)
+        existing = find_release(self.con, source, sha)
+        if existing is not None:
+            rows = fetch_one(self.con.execute("SELECT count(*) FROM _stage"))[0]
+            return Release(existing, source, path.name, sha, rows, 0, skipped=True)
+        normalise(self.con, "_stage", file=display, source=source, vintage=vintage, sha256=sha)
+        try:
+            return commit_release(self.con, source=source, vintage=vintage, file_name=path.name,
+                                  file_size=path.stat().st_size, sha256=sha, observations="_new")
+        finally:
+            self.con.execute("DROP VIEW IF EXISTS _new")
+
+    def ingest_records(self, observations: pa.Table | None, claims: pa.Table | None = None, *,
+                       source: str, file_name: str | None = None, sha256: str | None = None,
+                       file_size: int | None = None, vintage: dt.date | None = None,
+                       references: dict[str, pa.Table] | None = None,
+                       note: str | None = None) -> Release:
+        """Ingest canonical records produced by a source module, as one release."""
+        if sha256 is not None:
+            existing = find_release(self.con, source, sha256)
+            if existing is not None:
+                n = observations.num_rows if observations is not None else 0
+                return Release(existing, source, file_name, sha256, n, 0, skipped=True)
+        registered = []
+        try:
+            obs_rel = claim_rel = None
+            if observations is not None:
+                self.con.register("_new_obs", observations.select(OBSERVATION_SCHEMA.names)
+                                  .cast(OBSERVATION_SCHEMA))
+                registered.append("_new_obs")
+                check_duplicates(self.con, "_new_obs", OBSERVATION_KEY, file_name or source)
+                obs_rel = "_new_obs"
+            if claims is not None:
+                self.con.register("_new_claims", claims.select(CLAIM_SCHEMA.names).cast(CLAIM_SCHEMA))
+                registered.append("_new_claims")
+                check_duplicates(self.con, "_new_claims", CLAIM_KEY, file_name or source)
+                claim_rel = "_new_claims"
+            refs = {}
+            for name, table in (references or {}).items():
+                rel = f"_ref_{name}"
+                self.con.register(rel, table)
+                registered.append(rel)
+                refs[name] = rel
+            return commit_release(self.con, source=source, vintage=vintage, file_name=file_name,
+                                  file_size=file_size, sha256=sha256, observations=obs_rel,
+                                  claims=claim_rel, references=refs, note=note)
+        finally:
+            for rel in registered:
+                self.con.unregister(rel)
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def flows(self, **filters: object) -> pa.Table:
+        return queries.flows(self.con, **filters)
+
+    def claims(self, **filters: object) -> pa.Table:
+        return queries.claims(self.con, **filters)
+
+    def releases(self) -> pa.Table:
+        return queries.releases(self.con)
+
+    def revisions(self, **filters: object) -> pa.Table:
+        return queries.revisions(self.con, **filters)
+
+    def reference(self, name: str) -> pa.Table:
+        return queries.reference(self.con, name)
+
+    def info(self) -> dict[str, object]:
+        return queries.info(self.con, self.path)
+
+    def ibis(self):
+        """An Ibis backend over this store's connection (analytics read ``observation_latest``)."""
+        import ibis
+
+        return ibis.duckdb.from_connection(self.con)

@@ -1,0 +1,225 @@
+"""Read a user's file (CSV, Parquet, Excel) into a DuckDB staging relation.
+
+Each reader streams: a CSV is parsed in blocks by pyarrow, a Parquet file is
+scanned by DuckDB, so a file larger than memory never sits in it whole. Text
+that is not UTF-8 is decoded as GB18030 (the superset of GBK that China
+customs exports use) into a temporary UTF-8 copy. Spreadsheet cells are read
+as values: a cell that starts with ``=``, ``+``, ``-`` or ``@`` is text, never
+a formula.
+
+Every staged relation has a ``_row`` column: the 1-based data row of the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from magwatch.errors import InputError
+
+CHUNK = 16 << 20
+FORMATS = ("csv", "parquet", "xlsx")
+
+
+def detect_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        return "csv"
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    raise InputError(f"unsupported file type {suffix or '(none)'!r}; use .csv, .parquet or .xlsx",
+                     file=str(path))
+
+
+def _check_text_encoding(path: Path) -> str:
+    """Return 'utf-8' or 'gb18030'; raise InputError naming the row if neither decodes."""
+    for encoding in ("utf-8", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        line = 1
+        try:
+            with path.open("rb") as fh:
+                while chunk := fh.read(CHUNK):
+                    try:
+                        decoder.decode(chunk)
+                    except UnicodeDecodeError as exc:
+                        line += chunk[: exc.start].count(b"\n")
+                        raise
+                    line += chunk.count(b"\n")
+                decoder.decode(b"", final=True)
+            return encoding
+        except UnicodeDecodeError:
+            bad_line = line
+            continue
+    raise InputError("text is neither UTF-8 nor GB18030/GBK", file=str(path),
+                     row=max(bad_line - 1, 1))
+
+
+@contextmanager
+def utf8_copy(path: Path) -> Iterator[Path]:
+    """Yield a UTF-8 version of a text file (the file itself when it already is)."""
+    encoding = _check_text_encoding(path)
+    if encoding == "utf-8":
+        yield path
+        return
+    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="magwatch-utf8-")
+    try:
+        with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
+            decoder = codecs.getincrementaldecoder(encoding)()
+            while chunk := src.read(CHUNK):
+                dst.write(decoder.decode(chunk).encode("utf-8"))
+            dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+        yield Path(tmp)
+    finally:
+        os.unlink(tmp)
+
+
+def _header(path: Path, display: str) -> list[str]:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        try:
+            header = next(csv.reader(fh))
+        except StopIteration:
+            raise InputError("file is empty", file=display) from None
+    header = [h.strip() for h in header]
+    for i, name in enumerate(header):
+        if not name:
+            raise InputError(f"header column {i + 1} has no name", file=display, row=0)
+        if header.index(name) != i:
+            raise InputError("column appears twice in the header", file=display, field=name)
+    return header
+
+
+def _locate_csv_error(path: Path, display: str, width: int, reason: str) -> InputError:
+    """Find the exact row of a CSV that pyarrow refused (only on the error path)."""
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh, strict=True)
+        next(reader, None)
+        row = 0
+        try:
+            for row, fields in enumerate(reader, start=1):
+                if fields and len(fields) != width:
+                    return InputError(
+                        f"expected {width} fields, found {len(fields)} (truncated or malformed row)",
+                        file=display, row=row)
+        except csv.Error as exc:
+            return InputError(f"malformed CSV ({exc}); the file may be truncated",
+                              file=display, row=row + 1)
+    return InputError(f"malformed CSV: {reason}", file=display)
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str, table: str) -> int:
+    with utf8_copy(path) as text:
+        header = _header(text, display)
+        types = {name: pa.string() for name in header}
+        options = dict(
+            read_options=pacsv.ReadOptions(block_size=CHUNK, encoding="utf8"),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
+                                                 null_values=[""], quoted_strings_can_be_null=True),
+        )
+        columns = ", ".join(f'"{h}" VARCHAR' for h in header)
+        con.execute(f'CREATE OR REPLACE TEMP TABLE {table} (_row BIGINT, {columns})')
+        rows = 0
+        try:
+            reader = pacsv.open_csv(text, **options)
+            for batch in reader:
+                batch_rows = pa.array(range(rows + 1, rows + batch.num_rows + 1), pa.int64())
+                staged = pa.RecordBatch.from_arrays([batch_rows, *batch.columns],
+                                                    names=["_row", *header])
+                con.register("_batch", staged)
+                con.execute(f"INSERT INTO {table} SELECT * FROM _batch")
+                con.unregister("_batch")
+                rows += batch.num_rows
+        except pa.ArrowInvalid as exc:
+            raise _locate_csv_error(text, display, len(header), str(exc)) from None
+    return rows
+
+
+def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, display: str, table: str) -> int:
+    try:
+        rows = pq.ParquetFile(path).metadata.num_rows
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"not a readable Parquet file, it may be truncated ({exc})",
+                         file=display) from None
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT file_row_number + 1 AS _row, "
+        f"* EXCLUDE (file_row_number) FROM read_parquet(?, file_row_number = true)",
+        [str(path)])
+    return rows
+
+
+def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, display: str, table: str) -> int:
+    import openpyxl
+    from zipfile import BadZipFile
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except (BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(f"not a readable Excel workbook, it may be truncated ({exc})",
+                         file=display) from None
+    try:
+        rows_iter = book.worksheets[0].iter_rows(values_only=True)
+        first = next(rows_iter, None)
+        if first is None or all(c is None for c in first):
+            raise InputError("file is empty", file=display)
+        header = [str(c).strip() if c is not None else "" for c in first]
+        while header and not header[-1]:
+            header.pop()
+        for i, name in enumerate(header):
+            if not name:
+                raise InputError(f"header column {i + 1} has no name", file=display, row=0)
+            if header.index(name) != i:
+                raise InputError("column appears twice in the header", file=display, field=name)
+        data: list[list[str | None]] = [[] for _ in header]
+        numbers: list[int] = []
+        for n, cells in enumerate(rows_iter, start=1):
+            if cells is None or all(c is None for c in cells):
+                continue
+            numbers.append(n)
+            for i in range(len(header)):
+                cell = cells[i] if i < len(cells) else None
+                data[i].append(_cell_text(cell))
+    finally:
+        book.close()
+    arrays = [pa.array(numbers, pa.int64())] + [pa.array(col, pa.string()) for col in data]
+    staged = pa.Table.from_arrays(arrays, names=["_row", *header])
+    con.register("_sheet", staged)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _sheet")
+    con.unregister("_sheet")
+    return staged.num_rows
+
+
+def _cell_text(cell: object) -> str | None:
+    if cell is None:
+        return None
+    if hasattr(cell, "isoformat"):
+        return cell.isoformat()[:10]
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str = "_stage") -> int:
+    """Stage a file as relation ``table`` with a ``_row`` column; return its row count."""
+    display = str(path)
+    if not path.exists():
+        raise InputError("no such file", file=display)
+    if path.stat().st_size == 0:
+        raise InputError("file is empty", file=display)
+    fmt = detect_format(path)
+    stage = {"csv": _stage_csv, "parquet": _stage_parquet, "xlsx": _stage_xlsx}[fmt]
+    rows = stage(con, path, display, table)
+    if rows == 0:
+        raise InputError("file has a header but no data rows", file=display)
+    return rows

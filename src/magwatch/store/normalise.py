@@ -1,0 +1,246 @@
+"""Validate a staged user file and turn it into canonical observation rows.
+
+All checks run as one vectorised pass in DuckDB; the first offending row of
+the file is reported as one line naming the file, the row and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+
+from magwatch.errors import InputError
+from magwatch.store.schema import fetch_one
+from magwatch.records import (
+    CLASSIFICATIONS, IMPORT_OPTIONAL, IMPORT_REQUIRED, OBSERVATION_KEY, QUANTITY_UNITS,
+)
+
+NUMERIC_TYPES = ("DOUBLE", "FLOAT", "DECIMAL", "INTEGER", "BIGINT", "SMALLINT", "TINYINT",
+                 "HUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT")
+FIRST_PERIOD = dt.date(1950, 1, 1)
+COMMODITY_LENGTHS = {"HS": (2, 4, 6), "CN-CHN": (8, 10), "CN-EU": (8,), "HTS-US": (10,),
+                     "HS-JPN": (9,)}
+
+
+@dataclass(frozen=True)
+class Check:
+    field: str
+    bad: str        # SQL condition true for an offending row
+    message: str
+
+
+def sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _text(col: str) -> str:
+    return f"NULLIF(trim(CAST(\"{col}\" AS VARCHAR)), '')"
+
+
+def _lookup_tables(con: duckdb.DuckDBPyConnection) -> None:
+    import pycountry
+
+    from magwatch.codes import known_codes
+
+    con.execute("CREATE OR REPLACE TEMP TABLE _known_code (code VARCHAR PRIMARY KEY)")
+    con.executemany("INSERT INTO _known_code VALUES (?)", [[c] for c in sorted(known_codes())])
+    con.execute("CREATE OR REPLACE TEMP TABLE _currency (code VARCHAR PRIMARY KEY)")
+    con.executemany("INSERT INTO _currency VALUES (?)",
+                    [[c.alpha_3] for c in pycountry.currencies])
+
+
+def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: str,
+              vintage: dt.date | None, sha256: str, today: dt.date | None = None) -> None:
+    """Create temp table ``_new`` of canonical rows from staged relation ``stage``."""
+    today = today or dt.date.today()
+    described = con.execute(f"DESCRIBE {stage}").fetchall()
+    types = {name: typ for name, typ, *_ in described if name != "_row"}
+    allowed = set(IMPORT_REQUIRED) | set(IMPORT_OPTIONAL)
+    for name in types:
+        if name not in allowed:
+            raise InputError(
+                f"unknown column; expected {', '.join(IMPORT_REQUIRED)} and optionally "
+                f"{', '.join(IMPORT_OPTIONAL)}", file=file, field=name)
+    for name in IMPORT_REQUIRED:
+        if name not in types:
+            raise InputError("missing required column", file=file, field=name)
+    if "net_weight_kg" in types and "net_weight_t" in types:
+        raise InputError("give net_weight_kg or net_weight_t, not both", file=file,
+                         field="net_weight_t")
+    if not {"net_weight_kg", "net_weight_t", "value", "value_usd", "quantity"} & types.keys():
+        raise InputError("no figure column (net_weight_kg, net_weight_t, value, value_usd or "
+                         "quantity)", file=file, field="net_weight_kg")
+    if "value" in types and "currency" not in types:
+        raise InputError("missing column: a value needs its currency", file=file, field="currency")
+    if "quantity" in types and "quantity_unit" not in types:
+        raise InputError("missing column: a quantity needs its unit", file=file,
+                         field="quantity_unit")
+    _lookup_tables(con)
+
+    def has(col: str) -> bool:
+        return col in types
+
+    def num(col: str) -> str:
+        if types[col].split("(")[0] in NUMERIC_TYPES:
+            return f"CAST(\"{col}\" AS DOUBLE)"
+        return f"TRY_CAST({_text(col)} AS DOUBLE)"
+
+    checks: list[Check] = []
+    exprs: dict[str, str] = {}
+
+    exprs["reporter"] = f"upper({_text('reporter')})"
+    exprs["partner"] = f"upper({_text('partner')})"
+    for col in ("reporter", "partner"):
+        checks.append(Check(col, f"{exprs[col]} IS NULL", "empty country code"))
+        checks.append(Check(col, f"{exprs[col]} NOT IN (SELECT code FROM _known_code)",
+                            "unknown country code (use ISO 3166 alpha-3 or WLD, EUU, ...)"))
+    exprs["flow"] = f"upper({_text('flow')})"
+    checks.append(Check("flow", f"{exprs['flow']} IS NULL OR {exprs['flow']} NOT IN ('X', 'M')",
+                        "flow must be X (export) or M (import)"))
+
+    exprs["commodity"] = _text("commodity")
+    checks.append(Check("commodity", f"NOT regexp_full_match(coalesce({exprs['commodity']}, ''), '[0-9]+')",
+                        "commodity code must be digits (keep it as text so leading zeros stay)"))
+    default_cls = ("CASE length({c}) WHEN 6 THEN 'HS' WHEN 4 THEN 'HS' WHEN 2 THEN 'HS' "
+                   "WHEN 8 THEN 'CN-CHN' WHEN 10 THEN 'HTS-US' WHEN 9 THEN 'HS-JPN' END"
+                   ).format(c=exprs["commodity"])
+    exprs["classification"] = (f"coalesce(upper({_text('classification')}), {default_cls})"
+                               if has("classification") else default_cls)
+    cls_list = ", ".join(f"'{c}'" for c in CLASSIFICATIONS)
+    checks.append(Check("classification",
+                        f"{exprs['classification']} IS NULL OR {exprs['classification']} NOT IN ({cls_list})",
+                        f"unknown classification (one of {', '.join(CLASSIFICATIONS)})"))
+    length_ok = " OR ".join(
+        f"({exprs['classification']} = '{cls}' AND length({exprs['commodity']}) IN "
+        f"({', '.join(map(str, lengths))}))" for cls, lengths in COMMODITY_LENGTHS.items())
+    checks.append(Check("commodity", f"NOT ({length_ok})",
+                        "commodity code length does not fit its classification"))
+
+    if types["period"].startswith(("DATE", "TIMESTAMP")):
+        exprs["period"] = "CAST(date_trunc('month', \"period\") AS DATE)"
+        checks.append(Check("period", "\"period\" IS NULL", "empty period"))
+    else:
+        p = _text("period")
+        exprs["period"] = (f"CASE WHEN regexp_full_match({p}, '[0-9]{{4}}-[0-9]{{2}}') "
+                           f"AND TRY_CAST(substr({p}, 6, 2) AS INT) BETWEEN 1 AND 12 "
+                           f"THEN make_date(CAST(substr({p}, 1, 4) AS INT), CAST(substr({p}, 6, 2) AS INT), 1) END")
+        checks.append(Check("period", f"{exprs['period']} IS NULL",
+                            "period must be YYYY-MM with a month from 01 to 12"))
+    checks.append(Check("period", f"{exprs['period']} < DATE '{FIRST_PERIOD}' OR "
+                                  f"{exprs['period']} > DATE '{today.replace(day=1)}'",
+                        f"period out of range ({FIRST_PERIOD:%Y-%m} to {today:%Y-%m})"))
+    if has("period_months"):
+        exprs["period_months"] = f"coalesce(TRY_CAST({num('period_months')} AS TINYINT), 1)"
+        checks.append(Check("period_months",
+                            f"{_text('period_months')} IS NOT NULL AND NOT coalesce({num('period_months')} IN (1,2,3,4,5,6,7,8,9,10,11,12), false)",
+                            "period_months must be a whole number from 1 to 12"))
+    else:
+        exprs["period_months"] = "CAST(1 AS TINYINT)"
+
+    for col in ("net_weight_kg", "net_weight_t", "value", "value_usd", "quantity"):
+        if not has(col):
+            continue
+        checks.append(Check(col, f"{_text(col)} IS NOT NULL AND ({num(col)} IS NULL OR NOT isfinite({num(col)}))",
+                            "not a number (write plain digits with a decimal point, no thousands separators)"))
+        checks.append(Check(col, f"{num(col)} < 0", "negative figure"))
+    if has("net_weight_t"):
+        exprs["net_weight_kg"] = f"{num('net_weight_t')} * 1000"
+    else:
+        exprs["net_weight_kg"] = num("net_weight_kg") if has("net_weight_kg") else "CAST(NULL AS DOUBLE)"
+    exprs["value"] = num("value") if has("value") else "CAST(NULL AS DOUBLE)"
+    exprs["currency"] = f"upper({_text('currency')})" if has("currency") else "CAST(NULL AS VARCHAR)"
+    if has("currency"):
+        checks.append(Check("currency", f"{exprs['currency']} NOT IN (SELECT code FROM _currency)",
+                            "unknown currency (ISO 4217, e.g. USD, EUR, CNY)"))
+    if has("value"):
+        checks.append(Check("currency", f"{exprs['value']} IS NOT NULL AND {exprs['currency']} IS NULL",
+                            "a value needs its currency"))
+    value_usd = num("value_usd") if has("value_usd") else "CAST(NULL AS DOUBLE)"
+    exprs["value_usd"] = (f"coalesce({value_usd}, CASE WHEN {exprs['currency']} = 'USD' "
+                          f"THEN {exprs['value']} END)")
+    exprs["quantity"] = num("quantity") if has("quantity") else "CAST(NULL AS DOUBLE)"
+    exprs["quantity_unit"] = f"lower({_text('quantity_unit')})" if has("quantity_unit") else "CAST(NULL AS VARCHAR)"
+    if has("quantity_unit"):
+        units = ", ".join(f"'{u}'" for u in QUANTITY_UNITS)
+        checks.append(Check("quantity_unit", f"{exprs['quantity_unit']} NOT IN ({units})",
+                            f"unknown unit (one of {', '.join(QUANTITY_UNITS)})"))
+        checks.append(Check("quantity_unit", f"{exprs['quantity']} IS NOT NULL AND {exprs['quantity_unit']} IS NULL",
+                            "a quantity needs its unit"))
+    checks.append(Check(
+        "net_weight_kg",
+        f"{exprs['net_weight_kg']} IS NULL AND {exprs['value']} IS NULL AND "
+        f"{exprs['value_usd']} IS NULL AND {exprs['quantity']} IS NULL",
+        "row has no figure (weight, value or quantity)"))
+
+    for flag in ("is_estimated", "is_confidential"):
+        if has(flag):
+            t = f"lower({_text(flag)})"
+            exprs[flag] = f"coalesce({t} IN ('true', '1', 'yes', 'y', 't'), false)"
+            checks.append(Check(flag, f"{t} IS NOT NULL AND {t} NOT IN ('true','false','1','0','yes','no','y','n','t','f')",
+                                "not a yes/no value (true/false, 1/0, yes/no)"))
+        else:
+            exprs[flag] = "false"
+
+    if has("vintage"):
+        v = f"TRY_CAST({_text('vintage')} AS DATE)"
+        checks.append(Check("vintage", f"{_text('vintage')} IS NOT NULL AND ({v} IS NULL OR {v} > DATE '{today}')",
+                            "vintage must be a date YYYY-MM-DD, not in the future"))
+        fallback = f"DATE '{vintage or today}'"
+        exprs["vintage"] = f"coalesce({v}, {fallback})"
+        exprs["vintage_precision"] = f"CASE WHEN {v} IS NULL THEN '{'day' if vintage else 'ingested'}' ELSE 'day' END"
+    else:
+        exprs["vintage"] = f"DATE '{vintage or today}'"
+        exprs["vintage_precision"] = "'day'" if vintage else "'ingested'"
+
+    exprs["source"] = sql_literal(source)
+    exprs["source_ref"] = f"coalesce({_text('source_ref')}, '')" if has("source_ref") else "''"
+    exprs["source_url"] = _text("source_url") if has("source_url") else "CAST(NULL AS VARCHAR)"
+    exprs["source_file"] = sql_literal(file)
+    exprs["source_row"] = "_row"
+    exprs["source_sha256"] = sql_literal(sha256)
+    exprs["note"] = _text("note") if has("note") else "CAST(NULL AS VARCHAR)"
+
+    _first_failure(con, stage, checks, file)
+
+    columns = ["source", "source_ref", "reporter", "partner", "flow", "classification",
+               "commodity", "period", "period_months", "net_weight_kg", "value", "currency",
+               "value_usd", "quantity", "quantity_unit", "is_estimated", "is_confidential",
+               "vintage", "vintage_precision", "source_url", "source_file", "source_row",
+               "source_sha256", "note"]
+    select = ", ".join(f"{exprs[c]} AS {c}" for c in columns)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _new AS SELECT {select} FROM {stage}")
+    check_duplicates(con, "_new", OBSERVATION_KEY, file)
+
+
+def _first_failure(con: duckdb.DuckDBPyConnection, stage: str, checks: list[Check], file: str) -> None:
+    aggregates = ", ".join(f"min(_row) FILTER (WHERE coalesce({c.bad}, false))" for c in checks)
+    firsts = fetch_one(con.execute(f"SELECT {aggregates} FROM {stage}"))
+    failures = [(row, i) for i, row in enumerate(firsts) if row is not None]
+    if not failures:
+        return
+    row, i = min(failures)
+    check = checks[i]
+    raw = fetch_one(con.execute(f"SELECT CAST(\"{check.field}\" AS VARCHAR) FROM {stage} WHERE _row = ?",
+                      [row])) if check.field in _columns(con, stage) else None
+    shown = f" (got {raw[0]!r})" if raw and raw[0] is not None and len(str(raw[0])) <= 60 else ""
+    raise InputError(check.message + shown, file=file, row=row, field=check.field)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
+    return {r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall()}
+
+
+def check_duplicates(con: duckdb.DuckDBPyConnection, relation: str, key: tuple[str, ...],
+                     file: str) -> None:
+    """Raise InputError when two rows of one file share a key."""
+    cols = ", ".join(key)
+    dup = fetch_one(con.execute(
+        f"SELECT min(source_row), max(source_row), {cols} FROM {relation} GROUP BY {cols} "
+        f"HAVING count(*) > 1 ORDER BY 1 LIMIT 1"))
+    if dup:
+        first, last = dup[0], dup[1]
+        described = ", ".join(f"{k}={v}" for k, v in zip(key, dup[2:]) if k not in ("source", "source_ref"))
+        raise InputError(f"duplicate key ({described}); first seen at row {first}",
+                         file=file, row=last, field="period")
