@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from magwatch.errors import StoreError
 from magwatch.store import queries
-from magwatch.store.files import stage_file
+from magwatch.store.files import drop_stage, stage_file
 from magwatch.store.ingest import Release, commit_release, file_sha256, find_release
 from magwatch.store.normalise import check_duplicates, normalise
 from magwatch.store.schema import DDL, SCHEMA_VERSION, fetch_one
@@ -80,6 +80,7 @@ class Store:
                                   file_size=path.stat().st_size, sha256=sha, observations="_new")
         finally:
             self.con.execute("DROP VIEW IF EXISTS _new")
+            drop_stage(self.con)
 
     def ingest_records(self, observations: pa.Table | None, claims: pa.Table | None = None, *,
                        source: str, file_name: str | None = None, sha256: str | None = None,

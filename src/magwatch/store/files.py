@@ -152,10 +152,10 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, display: str, tab
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"not a readable Parquet file, it may be truncated ({exc})",
                          file=display) from None
+    literal = "'" + str(path).replace("'", "''") + "'"
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT file_row_number + 1 AS _row, "
-        f"* EXCLUDE (file_row_number) FROM read_parquet(?, file_row_number = true)",
-        [str(path)])
+        f"* EXCLUDE (file_row_number) FROM read_parquet({literal}, file_row_number = true)")
     return rows
 
 
@@ -218,8 +218,17 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str = "_stage"
     if path.stat().st_size == 0:
         raise InputError("file is empty", file=display)
     fmt = detect_format(path)
+    drop_stage(con, table)
     stage = {"csv": _stage_csv, "parquet": _stage_parquet, "xlsx": _stage_xlsx}[fmt]
     rows = stage(con, path, display, table)
     if rows == 0:
         raise InputError("file has a header but no data rows", file=display)
     return rows
+
+
+def drop_stage(con: duckdb.DuckDBPyConnection, table: str = "_stage") -> None:
+    """Remove a staged relation, whichever kind it is."""
+    kinds = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ?",
+                        [table]).fetchall()
+    for (kind,) in kinds:
+        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {table}")

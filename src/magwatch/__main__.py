@@ -1,0 +1,3 @@
+from magwatch.cli import main
+
+main()

@@ -1,0 +1,19 @@
+"""The public API is what magwatch/__init__.py exports, and nothing drifts into it by accident."""
+
+import magwatch
+
+
+def test_all_is_pinned():
+    assert sorted(magwatch.__all__) == sorted([
+        "CLAIM_SCHEMA", "Frame", "InputError", "Magwatch", "MagwatchError", "NoDataError",
+        "OBSERVATION_SCHEMA", "ParameterError", "Release", "SourceError", "Store", "StoreError",
+        "UnknownCodeError", "open",
+    ])
+    for name in magwatch.__all__:
+        assert hasattr(magwatch, name)
+
+
+def test_flows_convert_to_polars_and_pandas(mw):
+    frame = mw.flows(partner="USA", period="2025-06")
+    assert frame.to_polars()["net_weight_t"].to_list() == [353.0]
+    assert frame.to_pandas()["net_weight_t"].tolist() == [353.0]
