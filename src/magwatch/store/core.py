@@ -43,6 +43,7 @@ class Store:
             raise StoreError(f"cannot open store {self.path}: {message}") from None
         except duckdb.Error as exc:
             raise StoreError(f"cannot open store {self.path}: {str(exc).splitlines()[0]}") from None
+        self.con.execute("SET enable_progress_bar = false")
         self.read_only = read_only
         if not read_only:
             self._migrate()
