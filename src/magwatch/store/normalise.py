@@ -14,7 +14,8 @@ import duckdb
 from magwatch.errors import InputError
 from magwatch.store.schema import fetch_one
 from magwatch.records import (
-    CLASSIFICATIONS, IMPORT_OPTIONAL, IMPORT_REQUIRED, OBSERVATION_KEY, QUANTITY_UNITS,
+    CLASSIFICATIONS, IMPORT_OPTIONAL, IMPORT_REQUIRED, OBSERVATION_KEY, OBSERVATION_SCHEMA,
+    QUANTITY_UNITS,
 )
 
 NUMERIC_TYPES = ("DOUBLE", "FLOAT", "DECIMAL", "INTEGER", "BIGINT", "SMALLINT", "TINYINT",
@@ -204,12 +205,7 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
 
     _first_failure(con, stage, checks, file)
 
-    columns = ["source", "source_ref", "reporter", "partner", "flow", "classification",
-               "commodity", "period", "period_months", "net_weight_kg", "value", "currency",
-               "value_usd", "quantity", "quantity_unit", "is_estimated", "is_confidential",
-               "vintage", "vintage_precision", "source_url", "source_file", "source_row",
-               "source_sha256", "note"]
-    select = ", ".join(f"{exprs[c]} AS {c}" for c in columns)
+    select = ", ".join(f"{exprs[c]} AS {c}" for c in OBSERVATION_SCHEMA.names)
     con.execute(f"CREATE OR REPLACE TEMP VIEW _new AS SELECT {select} FROM {stage}")
     check_duplicates(con, "_new", OBSERVATION_KEY, file)
 

@@ -2,59 +2,27 @@
 
 from __future__ import annotations
 
-from magwatch.records import CLAIM_KEY, OBSERVATION_KEY
+import pyarrow as pa
+
+from magwatch.records import CLAIM_KEY, CLAIM_SCHEMA, OBSERVATION_KEY, OBSERVATION_SCHEMA
 
 SCHEMA_VERSION = "1"
 
-_OBSERVATION_COLUMNS = """
-    source VARCHAR NOT NULL,
-    source_ref VARCHAR NOT NULL,
-    reporter VARCHAR NOT NULL,
-    partner VARCHAR NOT NULL,
-    flow VARCHAR NOT NULL,
-    classification VARCHAR NOT NULL,
-    commodity VARCHAR NOT NULL,
-    period DATE NOT NULL,
-    period_months TINYINT NOT NULL,
-    net_weight_kg DOUBLE,
-    value DOUBLE,
-    currency VARCHAR,
-    value_usd DOUBLE,
-    quantity DOUBLE,
-    quantity_unit VARCHAR,
-    is_estimated BOOLEAN NOT NULL,
-    is_confidential BOOLEAN NOT NULL,
-    vintage DATE NOT NULL,
-    vintage_precision VARCHAR NOT NULL,
-    source_url VARCHAR,
-    source_file VARCHAR,
-    source_row BIGINT,
-    source_sha256 VARCHAR,
-    note VARCHAR,
-    release_id BIGINT NOT NULL
-"""
+_DUCKDB_TYPES = {
+    pa.string(): "VARCHAR", pa.date32(): "DATE", pa.int8(): "TINYINT", pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN",
+}
 
-_CLAIM_COLUMNS = """
-    source VARCHAR NOT NULL,
-    source_ref VARCHAR NOT NULL,
-    reporter VARCHAR NOT NULL,
-    partner VARCHAR NOT NULL,
-    flow VARCHAR NOT NULL,
-    classification VARCHAR NOT NULL,
-    commodity VARCHAR NOT NULL,
-    period DATE NOT NULL,
-    period_months TINYINT NOT NULL,
-    metric VARCHAR NOT NULL,
-    value DOUBLE NOT NULL,
-    vintage DATE NOT NULL,
-    vintage_precision VARCHAR NOT NULL,
-    source_url VARCHAR,
-    source_file VARCHAR,
-    source_row BIGINT,
-    source_sha256 VARCHAR,
-    note VARCHAR,
-    release_id BIGINT NOT NULL
-"""
+
+def _columns_ddl(schema: pa.Schema) -> str:
+    """DuckDB columns of a canonical Arrow schema, plus the release that added each row."""
+    columns = [f"{f.name} {_DUCKDB_TYPES[f.type]}{'' if f.nullable else ' NOT NULL'}"
+               for f in schema]
+    return ",\n    ".join(columns + ["release_id BIGINT NOT NULL"])
+
+
+_OBSERVATION_COLUMNS = _columns_ddl(OBSERVATION_SCHEMA)
+_CLAIM_COLUMNS = _columns_ddl(CLAIM_SCHEMA)
 
 DDL = [
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
@@ -86,8 +54,8 @@ DDL = [
     )""",
 ]
 
-OBSERVATION_COLUMNS = [line.split()[0] for line in _OBSERVATION_COLUMNS.strip().splitlines()]
-CLAIM_COLUMNS = [line.split()[0] for line in _CLAIM_COLUMNS.strip().splitlines()]
+OBSERVATION_COLUMNS = [*OBSERVATION_SCHEMA.names, "release_id"]
+CLAIM_COLUMNS = [*CLAIM_SCHEMA.names, "release_id"]
 
 
 def key_match(left: str, right: str, key: tuple[str, ...]) -> str:
