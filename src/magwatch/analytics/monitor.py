@@ -1,0 +1,491 @@
+"""The monthly monitor: for one reporter, commodity, flow and month, what moved.
+
+Assembles the Ibis expressions of :mod:`series`, :mod:`changes`, :mod:`ranks`,
+:mod:`concentration`, :mod:`anomalies` and :mod:`audit` into one result, a plain
+dict (JSON-ready) with ``month``, ``world``, ``partners`` (destinations or
+origins, ranked), ``groups`` (the EU and other aggregates), ``concentration``,
+``anomalies`` and ``lacks`` (what the month does not have, in words).
+
+Each figure says how it was obtained in ``basis``: ``observed`` (a published
+figure), ``computed`` (derived here, with the formula's inputs listed in
+``sources``) or ``as reported by <outlet>`` (a change or rank a source states,
+used where the store lacks a figure to compute it). Where both a computed and a
+reported figure exist they are checked against each other (``checks``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlparse
+
+import ibis
+import pyarrow as pa
+
+from magwatch.analytics import anomalies, audit, changes, concentration, ranks, series
+from magwatch.errors import NoDataError, ParameterError
+
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")
+
+#: Columns of the flat partner table (table and CSV output).
+TABLE_COLUMNS = ["partner", "net_weight_t", "value_usd", "mom_pct", "mom_basis", "yoy_pct",
+                 "yoy_basis", "rank", "rank_basis", "share_pct", "share_change_pp", "record",
+                 "streak", "anomaly", "sources"]
+
+
+def parse_month(text: str | None) -> int | None:
+    """'YYYY-MM' -> month index (None passes through)."""
+    if text is None:
+        return None
+    try:
+        d = dt.datetime.strptime(str(text).strip(), "%Y-%m").date()
+    except ValueError:
+        raise ParameterError("month", f"expected YYYY-MM, got {text!r}") from None
+    return d.year * 12 + d.month - 1
+
+
+def label(month: int) -> str:
+    return f"{month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def outlet(url: str | None) -> str:
+    host = urlparse(url or "").netloc
+    return host[4:] if host.startswith("www.") else (host or "unknown source")
+
+
+def _tonnes(kg):
+    return None if kg is None else round(kg / 1000, 3)
+
+
+def _round(x, digits=1):
+    return None if x is None else round(x, digits)
+
+
+def _rows(expr) -> list[dict]:
+    return expr.to_pyarrow().to_pylist()
+
+
+class _Context:
+    def __init__(self, latest, claims, reporter, commodity, flow):
+        self.reporter, self.commodity, self.flow = reporter, commodity, flow
+        self.rows = series.select(latest, reporter=reporter, commodity=commodity, flow=flow)
+        self.series = series.pick(self.rows)
+        self.claims = claims.filter((claims.reporter == reporter) & (claims.commodity == commodity)
+                                    & (claims.flow == flow))
+
+
+def _months_with_data(ctx) -> tuple[list[int], list[int]]:
+    s = ctx.series
+    spans = s.filter(s.period_months <= 2).select("month", "period_months").distinct()
+    got = _rows(spans)
+    singles = sorted({r["month"] for r in got if r["period_months"] == 1})
+    combined = sorted({r["month"] for r in got if r["period_months"] == 2})
+    return singles, combined
+
+
+def _claim_months(ctx) -> list[int]:
+    c = audit.claimed(ctx.claims)
+    return sorted({r["month"] for r in _rows(c.select("month").distinct())})
+
+
+def monitor(latest, claims, *, month: int | None = None, reporter: str = "CHN",
+            commodity: str = "85051110", flow: str = "X") -> dict:
+    """The monitor result for one month (``month`` a month index; None = latest with data)."""
+    reporter, flow, commodity = reporter.strip().upper(), flow.strip().upper(), str(commodity).strip()
+    if flow not in ("X", "M"):
+        raise ParameterError("flow", f"expected X or M, got {flow!r}")
+    if not commodity.isdigit():
+        raise ParameterError("commodity", f"expected digits, got {commodity!r}")
+    ctx = _Context(latest, claims, reporter, commodity, flow)
+    singles, combined = _months_with_data(ctx)
+    claim_months = _claim_months(ctx)
+    what = f"{reporter} {commodity} flow {flow}"
+    if not singles and not combined and not claim_months:
+        raise NoDataError(f"no monthly figures for {what} in the store")
+    last = max(singles + [m + 1 for m in combined] + claim_months)
+    if month is None:
+        month = max(singles + [m + 1 for m in combined])
+    combined_start = month - (month % 12) if month % 12 in (0, 1) else None
+    use_combined = combined_start in combined and month not in singles
+    if month not in singles and not use_combined and month not in claim_months:
+        if month > last:
+            raise NoDataError(f"{label(month)} not released for {what}: the latest month with "
+                              f"data is {label(last)}")
+        raise NoDataError(f"no figures for {what} in {label(month)}: a gap in the store "
+                          f"(no data), not a zero")
+    if use_combined:
+        return _combined(ctx, combined_start)
+    return _single(ctx, month)
+
+
+# -- single month -------------------------------------------------------------------------
+
+def _single(ctx, month: int) -> dict:
+    at = changes.at_month(ctx.series, month)
+    rk = ranks.ranked(at)
+    levels = {r["partner"]: r for r in _rows(at)}
+    ranked = {r["partner"]: r for r in _rows(rk)}
+    conc = _rows(concentration.hhi(rk))
+    recs = {r["partner"]: r for r in _rows(changes.records(ctx.series, month))}
+    ytd = {r["partner"]: r for r in _rows(changes.year_to_date(ctx.series, month))}
+    cz = {r["partner"]: r for r in _rows(anomalies.change_scores(ctx.series, month))}
+    sz = {r["partner"]: r for r in _rows(anomalies.seasonal_scores(ctx.series, month))}
+    prov = _provenance(ctx, [month, month - 1, month - 12])
+    claimed = _claims_for(ctx, month, 1)
+    observed_ytd = _observed_ytd(ctx, month)
+    partners = sorted(set(levels) | set(claimed))
+    entries = {p: _entry(p, month, levels.get(p), ranked.get(p), recs.get(p), ytd.get(p),
+                         cz.get(p), sz.get(p), prov, claimed.get(p, []), observed_ytd.get(p))
+               for p in partners}
+    return _result(ctx, month, 1, entries, conc, levels)
+
+
+def _combined(ctx, start: int) -> dict:
+    """January-February published as one figure: no m/m, y/y against the previous Jan-Feb."""
+    feb = start + 1
+    ytd_rows = changes.year_to_date(ctx.series, feb)
+    shaped = ytd_rows.filter(ytd_rows.ytd.notnull()).mutate(
+        month=ibis.literal(feb), net_weight_kg=ytd_rows.ytd,
+        weight_prev=ibis.null("float64"), weight_year_ago=ytd_rows.ytd_prev,
+        value_usd=ibis.null("float64"))
+    rk = ranks.ranked(shaped)
+    totals = {r["partner"]: r for r in _rows(ytd_rows)}
+    ranked = {r["partner"]: r for r in _rows(rk)}
+    conc = _rows(concentration.hhi(rk))
+    prov = _provenance(ctx, [start, start + 1, start - 12, start - 11], spans=(1, 2))
+    claimed = _claims_for(ctx, start, 2)
+    entries = {}
+    for p in sorted(set(totals) | set(claimed)):
+        t = totals.get(p)
+        level = None
+        if t is not None and t["ytd"] is not None:
+            level = {"net_weight_kg": t["ytd"], "value_usd": None, "unit_value_usd_kg": None,
+                     "mom_pct": None, "mom_kg": None, "yoy_pct": t["ytd_yoy_pct"],
+                     "yoy_kg": None if t["ytd_prev"] is None else t["ytd"] - t["ytd_prev"],
+                     "weight_prev": None, "weight_year_ago": t["ytd_prev"]}
+        entries[p] = _entry(p, feb, level, ranked.get(p), None, None, None, None, prov,
+                            claimed.get(p, []), None, combined=True)
+    return _result(ctx, feb, 2, entries, conc, totals)
+
+
+# -- pieces -------------------------------------------------------------------------------
+
+def _provenance(ctx, months: list[int], spans=(1,)) -> dict:
+    s = ctx.series
+    rows = _rows(s.filter(s.month.isin(months) & s.period_months.isin(list(spans))))
+    return {(r["partner"], r["month"], r["period_months"]): r for r in rows}
+
+
+def _claims_for(ctx, month: int, span: int) -> dict[str, list[dict]]:
+    c = ctx.claims
+    c = c.filter((c.period_months == span) & (series.month_index(c.period) == month))
+    out: dict[str, list[dict]] = {}
+    for r in _rows(c.select("partner", "metric", "value", "source", "source_url", "source_file",
+                            "source_row", "vintage")):
+        out.setdefault(r["partner"], []).append(r)
+    return out
+
+
+def _observed_ytd(ctx, month: int) -> dict[str, dict]:
+    s = ctx.series
+    jan = month - month % 12
+    span = month % 12 + 1
+    if span < 2:
+        return {}
+    rows = _rows(s.filter((s.month == jan) & (s.period_months == span)))
+    return {r["partner"]: r for r in rows}
+
+
+def _source(role: str, row: dict, measure: str = "weight") -> dict:
+    return {"role": role, "source": row[f"{measure}_source"], "outlet": outlet(row[f"{measure}_source_url"]),
+            "url": row[f"{measure}_source_url"], "file": row[f"{measure}_source_file"],
+            "row": row[f"{measure}_source_row"], "vintage": str(row[f"{measure}_vintage"])}
+
+
+def _claim_source(c: dict) -> dict:
+    return {"role": f"reported {c['metric']}", "source": c["source"], "outlet": outlet(c["source_url"]),
+            "url": c["source_url"], "file": c["source_file"], "row": c["source_row"],
+            "vintage": str(c["vintage"]), "value": c["value"]}
+
+
+def _check(metric: str, computed: float | None, current_kg, base_kg, claim: dict | None):
+    if computed is None or claim is None:
+        return None
+    c, b = current_kg / 1000, base_kg / 1000
+    low, high = audit.change_interval(c, b, audit.half_unit(c), audit.half_unit(b))
+    rep = (claim["value"] - audit.half_unit(claim["value"]), claim["value"] + audit.half_unit(claim["value"]))
+    ok = audit.overlaps(rep, (low, high))
+    word = "consistent with" if ok else "differs from"
+    return (f"computed {computed:+.1f}% {word} {claim['value']:+g}% as reported by "
+            f"{outlet(claim['source_url'])}" + ("" if ok else
+            f" (the published figures allow {low:+.1f}% to {high:+.1f}%; see 'magwatch audit')"))
+
+
+def _entry(partner, month, level, ranked, rec, ytd, cz, sz, prov, claimed, observed_ytd,
+           combined=False) -> dict:
+    span = 2 if combined else 1
+    by_metric: dict[str, dict] = {}
+    for c in sorted(claimed, key=lambda c: str(c["vintage"])):
+        by_metric[c["metric"]] = c                       # latest vintage wins
+    e: dict = {"partner": partner, "partner_name": _name(partner), "net_weight_t": None,
+               "value_usd": None, "unit_value_usd_kg": None, "mom_pct": None, "mom_t": None,
+               "yoy_pct": None, "yoy_t": None, "rank": None, "share_pct": None,
+               "share_change_pp": None, "basis": {}, "checks": [], "sources": []}
+    first = month - 1 if combined else month
+    here = prov.get((partner, first, span))
+    if level is not None and level["net_weight_kg"] is not None:
+        e["net_weight_t"] = _tonnes(level["net_weight_kg"])
+        e["basis"]["net_weight_t"] = "computed: sum of January and February" if combined and here is None \
+            else "observed"
+        if here is not None:
+            e["sources"].append(_source("net weight", here))
+        elif combined:
+            for m in (month - 1, month):
+                r = prov.get((partner, m, 1))
+                if r is not None:
+                    e["sources"].append(_source(f"net weight {label(m)}", r))
+    if level is not None and level.get("value_usd") is not None:
+        e["value_usd"] = level["value_usd"]
+        e["basis"]["value_usd"] = "observed"
+        if here is not None and here["value_source_url"] is not None:
+            e["sources"].append(_source("value", here, "value"))
+        if level.get("unit_value_usd_kg") is not None:
+            e["unit_value_usd_kg"] = _round(level["unit_value_usd_kg"], 2)
+            e["basis"]["unit_value_usd_kg"] = "computed: value / net weight"
+    # m/m
+    if combined:
+        e["basis"]["mom_pct"] = "none: January and February are published combined"
+    elif level is not None and level["mom_pct"] is not None:
+        e["mom_pct"], e["mom_t"] = _round(level["mom_pct"]), _tonnes(level["mom_kg"])
+        e["basis"]["mom_pct"] = f"computed from {label(month - 1)}: {_tonnes(level['weight_prev'])} t"
+        e["sources"].append(_source(f"base {label(month - 1)}", prov[(partner, month - 1, 1)]))
+        chk = _check("mom_pct", level["mom_pct"], level["net_weight_kg"], level["weight_prev"],
+                     by_metric.get("mom_pct"))
+        if chk:
+            e["checks"].append(chk)
+    elif "mom_pct" in by_metric:
+        c = by_metric["mom_pct"]
+        e["mom_pct"] = c["value"]
+        e["basis"]["mom_pct"] = f"as reported by {outlet(c['source_url'])}"
+    else:
+        e["basis"]["mom_pct"] = _missing_base(level, month - 1, "previous month", month)
+    # y/y
+    if level is not None and level["yoy_pct"] is not None:
+        e["yoy_pct"], e["yoy_t"] = _round(level["yoy_pct"]), _tonnes(level["yoy_kg"])
+        base_label = f"{label(month - 13)}..{label(month - 12)}" if combined else label(month - 12)
+        e["basis"]["yoy_pct"] = f"computed from {base_label}: {_tonnes(level['weight_year_ago'])} t"
+        if not combined:
+            e["sources"].append(_source(f"base {label(month - 12)}", prov[(partner, month - 12, 1)]))
+            chk = _check("yoy_pct", level["yoy_pct"], level["net_weight_kg"],
+                         level["weight_year_ago"], by_metric.get("yoy_pct"))
+            if chk:
+                e["checks"].append(chk)
+    elif "yoy_pct" in by_metric:
+        c = by_metric["yoy_pct"]
+        e["yoy_pct"] = c["value"]
+        e["basis"]["yoy_pct"] = f"as reported by {outlet(c['source_url'])}"
+        if level is not None and level["net_weight_kg"] is not None:
+            e["basis"]["yoy_pct"] += f" ({label(month - 12)} has no figure in the store)"
+    elif combined and level is not None:
+        e["basis"]["yoy_pct"] = (f"no data: January-February {month // 12 - 1} is not complete "
+                                 f"in the store")
+    else:
+        e["basis"]["yoy_pct"] = _missing_base(level, month - 12, "same month a year earlier", month)
+    # rank and share
+    if ranked is not None:
+        e["rank"] = ranked["rank"]
+        n = ranked["partners_with_data"]
+        e["basis"]["rank"] = f"computed: rank among {n} destinations with data"
+        if ranked["share_pct"] is not None:
+            e["share_pct"] = _round(ranked["share_pct"])
+            e["basis"]["share_pct"] = "computed: net weight / world net weight"
+            e["share_change_pp"] = _round(ranked["share_change_pp"])
+        if "rank" in by_metric and by_metric["rank"]["value"] != ranked["rank"]:
+            e["checks"].append(f"{outlet(by_metric['rank']['source_url'])} ranks it "
+                               f"{int(by_metric['rank']['value'])}; rank {ranked['rank']} here is "
+                               f"among {n} destinations with data only")
+        elif "rank" in by_metric:
+            e["checks"].append(f"rank consistent with {outlet(by_metric['rank']['source_url'])}")
+    elif "rank" in by_metric:
+        e["rank"] = int(by_metric["rank"]["value"])
+        e["basis"]["rank"] = f"as reported by {outlet(by_metric['rank']['source_url'])} (no figure here)"
+    if partner == ranks.WORLD and e["net_weight_t"] is not None:
+        e["share_pct"] = 100.0
+    # records, streaks, year to date, anomalies
+    if rec is not None:
+        e["record"] = _record_text(rec, month)
+        e["streak"] = _streak_text(rec["streak"])
+    if ytd is not None or observed_ytd is not None:
+        _ytd(e, month, ytd, observed_ytd)
+    if cz is not None or sz is not None:
+        reasons = anomalies.flag(
+            cz and cz["change_z"], sz and sz["seasonal_z"], cz and cz["d_now"],
+            cz and cz["change_z_max"], cz and cz["change_z_min"],
+            (cz or {}).get("change_z_history", 0), (sz or {}).get("seasonal_z_history", 0))
+        e["change_z"] = _round(cz and cz["change_z"], 2)
+        e["seasonal_z"] = _round(sz and sz["seasonal_z"], 2)
+        e["anomaly"] = reasons
+        if cz is not None and cz["change_z"] is None:
+            e["basis"]["change_z"] = (f"none: {cz['change_z_history']} earlier m/m changes "
+                                      f"(needs {6})")
+        if sz is None or sz["seasonal_z"] is None:
+            n = 0 if sz is None else sz["seasonal_z_history"]
+            e["basis"]["seasonal_z"] = f"none: {n} earlier years of {MONTH_NAMES[month % 12]} (needs 3)"
+    for c in claimed:
+        e["sources"].append(_claim_source(c))
+    kinds = {("reported" if v.startswith("as reported") else "computed" if v.startswith("computed")
+              else "observed" if v == "observed" else None) for v in e["basis"].values()}
+    kinds.discard(None)
+    e["basis"]["summary"] = " and ".join(sorted(kinds)) if kinds else "no data"
+    return e
+
+
+def _missing_base(level, base_month, what, month) -> str:
+    if level is None or level["net_weight_kg"] is None:
+        return f"no data: no figure for {label(month)}"
+    if month % 12 == 2 and base_month == month - 1:
+        return f"no data: {label(base_month)} has no single-month figure (January-February combined?)"
+    if month % 12 == 1 and base_month == month - 1:
+        return "none: February has no m/m when January and February are published combined"
+    return f"no data: {label(base_month)} ({what}) has no figure in the store"
+
+
+def _record_text(rec, month) -> str | None:
+    n = rec["months_with_data"]
+    if not n:
+        return "first figure in the store"
+    parts = []
+    if rec["higher_before"] is None:
+        parts.append(f"highest of {n + 1} months with data since {label(rec['first_month'])}")
+    elif rec["months_since_higher"] >= 2:
+        parts.append(f"highest since {label(rec['higher_before'])} "
+                     f"({rec['months_since_higher']} months with data in between)")
+    if rec["lower_before"] is None:
+        parts.append(f"lowest of {n + 1} months with data since {label(rec['first_month'])}")
+    elif rec["months_since_lower"] >= 2:
+        parts.append(f"lowest since {label(rec['lower_before'])} "
+                     f"({rec['months_since_lower']} months with data in between)")
+    return "; ".join(parts) or None
+
+
+def _streak_text(streak) -> str | None:
+    if not streak:
+        return None
+    word = "rise" if streak > 0 else "fall"
+    n = abs(streak)
+    if n == 1:
+        return f"a {word} after a {'fall' if streak > 0 else 'rise'}, a flat month or a gap"
+    return f"{n} consecutive monthly {word}s"
+
+
+def _ytd(e, month, ytd, observed) -> None:
+    span = month % 12 + 1
+    computed = ytd["ytd"] if ytd else None
+    if computed is not None:
+        e["ytd_t"] = _tonnes(computed)
+        e["basis"]["ytd_t"] = f"computed: sum of {span} months"
+        if ytd["ytd_yoy_pct"] is not None:
+            e["ytd_yoy_pct"] = _round(ytd["ytd_yoy_pct"])
+            e["basis"]["ytd_yoy_pct"] = "computed from the same months a year earlier"
+    if observed is not None and observed["net_weight_kg"] is not None:
+        if computed is None:
+            e["ytd_t"] = _tonnes(observed["net_weight_kg"])
+            e["basis"]["ytd_t"] = f"observed: {span}-month total"
+        else:
+            diff = computed / 1000 - observed["net_weight_kg"] / 1000
+            e["checks"].append(f"year-to-date sum {computed / 1000:,.1f} t vs published "
+                               f"{observed['net_weight_kg'] / 1000:,.1f} t ({diff:+,.1f} t)")
+        e["sources"].append(_source(f"{span}-month total", observed))
+
+
+def _name(code: str) -> str:
+    from magwatch.codes import name
+
+    try:
+        return name(code)
+    except Exception:  # an unknown code keeps its code as name
+        return code
+
+
+def _result(ctx, month, span, entries, conc, levels) -> dict:
+    world = entries.pop(ranks.WORLD, None)
+    groups = [e for p, e in entries.items() if p in ranks.AGGREGATES]
+    world_t = world["net_weight_t"] if world else None
+    for g in groups:
+        if world_t and g["net_weight_t"] is not None:
+            g["share_pct"] = _round(g["net_weight_t"] / world_t * 100)
+            g["basis"]["share_pct"] = "computed: group net weight / world net weight"
+    partners = [e for p, e in entries.items() if p not in ranks.AGGREGATES]
+    partners.sort(key=lambda e: (e["rank"] is None, e["rank"] or 0,
+                                 -(e["net_weight_t"] or 0), e["partner"]))
+    lacks = []
+    if world is None or world["net_weight_t"] is None:
+        lacks.append(f"no world total for {label(month)}: no shares or concentration")
+    for e in [world] + partners if world else partners:
+        for k in ("mom_pct", "yoy_pct"):
+            b = e["basis"].get(k, "")
+            if b.startswith("as reported") and "no figure" in b:
+                lacks.append(f"{e['partner']}: {b}")
+    if not any(e["value_usd"] is not None for e in ([world] if world else []) + partners):
+        lacks.append("no values (USD): weights only")
+    reported_only = [e["partner"] for e in partners if e["net_weight_t"] is None]
+    if reported_only:
+        lacks.append("destinations ranked by a source but without a figure here: "
+                     + ", ".join(reported_only))
+    c = conc[0] if conc else None
+    concentration_out = None
+    if c is not None:
+        lo, hi = c["hhi_min"], c["hhi_max"]
+        names = {concentration.level(lo), concentration.level(hi)}
+        concentration_out = {
+            "hhi_min": _round(lo, 0), "hhi_max": _round(hi, 0),
+            "level": " to ".join(sorted(names, key=lambda n: [x[1] for x in
+                                 concentration.HHI_LEVELS_2010].index(n))),
+            "highly_concentrated_2023": (lo > concentration.HHI_HIGH_2023) or (
+                None if hi > concentration.HHI_HIGH_2023 else False),
+            "top1_share_pct": _round(c["top1_share_pct"]), "top3_share_pct": _round(c["top3_share_pct"]),
+            "coverage_pct": _round(c["coverage_pct"]), "partners_with_data": c["partners_with_data"],
+            "basis": c["basis"] + ("" if lo == hi else
+                                   f"; {100 - c['coverage_pct']:.1f}% of the total has no partner "
+                                   f"figure, so the index lies between the bounds"),
+            "thresholds": "2010 Horizontal Merger Guidelines: <1,500 unconcentrated, "
+                          "1,500-2,500 moderately, >2,500 highly concentrated; "
+                          "2023 Merger Guidelines: >1,800 highly concentrated",
+        }
+        if c["coverage_pct"] is not None and c["coverage_pct"] < 100:
+            lacks.append(f"partner figures cover {c['coverage_pct']:.1f}% of the world total: ranks "
+                         f"are among {c['partners_with_data']} destinations with data")
+    flagged = [{"partner": e["partner"], "reasons": e.get("anomaly")}
+               for e in ([world] if world else []) + partners + groups if e.get("anomaly")]
+    return {
+        "month": label(month) if span == 1 else f"{label(month - 1)}..{label(month)}",
+        "period_months": span,
+        "reporter": ctx.reporter, "commodity": ctx.commodity, "flow": ctx.flow,
+        "world": world, "partners": partners, "groups": groups,
+        "concentration": concentration_out, "anomalies": flagged, "lacks": lacks,
+        "notes": (["January and February are published as one figure: no m/m, "
+                   "y/y against the previous January-February"] if span == 2 else []),
+    }
+
+
+def partner_table(result: dict) -> pa.Table:
+    """The world row and the partners as one flat table (table and CSV output)."""
+    rows = []
+    for e in ([result["world"]] if result["world"] else []) + result["partners"] + result["groups"]:
+        rows.append({
+            "partner": e["partner"], "net_weight_t": e["net_weight_t"], "value_usd": e["value_usd"],
+            "mom_pct": e["mom_pct"], "mom_basis": e["basis"].get("mom_pct"),
+            "yoy_pct": e["yoy_pct"], "yoy_basis": e["basis"].get("yoy_pct"),
+            "rank": e["rank"], "rank_basis": e["basis"].get("rank"), "share_pct": e["share_pct"],
+            "share_change_pp": e["share_change_pp"], "record": e.get("record"),
+            "streak": e.get("streak"), "anomaly": "; ".join(e.get("anomaly") or []) or None,
+            "sources": "; ".join(sorted({s["outlet"] for s in e["sources"]})),
+        })
+    schema = pa.schema([
+        ("partner", pa.string()), ("net_weight_t", pa.float64()), ("value_usd", pa.float64()),
+        ("mom_pct", pa.float64()), ("mom_basis", pa.string()), ("yoy_pct", pa.float64()),
+        ("yoy_basis", pa.string()), ("rank", pa.int64()), ("rank_basis", pa.string()),
+        ("share_pct", pa.float64()), ("share_change_pp", pa.float64()), ("record", pa.string()),
+        ("streak", pa.string()), ("anomaly", pa.string()), ("sources", pa.string()),
+    ])
+    return pa.Table.from_pylist(rows, schema=schema)

@@ -1,0 +1,96 @@
+"""One figure per partner and month: choosing among the rows the store holds.
+
+The store keeps every figure every source published. Several sources can report
+the same reporter x partner x commodity x month (a statistics office and a news
+wire, or two articles); the analytics need exactly one weight and one value per
+key, and must never add conflicting figures together.
+
+The choice, per measure (net weight, value in USD), among the rows that carry it:
+
+1. an official source (anything but ``press``) before press reports;
+2. the latest vintage;
+3. the lowest source row, then the source reference, so the choice is stable.
+
+Because a press row often carries only a percentage or only a value, weight and
+value are chosen separately and each keeps its own provenance. ``*_figures``
+counts how many rows carried the measure and ``*_low``/``*_high`` give their
+range, so a disagreement between sources stays visible.
+
+Every function takes an Ibis table and returns an Ibis expression; nothing here
+knows which backend runs it.
+"""
+
+from __future__ import annotations
+
+import ibis
+
+#: Columns that identify one series (everything but the partner).
+GROUP = ("reporter", "flow", "classification", "commodity")
+#: Columns that identify one figure of a series.
+KEY = (*GROUP, "partner", "period", "period_months")
+#: The press source: reports of official statistics, ranked below official ones.
+PRESS = "press"
+#: Provenance kept for each chosen measure.
+PROVENANCE = ("source", "source_ref", "source_url", "source_file", "source_row", "vintage")
+
+
+def month_index(period):
+    """Months since year 0 (a portable integer for month arithmetic)."""
+    return period.year() * 12 + period.month() - 1
+
+
+def select(latest, *, reporter: str | None = None, commodity: str | None = None,
+           flow: str | None = None, classification: str | None = None):
+    """Rows of the latest-vintage table for one reporter / commodity / flow (None = all)."""
+    conditions = []
+    for column, value in (("reporter", reporter), ("commodity", commodity), ("flow", flow),
+                          ("classification", classification)):
+        if value is not None:
+            conditions.append(latest[column] == value)
+    return latest.filter(*conditions) if conditions else latest
+
+
+def _preference(rows, measure: str):
+    """Row number 1 = the row preferred for ``measure`` within its key."""
+    window = ibis.window(
+        group_by=[rows[k] for k in KEY],
+        order_by=[
+            ibis.ifelse(rows[measure].isnull(), 1, 0),
+            ibis.ifelse(rows.source == PRESS, 1, 0),
+            rows.vintage.desc(),
+            rows.source_row,
+            rows.source_ref,
+        ],
+    )
+    return ibis.row_number().over(window)
+
+
+def pick(rows):
+    """One row per key: the preferred net weight and value, each with its provenance.
+
+    Columns: the key, ``net_weight_kg``, ``value_usd``, ``weight_<provenance>`` and
+    ``value_<provenance>`` for the chosen rows, ``weight_figures`` / ``value_figures``
+    (rows carrying the measure), ``weight_low`` / ``weight_high`` and ``month``
+    (a month index).
+    """
+    ranked = rows.mutate(_w=_preference(rows, "net_weight_kg"), _v=_preference(rows, "value_usd"))
+    chosen_w = (ranked._w == 0) & ranked.net_weight_kg.notnull()
+    chosen_v = (ranked._v == 0) & ranked.value_usd.notnull()
+    aggregates = {
+        "net_weight_kg": ranked.net_weight_kg.max(where=chosen_w),
+        "value_usd": ranked.value_usd.max(where=chosen_v),
+        "weight_figures": ranked.net_weight_kg.count(),
+        "value_figures": ranked.value_usd.count(),
+        "weight_low": ranked.net_weight_kg.min(),
+        "weight_high": ranked.net_weight_kg.max(),
+    }
+    for column in PROVENANCE:
+        aggregates[f"weight_{column}"] = ranked[column].max(where=chosen_w)
+        aggregates[f"value_{column}"] = ranked[column].max(where=chosen_v)
+    picked = ranked.group_by([ranked[k] for k in KEY]).aggregate(**aggregates)
+    return picked.mutate(month=month_index(picked.period))
+
+
+def monthly(series):
+    """Single-month figures only (period_months = 1): the rows m/m and y/y compare."""
+    return series.filter(series.period_months == 1)
