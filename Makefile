@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OUT := out
 export MAGWATCH_DB ?= $(CURDIR)/$(OUT)/magwatch.duckdb
 
-.PHONY: run test test-slow bench venv clean
+.PHONY: run test test-slow bench venv system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,15 +17,26 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 venv: $(VENV)/.installed
 
+# What the tests need from the system: Debian's chromium for the browser tests
+# (Playwright drives it through executable_path; its own browser download cannot
+# work here) and a Java 17+ runtime for the PySpark backend tests.
+system-deps:
+	@command -v chromium >/dev/null 2>&1 && command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    $$(command -v chromium >/dev/null 2>&1 || echo chromium) \
+	    $$(command -v java >/dev/null 2>&1 || echo openjdk-17-jre-headless) >/dev/null; }
+
 run: venv
 	mkdir -p $(OUT)
 	$(BIN)/magwatch load
 	$(BIN)/magwatch flows --reporter CHN --commodity 85051110 --period 2025-06
 
-test: venv
+test: venv system-deps
 	$(BIN)/pytest
 
-test-slow: venv
+test-slow: venv system-deps
 	$(BIN)/pytest -m "slow"
 
 bench: venv

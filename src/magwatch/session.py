@@ -31,7 +31,15 @@ class Magwatch:
 
     def import_file(self, path: str | os.PathLike[str], *, source: str = "user",
                     vintage: dt.date | str | None = None) -> Release:
-        """Ingest a CSV, Parquet or Excel file in the canonical columns (docs/import.md)."""
+        """Ingest a CSV, Parquet or Excel file in the canonical columns (docs/import.md).
+
+        A ``source`` that names a file source (``gacc``, ``comtrade``) reads the file
+        with that source's own parser instead (see :meth:`import_source_file`).
+        """
+        from magwatch.sources.run import is_file_source
+
+        if is_file_source(source):
+            return self.import_source_file(path, source, vintage=vintage)
         if isinstance(vintage, str):
             from magwatch.store.queries import _date
 
@@ -74,6 +82,111 @@ class Magwatch:
 
     def info(self) -> dict[str, object]:
         return self.store.info()
+
+    # -- events (magwatch.events; docs/events.md) ------------------------------------------
+
+    def events(self, *, start: str | dt.date | None = None, end: str | dt.date | None = None,
+               event_type: str | None = None, partner: str | None = None,
+               commodity: str | None = None) -> Frame:
+        """Registry events in a date range (bundled timeline + added events), with their scope."""
+        from magwatch.events.registry import list_events
+
+        return Frame(list_events(self.store, start=start, end=end, event_type=event_type,
+                                 partner=partner, commodity=commodity))
+
+    def add_event(self, *, date: str | dt.date, actor: str, event_type: str, summary: str,
+                  source_url: str | None = None, partners=None, commodities=None, elements=None,
+                  event_id: str | None = None, scope_note: str | None = None) -> dict:
+        """Validate and store one event; returns the stored row and whether it was new."""
+        from magwatch.events.registry import add_event
+
+        return add_event(self.store, date=date, actor=actor, event_type=event_type,
+                         summary=summary, source_url=source_url, partners=partners,
+                         commodities=commodities, elements=elements, event_id=event_id,
+                         scope_note=scope_note)
+
+    def import_events(self, path: str | os.PathLike[str]) -> dict[str, int]:
+        """Import an event CSV (every row validated before any is stored)."""
+        from magwatch.events.registry import import_events
+
+        return import_events(self.store, path)
+
+    def event_study(self, event: str | dt.date, *, partner: str = "WLD",
+                    commodity: str = "85051110", window: str | tuple[int, int] | None = None):
+        """Event study of an event id or date on one monthly series (magwatch.events.study)."""
+        from magwatch.events.study import event_study
+
+        return event_study(self.store, event, partner=partner, commodity=commodity, window=window)
+
+    def explain(self, month: str, *, partner: str = "WLD", commodity: str = "85051110",
+                lookback: int = 3):
+        """Events a month's figure follows, ranked by relevance and timing (never 'caused')."""
+        from magwatch.events.explain import explain
+
+        return explain(self.store, month, partner=partner, commodity=commodity, lookback=lookback)
+
+    def monitor(self, month: str | None = None, reporter: str = "CHN", commodity: str = "85051110",
+                flow: str = "X") -> dict:
+        """What moved in one month: levels, m/m, y/y, ranks, shares, HHI, anomalies (docs/monitor.md)."""
+        from magwatch.analytics.monitor import monitor, parse_month
+
+        con = self.store.ibis()
+        return monitor(con.table("observation_latest"), con.table("claim_latest"),
+                       month=parse_month(month), reporter=reporter, commodity=commodity, flow=flow)
+
+    def audit(self, reporter: str | None = None) -> Frame:
+        """Every reported change and rank beside the computed one, with reasons (docs/monitor.md)."""
+        from magwatch.analytics.audit import audit
+
+        con = self.store.ibis()
+        return Frame(audit(con.table("observation_latest"), con.table("claim_latest"),
+                           reporter=reporter))
+
+    def risk(self, month: str | None = None) -> dict:
+        """Dependence, concentration and supply-risk indices for a month (docs/risk.md)."""
+        from magwatch.risk.monitor import risk_report
+
+        return risk_report(self, month)
+
+    def scenario(self, path_or_dict, *, paths: int = 10_000, seed: int = 0,
+                 chunk_paths: int | None = None):
+        """Run a disruption scenario (TOML file, bundled name or dict); see docs/risk.md."""
+        from magwatch.risk.scenario import run
+
+        return run(path_or_dict, self, paths=paths, seed=seed, chunk_paths=chunk_paths)
+
+    # -- sources (magwatch.sources; docs/sources.md) ---------------------------------------
+
+    def fetch(self, source: str, *, reporter=None, partner=None, commodity=None, flow=None,
+              start: str | dt.date | None = None, end: str | dt.date | None = None,
+              freq: str = "M", base_url: str | None = None, progress=None):
+        """Fetch new or revised figures from an official source; each batch lands as a release."""
+        from magwatch.sources.run import build_query, fetch
+
+        query = build_query(reporter=reporter, partner=partner, commodity=commodity, flow=flow,
+                            start=start, end=end, freq=freq)
+        return fetch(self.store, source, query, base_url=base_url, progress=progress)
+
+    def refresh(self, progress=None):
+        """Run every configured source query again (incremental), then the post-ingest hooks."""
+        from magwatch.sources.run import refresh
+
+        return refresh(self.store, progress=progress)
+
+    def sources(self) -> Frame:
+        """Each source: kind, status (key set?), configured queries, last fetch and release."""
+        from magwatch.sources.run import source_status
+
+        return Frame(source_status(self.store))
+
+    def import_source_file(self, path: str | os.PathLike[str], source: str, *,
+                           vintage: dt.date | str | None = None, flow: str | None = None) -> Release:
+        """Import a source's own file format (China customs export, Comtrade bulk file)."""
+        from magwatch.sources.run import import_source_file
+        from magwatch.store.queries import _date
+
+        return import_source_file(self.store, Path(path), source,
+                                  vintage=_date(vintage, "vintage"), flow=flow)
 
     # -- lifetime --------------------------------------------------------------------------
 

@@ -35,24 +35,19 @@ def open_handle(read_only: bool = False):
 
 def _register() -> None:
     from magwatch.cli import data  # noqa: F401  (commands register on import)
+    from magwatch.cli import events  # noqa: F401
+    from magwatch.cli import monitor  # noqa: F401
+    from magwatch.cli import risk  # noqa: F401
+    from magwatch.cli import sources  # noqa: F401
 
 
 def main() -> None:
     _register()
     try:
-        app(standalone_mode=False)
+        app(prog_name="magwatch")       # usage errors: Typer prints them and exits 2
     except MagwatchError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
+    except KeyboardInterrupt:
         typer.echo("aborted", err=True)
         sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        raise
