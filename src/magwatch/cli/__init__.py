@@ -39,6 +39,7 @@ def _register() -> None:
     from magwatch.cli import monitor  # noqa: F401
     from magwatch.cli import risk  # noqa: F401
     from magwatch.cli import sources  # noqa: F401
+    from magwatch.cli import web  # noqa: F401
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""REST API and dashboard: one FastAPI app (``magwatch.web.app.create_app``), served by ``magwatch serve``."""

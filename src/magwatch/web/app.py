@@ -1,0 +1,111 @@
+"""The FastAPI application: REST API under ``/api/v1/`` and the dashboard pages, one app.
+
+``create_app(db_path)`` builds it; ``magwatch serve`` runs it with uvicorn on
+127.0.0.1. Reading is open on the bound address; writing needs the bearer token
+in ``MAGWATCH_TOKEN`` (off when unset). Uploads are capped by
+``MAGWATCH_MAX_UPLOAD_BYTES`` (default 50 MB).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from fastapi.responses import Response
+
+import magwatch
+from magwatch.config import resolve_db_path
+from magwatch.web import api, pages, problems
+from magwatch.web.access import StoreAccess
+
+STATIC_DIR = Path(__file__).with_name("static")
+DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+_FROM_ENV = object()
+
+#: Same-origin only: scripts and styles come from /static, never inline or from a CDN.
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; script-src 'self'; style-src 'self'; "
+                                 b"img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+                                 b"frame-ancestors 'none'; form-action 'self'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+#: The interactive API docs page is FastAPI's Swagger UI, which loads its script from jsDelivr.
+DOCS_CSP = (b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+            b"style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+            b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+HEALTH_BODY = b'{"status":"ok"}'
+
+
+class Guard:
+    """ASGI middleware: security headers on every response; imports checked before the body is read."""
+
+    def __init__(self, app, fastapi_app: FastAPI) -> None:
+        self.app = app
+        self.fastapi_app = fastapi_app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "POST" and scope["path"].rstrip("/") == "/api/v1/import":
+            request = Request(scope)
+            request.scope["app"] = self.fastapi_app
+            found = api.check_upload(request)
+            if found is not None:
+                response = problems.problem(found.status, found.title, found.detail,
+                                            instance=scope["path"], headers=found.headers,
+                                            parameter=found.parameter)
+                await response(scope, receive, self._with_headers(send))
+                return
+        docs = scope["path"] == "/api/docs"
+        await self.app(scope, receive, self._with_headers(send, docs))
+
+    @staticmethod
+    def _with_headers(send, docs: bool = False):
+        extra = [(k, DOCS_CSP if docs and k == b"content-security-policy" else v)
+                 for k, v in SECURITY_HEADERS]
+
+        async def wrapped(message):
+            if message["type"] == "http.response.start":
+                names = {name for name, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + \
+                    [(k, v) for k, v in extra if k not in names]
+            await send(message)
+        return wrapped
+
+
+def create_app(db_path: str | os.PathLike[str] | None = None, *, token=_FROM_ENV,
+               max_upload_bytes: int | None = None) -> FastAPI:
+    """The web application over the store at ``db_path`` (default ``MAGWATCH_DB``).
+
+    ``token`` is the bearer token for write endpoints (default: ``MAGWATCH_TOKEN``;
+    empty or None turns writing off).
+    """
+    app = FastAPI(title="magwatch", version=magwatch.__version__,
+                  description="Rare-earth magnet trade intelligence from official statistics: "
+                              "observations, reported claims, monitor, audit, events and risk, "
+                              "each figure with its source and vintage.",
+                  docs_url="/api/docs", redoc_url=None, openapi_url="/openapi.json")
+    app.state.access = StoreAccess(resolve_db_path(db_path))
+    app.state.token = os.environ.get("MAGWATCH_TOKEN") if token is _FROM_ENV else token
+    if max_upload_bytes is None:
+        env = os.environ.get("MAGWATCH_MAX_UPLOAD_BYTES")
+        max_upload_bytes = int(env) if env and env.isdigit() else DEFAULT_MAX_UPLOAD_BYTES
+    app.state.max_upload_bytes = max_upload_bytes
+    problems.install(app)
+
+    @app.get("/healthz", include_in_schema=True, summary="Liveness: a fixed body, never touches the store")
+    def healthz() -> Response:
+        return Response(HEALTH_BODY, media_type="application/json")
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(Guard, fastapi_app=app)
+    return app
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,100 @@
+"""Errors as RFC 9457 ``application/problem+json``, naming the parameter or file/row/field.
+
+A deliberate magwatch error maps to a 4xx (bad input, no data) or 503 (store busy
+or missing); a bug becomes a 500 with no traceback in the body.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from magwatch.errors import (
+    InputError, MagwatchError, NoDataError, ParameterError, SourceError, StoreError,
+)
+
+PROBLEM_TYPE = "application/problem+json"
+RETRY_AFTER_SECONDS = 2
+log = logging.getLogger("magwatch.web")
+
+#: Response description used in the OpenAPI schema of every route.
+PROBLEM_RESPONSES = {
+    400: {"description": "Bad parameter (problem+json naming it)"},
+    404: {"description": "No data for the request (problem+json saying why)"},
+    503: {"description": "Store busy or missing (problem+json, Retry-After)"},
+}
+
+
+class WebProblem(Exception):
+    """A problem raised by the web layer itself (auth, upload limits, unknown page items)."""
+
+    def __init__(self, status: int, title: str, detail: str, *, parameter: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail = status, title, detail
+        self.parameter, self.headers = parameter, headers or {}
+
+
+def problem(status: int, title: str, detail: str, *, instance: str | None = None,
+            headers: dict[str, str] | None = None, **extra: object) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+
+
+def from_error(exc: MagwatchError, instance: str | None = None) -> JSONResponse:
+    """The problem response for a deliberate magwatch error."""
+    if isinstance(exc, ParameterError):
+        return problem(400, "Bad parameter", str(exc), instance=instance, parameter=exc.parameter)
+    if isinstance(exc, InputError):
+        return problem(400, "Bad input", str(exc), instance=instance, file=exc.file, row=exc.row,
+                       field=exc.field)
+    if isinstance(exc, NoDataError):
+        return problem(404, "No data", str(exc), instance=instance)
+    if isinstance(exc, StoreError):
+        return problem(503, "Store unavailable", str(exc), instance=instance,
+                       headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    if isinstance(exc, SourceError):
+        return problem(502, "Source failed", str(exc), instance=instance)
+    return problem(400, "Error", str(exc), instance=instance)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into problem+json."""
+
+    @app.exception_handler(MagwatchError)
+    async def _magwatch(request: Request, exc: MagwatchError):
+        return from_error(exc, request.url.path)
+
+    @app.exception_handler(WebProblem)
+    async def _web(request: Request, exc: WebProblem):
+        return problem(exc.status, exc.title, exc.detail, instance=request.url.path,
+                       headers=exc.headers, parameter=exc.parameter)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "body", "path", "header")]
+        parameter = ".".join(loc) or None
+        message = first.get("msg", "invalid request")
+        detail = f"parameter {parameter!r}: {message}" if parameter else message
+        return problem(422, "Bad parameter", detail, instance=request.url.path, parameter=parameter)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        titles = {404: "Not found", 405: "Method not allowed"}
+        return problem(exc.status_code, titles.get(exc.status_code, "HTTP error"), str(exc.detail),
+                       instance=request.url.path, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception):
+        log.exception("unhandled error on %s", request.url.path)
+        return problem(500, "Internal error", "an unexpected error occurred; it has been logged",
+                       instance=request.url.path)
