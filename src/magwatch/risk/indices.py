@@ -17,6 +17,8 @@ Formulas (docs/risk.md; shared/docs/anchors.md section 4):
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -124,7 +126,7 @@ class IndexResult:
                 "inputs": [c.as_row() for c in self.inputs]}
 
 
-class RiskIndex:
+class RiskIndex(ABC):
     """Base of a pluggable index: ``required`` inputs, ``formula`` text, ``evaluate``."""
 
     name: str = ""
@@ -142,8 +144,9 @@ class RiskIndex:
     def required_for(self, inputs: Mapping[str, Cited]) -> tuple[str, ...]:
         return self.required
 
-    def evaluate(self, values: Mapping[str, Any]) -> float:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def evaluate(self, values: Mapping[str, Any]) -> float:
+        """The index value from plain input values (each subclass gives its formula)."""
 
 
 class EUSupplyRisk(RiskIndex):
