@@ -38,6 +38,10 @@ class Magwatch:
         """
         from magwatch.sources.run import is_file_source
 
+        if Path(path).is_dir():   # a folder written by 'magwatch export parquet' (docs/scale.md)
+            from magwatch.store.export import import_parquet
+
+            return import_parquet(self.store, path, source=source, vintage=vintage)
         if is_file_source(source):
             return self.import_source_file(path, source, vintage=vintage)
         if isinstance(vintage, str):

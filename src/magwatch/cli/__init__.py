@@ -38,8 +38,10 @@ def _register() -> None:
     from magwatch.cli import events  # noqa: F401
     from magwatch.cli import monitor  # noqa: F401
     from magwatch.cli import risk  # noqa: F401
+    from magwatch.cli import scale  # noqa: F401
     from magwatch.cli import sources  # noqa: F401
     from magwatch.cli import web  # noqa: F401
+    from magwatch.cli import mirror  # noqa: F401
 
 
 def main() -> None:

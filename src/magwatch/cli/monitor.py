@@ -52,6 +52,9 @@ def monitor(month: Optional[str] = typer.Option(None, help="YYYY-MM (default: la
             reporter: str = typer.Option("CHN", help="ISO3 reporter"),
             commodity: str = typer.Option("85051110", help="Commodity code"),
             flow: str = typer.Option("X", help="X export or M import"),
+            engine: str = typer.Option("duckdb", "--engine", help="duckdb|spark (docs/scale.md)"),
+            data: Optional[Path] = typer.Option(None, "--data", help="Folder from 'magwatch export parquet'"),
+            spark_master: Optional[str] = typer.Option(None, "--spark-master", help="Spark master (default local[*])"),
             fmt: str = typer.Option("table", "--format", help="table|json|csv"),
             out: Optional[Path] = typer.Option(None, help="Write to a file")) -> None:
     """What moved in a month: m/m, y/y, ranks, shares, HHI, records, anomalies."""
@@ -59,8 +62,14 @@ def monitor(month: Optional[str] = typer.Option(None, help="YYYY-MM (default: la
 
     if fmt not in MONITOR_FORMATS:
         raise ParameterError("format", f"expected one of {', '.join(MONITOR_FORMATS)}, got {fmt!r}")
-    with open_handle() as mw:
-        result = mw.monitor(month, reporter=reporter, commodity=commodity, flow=flow)
+    if data is None and engine == "duckdb":
+        with open_handle() as mw:
+            result = mw.monitor(month, reporter=reporter, commodity=commodity, flow=flow)
+    else:
+        from magwatch.engine import monitor_on
+
+        result = monitor_on(engine, data=data, spark_master=spark_master, month=month,
+                            reporter=reporter, commodity=commodity, flow=flow)
     if fmt == "json":
         text = to_json(result)
         if out is None:
@@ -80,15 +89,23 @@ def monitor(month: Optional[str] = typer.Option(None, help="YYYY-MM (default: la
 
 @app.command()
 def audit(reporter: Optional[str] = typer.Option(None, help="Only this reporter"),
+          engine: str = typer.Option("duckdb", "--engine", help="duckdb|spark (docs/scale.md)"),
+          data: Optional[Path] = typer.Option(None, "--data", help="Folder from 'magwatch export parquet'"),
+          spark_master: Optional[str] = typer.Option(None, "--spark-master", help="Spark master (default local[*])"),
+
           fmt: str = typer.Option("table", "--format", help="table|csv|json|parquet|xlsx"),
           out: Optional[Path] = typer.Option(None, help="Write to a file"),
           all_rows: bool = typer.Option(False, "--all", help="Also list claims with nothing to compare")) -> None:
     """Reported vs computed: every stated change and rank checked against the figures."""
     from magwatch.analytics.audit import summary
 
-    with open_handle() as mw:
-        frame = mw.audit(reporter=reporter)
-    table = frame.arrow
+    if data is None and engine == "duckdb":
+        with open_handle() as mw:
+            table = mw.audit(reporter=reporter).arrow
+    else:
+        from magwatch.engine import audit_on
+
+        table = audit_on(engine, data=data, spark_master=spark_master, reporter=reporter)
     counts = summary(table)
     if not all_rows and fmt == "table":
         import pyarrow.compute as pc

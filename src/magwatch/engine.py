@@ -1,0 +1,251 @@
+"""Where the analytics run: the Ibis tables for a chosen engine.
+
+The analytics (:mod:`magwatch.analytics`) are Ibis expressions over two tables,
+``observation_latest`` and ``claim_latest``. This module is the one place that
+decides which backend those tables live on:
+
+* ``duckdb`` over the store (the default): the store's own connection;
+* ``duckdb`` over a Parquet folder written by ``magwatch export parquet``
+  (``data=DIR``): an in-memory DuckDB reading the Hive-partitioned files, with
+  ``MAGWATCH_MEMORY_LIMIT`` as its memory limit and spilling to
+  ``MAGWATCH_TEMP_DIR`` (default: a temporary directory) beyond it;
+* ``spark`` over the same Parquet folder: Ibis's PySpark backend on a
+  SparkSession for ``spark_master`` (``local[*]`` by default, ``spark://...``,
+  ``yarn``, ``k8s://...``), or a Spark Connect session for ``sc://host:port``.
+
+Either way the tables have the canonical columns and types of the store
+(:mod:`magwatch.records` plus ``release_id``), so the same expressions give the
+same answers. Nothing here computes a metric.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from magwatch.errors import MagwatchError, ParameterError
+
+ENGINES = ("duckdb", "spark")
+DEFAULT_SPARK_MASTER = "local[*]"
+#: Tables the analytics read, as exported by magwatch.store.export.
+TABLES = ("observation_latest", "claim_latest", "observation", "claim")
+
+_SPARK_TYPES = {pa.string(): "string", pa.date32(): "date", pa.int8(): "tinyint",
+                pa.int64(): "bigint", pa.float64(): "double", pa.bool_(): "boolean"}
+_DUCKDB_TYPES = {pa.string(): "VARCHAR", pa.date32(): "DATE", pa.int8(): "TINYINT",
+                 pa.int64(): "BIGINT", pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN"}
+
+
+class EngineError(MagwatchError):
+    """The chosen engine cannot start (Spark or Java missing, cluster unreachable)."""
+
+    exit_code = 4
+
+
+@dataclass
+class Tables:
+    """The analytics' input tables on one engine. Close it (or use ``with``) when done."""
+
+    engine: str
+    backend: object
+    observations: object            # ibis table: observation_latest
+    claims: object                  # ibis table: claim_latest
+    where: str                      # what the tables read, in words
+    _closers: list = field(default_factory=list, repr=False)
+    _names: dict = field(default_factory=dict, repr=False)
+
+    def table(self, name: str):
+        """Any exported table by name (``observation`` holds every vintage)."""
+        if name not in TABLES:
+            raise ParameterError("table", f"expected one of {', '.join(TABLES)}, got {name!r}")
+        return self.backend.table(self._names.get(name, name))
+
+    def close(self) -> None:
+        while self._closers:
+            self._closers.pop()()
+
+    def __enter__(self) -> "Tables":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_tables(engine: str = "duckdb", *, store=None, data: str | os.PathLike[str] | None = None,
+                spark_master: str | None = None, spark_session=None) -> Tables:
+    """The analytics' input tables on ``engine``.
+
+    ``store`` (a :class:`magwatch.store.Store`) serves ``duckdb`` when ``data`` is
+    None; ``data`` is a folder written by ``magwatch export parquet``. ``spark``
+    needs ``data``. ``spark_session`` reuses a SparkSession you already have (then
+    ``spark_master`` is ignored and the session is left running on close).
+    """
+    engine = (engine or "duckdb").strip().lower()
+    if engine not in ENGINES:
+        raise ParameterError("engine", f"expected one of {', '.join(ENGINES)}, got {engine!r}")
+    if spark_master is not None and engine != "spark":
+        raise ParameterError("spark-master", "only applies with --engine spark")
+    manifest = None
+    if data is not None:
+        from magwatch.store.export import read_manifest
+
+        manifest = read_manifest(data)
+    if engine == "duckdb":
+        if data is None:
+            if store is None:
+                raise ParameterError("data", "give a store or a Parquet folder (--data DIR)")
+            con = store.ibis()
+            where = f"DuckDB store {store.path or ':memory:'}"
+            return Tables("duckdb", con, con.table("observation_latest"),
+                          con.table("claim_latest"), where)
+        return _duckdb_parquet(Path(data), manifest)
+    if data is None:
+        raise ParameterError("data", "the spark engine reads a Parquet folder written by "
+                             "'magwatch export parquet'; pass --data DIR")
+    return _spark_parquet(Path(data), manifest, spark_master or DEFAULT_SPARK_MASTER, spark_session)
+
+
+# -- DuckDB over Parquet ------------------------------------------------------------------
+
+def duckdb_config() -> tuple[dict, str | None]:
+    """Connection settings for large reads: memory limit and spill directory."""
+    config = {}
+    limit = os.environ.get("MAGWATCH_MEMORY_LIMIT")
+    if limit:
+        config["memory_limit"] = limit
+    temp = os.environ.get("MAGWATCH_TEMP_DIR")
+    return config, temp
+
+
+def _duckdb_parquet(folder: Path, manifest: dict) -> Tables:
+    import duckdb
+    import ibis
+
+    from magwatch.store.export import canonical_schema
+
+    config, temp = duckdb_config()
+    cleanup = None
+    if temp is None:
+        cleanup = tempfile.TemporaryDirectory(prefix="magwatch-spill-")
+        temp = cleanup.name
+    config["temp_directory"] = temp
+    try:
+        raw = duckdb.connect(":memory:", config=config)
+    except duckdb.Error as exc:
+        raise ParameterError("MAGWATCH_MEMORY_LIMIT", str(exc).splitlines()[0]) from None
+    raw.execute("SET enable_progress_bar = false")
+    for name in TABLES:
+        schema = canonical_schema(name)
+        columns = ", ".join(f"CAST({f.name} AS {_DUCKDB_TYPES[f.type]}) AS {f.name}" for f in schema)
+        if (folder / name).is_dir():
+            glob = str(folder / name / "**" / "*.parquet").replace("'", "''")
+            raw.execute(f"CREATE VIEW {name} AS SELECT {columns} FROM read_parquet('{glob}', "
+                        f"hive_partitioning = true, hive_types_autocast = false, union_by_name = true)")
+        else:   # an empty table in the export: same columns, no rows
+            raw.register(f"_empty_{name}", schema.empty_table())
+            raw.execute(f"CREATE TABLE {name} AS SELECT {columns} FROM _empty_{name}")
+            raw.unregister(f"_empty_{name}")
+    con = ibis.duckdb.from_connection(raw)
+    closers = [raw.close] + ([cleanup.cleanup] if cleanup is not None else [])
+    return Tables("duckdb", con, con.table("observation_latest"), con.table("claim_latest"),
+                  f"DuckDB over Parquet {folder}", closers)
+
+
+# -- Spark over Parquet -------------------------------------------------------------------
+
+def spark_session(master: str = DEFAULT_SPARK_MASTER, *, app_name: str = "magwatch",
+                  shuffle_partitions: int | None = None):
+    """A SparkSession for ``master`` (``sc://...`` opens a Spark Connect session).
+
+    Sessions run in UTC so dates never shift. ``shuffle_partitions`` defaults to
+    ``MAGWATCH_SPARK_SHUFFLE_PARTITIONS`` or Spark's own default (200).
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise EngineError("the spark engine needs pyspark 4.0.x (pip install 'pyspark==4.0.5') "
+                          "and Java 17") from None
+    builder = SparkSession.builder.appName(app_name)
+    if master.startswith("sc://"):
+        builder = builder.remote(master)
+    else:
+        builder = (builder.master(master)
+                   .config("spark.ui.enabled", "false")
+                   .config("spark.ui.showConsoleProgress", "false")
+                   .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false"))
+    builder = builder.config("spark.sql.session.timeZone", "UTC")
+    partitions = shuffle_partitions or os.environ.get("MAGWATCH_SPARK_SHUFFLE_PARTITIONS")
+    if partitions:
+        builder = builder.config("spark.sql.shuffle.partitions", str(partitions))
+    try:
+        return builder.getOrCreate()
+    except Exception as exc:  # Java missing, master unreachable: Py4J / Spark raise many kinds
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise EngineError(f"cannot start Spark for master {master!r}: {first}") from None
+
+
+_opened = itertools.count(1)
+
+
+def _spark_parquet(folder: Path, manifest: dict, master: str, session) -> Tables:
+    import ibis
+
+    from magwatch.store.export import canonical_schema
+
+    # Temporary views live in the session; a suffix keeps two opened folders apart.
+    names = {name: f"magwatch_{name}_{next(_opened)}" for name in TABLES}
+    own = session is None
+    if own:
+        session = spark_session(master)
+    from pyspark.sql import functions as F
+
+    for name in TABLES:
+        schema = canonical_schema(name)
+        path = folder / name
+        if path.is_dir():
+            frame = session.read.option("basePath", str(path)).parquet(str(path))
+        else:
+            ddl = ", ".join(f"{f.name} {_SPARK_TYPES[f.type]}" for f in schema)
+            frame = session.createDataFrame([], ddl)
+        frame = frame.select(*[F.col(f.name).cast(_SPARK_TYPES[f.type]).alias(f.name)
+                               for f in schema])
+        frame.createOrReplaceTempView(names[name])
+    con = ibis.pyspark.connect(session)
+    if own:
+        closers = [session.stop]
+    else:
+        closers = [lambda: [session.catalog.dropTempView(v) for v in names.values()]]
+    return Tables("spark", con, con.table(names["observation_latest"]),
+                  con.table(names["claim_latest"]),
+                  f"Spark ({master if own else 'given session'}) over Parquet {folder}", closers,
+                  names)
+
+
+# -- the analytics on a chosen engine -----------------------------------------------------
+
+def monitor_on(engine: str = "duckdb", *, store=None, data=None, spark_master: str | None = None,
+               spark_session=None, month: str | None = None, reporter: str = "CHN",
+               commodity: str = "85051110", flow: str = "X") -> dict:
+    """:func:`magwatch.analytics.monitor.monitor` on ``engine`` (same function, other tables)."""
+    from magwatch.analytics.monitor import monitor, parse_month
+
+    parsed = parse_month(month)
+    with open_tables(engine, store=store, data=data, spark_master=spark_master,
+                     spark_session=spark_session) as t:
+        return monitor(t.observations, t.claims, month=parsed, reporter=reporter,
+                       commodity=commodity, flow=flow)
+
+
+def audit_on(engine: str = "duckdb", *, store=None, data=None, spark_master: str | None = None,
+             spark_session=None, reporter: str | None = None) -> pa.Table:
+    """:func:`magwatch.analytics.audit.audit` on ``engine``."""
+    from magwatch.analytics.audit import audit
+
+    with open_tables(engine, store=store, data=data, spark_master=spark_master,
+                     spark_session=spark_session) as t:
+        return audit(t.observations, t.claims, reporter=reporter)
