@@ -192,6 +192,21 @@ class Magwatch:
         return import_source_file(self.store, Path(path), source,
                                   vintage=_date(vintage, "vintage"), flow=flow)
 
+    # -- mirror (magwatch.analytics.mirror; docs/mirror.md) -------------------------------
+
+    def mirror(self, partner: str, *, reporter: str = "CHN", commodity: str = "85051110",
+               start: str | None = None, end: str | None = None, lag: int | None = None,
+               partner_commodity: str | None = None) -> dict:
+        """Reporter's exports vs the partner's imports month by month: lag, scope, CIF/FOB,
+        residual, pending months and rerouting signals (docs/mirror.md)."""
+        from magwatch.analytics.mirror import mirror
+
+        con = self.store.ibis()
+        return mirror(con.table("observation_latest"),
+                      self.store.reference("partner_imports_monthly").to_pylist(),
+                      partner=partner, reporter=reporter, commodity=commodity, start=start,
+                      end=end, lag=lag, partner_commodity=partner_commodity)
+
     # -- lifetime --------------------------------------------------------------------------
 
     def close(self) -> None:
