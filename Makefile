@@ -40,7 +40,7 @@ test-slow: venv system-deps
 	$(BIN)/pytest -m "slow"
 
 bench: venv
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(OUT) .pytest_cache

@@ -383,3 +383,13 @@ def test_every_month_in_the_picker_renders(client):
     failed = [(m, r.status_code) for m in months
               if (r := client.get("/", params={"month": m})).status_code != 200]
     assert failed == []
+
+
+def test_mirror_says_the_partner_side_is_missing_on_bundled_data(client):
+    result = client.get("/api/v1/mirror", params={"partner": "USA"}).json()
+    assert result["months"], result
+    text = json.dumps(result)
+    assert "353" in text                      # China's June 2025 figure is shown
+    assert "missing" in text or "no partner figure" in text
+    bad = client.get("/api/v1/mirror", params={"partner": "USA", "lag": 9})
+    assert bad.status_code == 422 and "lag" in bad.text

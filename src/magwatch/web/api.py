@@ -272,6 +272,23 @@ def explain(request: Request, month: str = Query(..., description="YYYY-MM"),
     return json_response(result)
 
 
+# -- mirror --------------------------------------------------------------------------------
+
+@router.get("/mirror", summary="The reporter's exports against the partner's imports, month by month")
+def mirror(request: Request, partner: str = Query(..., description="ISO3 importer, e.g. USA"),
+           reporter: str = Query("CHN"), commodity: str = Query("85051110"),
+           start: Optional[str] = Query(None, alias="from", description="YYYY-MM"),
+           end: Optional[str] = Query(None, alias="to", description="YYYY-MM"),
+           lag: Optional[int] = Query(None, ge=0, le=3, description="Shipping lag in months")) -> Response:
+    args = dict(reporter=reporter, commodity=commodity, start=start, end=end, lag=lag)
+
+    def call(mw):
+        result = mw.mirror(partner, **args)
+        return {k: v.to_pylist() if isinstance(v, pa.Table) else v for k, v in result.items()}
+
+    return json_response(_access(request).read(("mirror", partner, tuple(args.items())), call))
+
+
 # -- risk ----------------------------------------------------------------------------------
 
 @router.get("/risk", summary="Dependence, concentration and supply-risk indices for a month")
