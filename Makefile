@@ -19,19 +19,22 @@ venv: $(VENV)/.installed
 
 # What the tests need from the system: Debian's chromium for the browser tests
 # (Playwright drives it through executable_path; its own browser download cannot
-# work here) and a Java 17+ runtime for the PySpark backend tests.
+# work here), a Java 17+ runtime for the PySpark backend tests, and Pango for
+# WeasyPrint's PDF briefs.
+SYSTEM_PACKAGES := chromium openjdk-17-jre-headless libpango-1.0-0 libpangoft2-1.0-0
 system-deps:
-	@command -v chromium >/dev/null 2>&1 && command -v java >/dev/null 2>&1 || { \
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ] && ! { [ "$$missing" = openjdk-17-jre-headless ] && command -v java >/dev/null; }; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && \
-	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    $$(command -v chromium >/dev/null 2>&1 || echo chromium) \
-	    $$(command -v java >/dev/null 2>&1 || echo openjdk-17-jre-headless) >/dev/null; }
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 run: venv
 	mkdir -p $(OUT)
 	$(BIN)/magwatch load
-	$(BIN)/magwatch flows --reporter CHN --commodity 85051110 --period 2025-06
+	$(BIN)/magwatch brief --month 2025-06 --format md,html --out $(OUT)
+	@echo "HTML brief and charts written to $(OUT)/"
 
 test: venv system-deps
 	$(BIN)/pytest

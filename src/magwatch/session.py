@@ -207,6 +207,39 @@ class Magwatch:
                       partner=partner, reporter=reporter, commodity=commodity, start=start,
                       end=end, lag=lag, partner_commodity=partner_commodity)
 
+    # -- report (magwatch.report; docs/brief.md, docs/check.md) ---------------------------
+
+    def brief(self, month: str, *, out_dir: str | os.PathLike[str] | None = None,
+              formats=("md", "html"), top: int = 5, scenario: str | None = "repeat-2025-04",
+              paths: int = 2000, seed: int = 0, charts: bool = True):
+        """The monthly brief (Markdown/HTML/PDF text, charts, footnotes) for ``month``."""
+        from magwatch.report.brief import build
+
+        return build(self, month, out_dir=out_dir, formats=formats, top=top, scenario=scenario,
+                     paths=paths, seed=seed, charts=charts)
+
+    def check(self, text: str) -> Frame:
+        """Find the numeric claims in ``text`` and give each a verdict against the store."""
+        from magwatch.report.check import check_text, verdict_table
+
+        return Frame(verdict_table(check_text(self, text)))
+
+    def alerts(self, rules: str | os.PathLike[str] | list | None = None, *, month: str | None = None):
+        """Evaluate alert rules (a TOML file, parsed rules, or the bundled example) on a month."""
+        from magwatch.report.alerts import evaluate, read_rules
+
+        parsed = rules if isinstance(rules, list) else read_rules(rules)
+        return evaluate(self, parsed, month)
+
+    # -- backup (magwatch.store.backup; docs/reliability.md) ------------------------------
+
+    def backup(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> dict:
+        """Write an exact, checked copy of the store to ``path``; restore it with
+        ``magwatch.store.backup.restore`` (``magwatch db restore``)."""
+        from magwatch.store.backup import backup
+
+        return backup(self.store, path, overwrite=overwrite)
+
     # -- lifetime --------------------------------------------------------------------------
 
     def close(self) -> None:

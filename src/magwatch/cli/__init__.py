@@ -36,13 +36,13 @@ def open_handle(read_only: bool = False):
 def _register() -> None:
     from magwatch.cli import data  # noqa: F401  (commands register on import)
     from magwatch.cli import events  # noqa: F401
+    from magwatch.cli import mirror  # noqa: F401
     from magwatch.cli import monitor  # noqa: F401
+    from magwatch.cli import report  # noqa: F401
     from magwatch.cli import risk  # noqa: F401
     from magwatch.cli import scale  # noqa: F401
     from magwatch.cli import sources  # noqa: F401
     from magwatch.cli import web  # noqa: F401
-    from magwatch.cli import mirror  # noqa: F401
-
 
 def main() -> None:
     _register()
