@@ -171,11 +171,15 @@ class Magwatch:
                             start=start, end=end, freq=freq)
         return fetch(self.store, source, query, base_url=base_url, progress=progress)
 
-    def refresh(self, progress=None):
-        """Run every configured source query again (incremental), then the post-ingest hooks."""
+    def refresh(self, progress=None, hooks=()):
+        """Run every configured source query again (incremental), then the post-ingest hooks.
+
+        ``hooks`` are extra ``hook(store, reports)`` callables run only when rows landed
+        (``magwatch refresh --alerts/--brief-dir`` passes alert and brief hooks here).
+        """
         from magwatch.sources.run import refresh
 
-        return refresh(self.store, progress=progress)
+        return refresh(self.store, progress=progress, hooks=hooks)
 
     def sources(self) -> Frame:
         """Each source: kind, status (key set?), configured queries, last fetch and release."""

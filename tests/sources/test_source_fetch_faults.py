@@ -25,6 +25,7 @@ import pytest
 import stamina
 
 import magwatch
+import magwatch.report
 from magwatch.store.schema import fetch_one
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -527,3 +528,22 @@ def test_import_source_gacc_through_cli(tmp_path, capsys):
     code, out, err = cli(db, capsys, "import", "--source", "gacc", str(bad))
     assert code == 2 and "bad.csv, row 1, field '贸易伙伴编码': unknown gacc country code '777'" in err
     assert store_counts(db, "gacc") == (1, 1, 0)
+
+
+def test_refresh_evaluates_alerts_and_rewrites_the_brief_only_when_figures_land(server, tmp_path, capsys):
+    db = tmp_path / "s.duckdb"
+    assert cli(db, capsys, "load")[0] == 0
+    server.on(DA, Reply(body=availability(["202505", "202506"])))
+    server.on(DATA, Reply(body=GOOD))
+    assert fetch_ct(db, capsys, server)[0] == 0
+    alerts, briefs = tmp_path / "alerts.jsonl", tmp_path / "brief"
+    options = ("--alerts", str(Path(magwatch.report.__file__).parent / "alerts.toml"),
+               "--alerts-to", f"jsonl:{alerts}", "--brief-dir", str(briefs))
+    code, out, err = cli(db, capsys, "refresh", "--quiet", *options)
+    assert code == 0 and not alerts.exists() and not briefs.exists()   # nothing landed
+    server.on(DA, Reply(body=availability(["202505", "202506"], released="2026-03-01T00:00:00")))
+    server.on(DATA, Reply(body=ct_body([ct_row("202506", 842, "X", 2100.0)])))
+    code, out, err = cli(db, capsys, "refresh", "--quiet", *options)
+    assert code == 0 and "1 added" in out, err
+    assert alerts.exists() and "appended" in err
+    assert sorted(p.name for p in briefs.glob("brief-*.md")) == ["brief-2026-03.md"]

@@ -44,6 +44,7 @@ def _register() -> None:
     from magwatch.cli import sources  # noqa: F401
     from magwatch.cli import web  # noqa: F401
 
+
 def main() -> None:
     _register()
     try:

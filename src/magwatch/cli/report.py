@@ -144,8 +144,14 @@ def alerts_run(rules: Optional[Path] = typer.Option(None, help="Rules file (TOML
                attempts: int = typer.Option(4, help="Webhook attempts per alert"),
                backoff: float = typer.Option(0.5, help="First webhook retry wait, seconds (doubles)")) -> None:
     """Evaluate the rules and deliver the alerts."""
-    from magwatch.report.alerts import deliver_jsonl, deliver_webhook, format_alert
+    targets = parse_targets(to)
+    with open_handle(read_only=True) as mw:
+        ev = mw.alerts(rules, month=month)
+    deliver(ev, targets, attempts=attempts, backoff=backoff)
 
+
+def parse_targets(to: List[str]) -> list[tuple[str, Optional[str]]]:
+    """``terminal``, ``jsonl:PATH`` or ``webhook:URL`` → (kind, argument) pairs."""
     targets = []
     for t in to:
         kind, _, arg = t.partition(":")
@@ -155,8 +161,13 @@ def alerts_run(rules: Optional[Path] = typer.Option(None, help="Rules file (TOML
             targets.append((kind, arg))
         else:
             raise ParameterError("to", f"expected terminal, jsonl:PATH or webhook:URL, got {t!r}")
-    with open_handle(read_only=True) as mw:
-        ev = mw.alerts(rules, month=month)
+    return targets
+
+
+def deliver(ev, targets, *, attempts: int = 4, backoff: float = 0.5) -> None:
+    """Deliver an evaluation's alerts to each target."""
+    from magwatch.report.alerts import deliver_jsonl, deliver_webhook, format_alert
+
     for kind, arg in targets:
         if kind == "terminal":
             typer.echo(f"month {ev.month}: {len(ev.alerts)} alert(s)")
@@ -170,5 +181,4 @@ def alerts_run(rules: Optional[Path] = typer.Option(None, help="Rules file (TOML
             typer.echo(f"posted {len(sent)} alert(s) to {arg} "
                        f"({sum(s['attempts'] for s in sent)} request(s))", err=True)
 
-
-__all__ = ["alerts_app", "brief", "check"]
+__all__ = ["alerts_app", "brief", "check", "deliver", "parse_targets"]

@@ -17,7 +17,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -187,8 +187,10 @@ def fetch(store: Store, source_name: str, query: Query, *, base_url: str | None 
 
 
 def refresh(store: Store, *, today: dt.date | None = None,
-            progress: Callable[[str], None] | None = None) -> list[FetchReport]:
-    """Run every configured query again; then the post-ingest hooks if anything landed."""
+            progress: Callable[[str], None] | None = None,
+            hooks: Sequence[Callable[[Store, list["FetchReport"]], None]] = ()) -> list[FetchReport]:
+    """Run every configured query again; then the post-ingest hooks (``POST_INGEST``
+    and ``hooks``) if anything landed."""
     state.ensure_tables(store.con)
     configured = state.configured_queries(store.con)
     if not configured:
@@ -198,7 +200,7 @@ def refresh(store: Store, *, today: dt.date | None = None,
                      today=today, progress=progress)
                for source, query, url in configured]
     if any(r.landed and r.rows_added for r in reports):
-        for hook in POST_INGEST:
+        for hook in [*POST_INGEST, *hooks]:
             hook(store, reports)
     return reports
 
