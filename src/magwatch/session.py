@@ -45,7 +45,7 @@ class Magwatch:
         if is_file_source(source):
             return self.import_source_file(path, source, vintage=vintage)
         if isinstance(vintage, str):
-            from magwatch.store.queries import _date
+            from magwatch.params import date as _date
 
             vintage = _date(vintage, "vintage")
         return self.store.ingest_file(Path(path), source=source, vintage=vintage)
@@ -191,7 +191,7 @@ class Magwatch:
                            vintage: dt.date | str | None = None, flow: str | None = None) -> Release:
         """Import a source's own file format (China customs export, Comtrade bulk file)."""
         from magwatch.sources.run import import_source_file
-        from magwatch.store.queries import _date
+        from magwatch.params import date as _date
 
         return import_source_file(self.store, Path(path), source,
                                   vintage=_date(vintage, "vintage"), flow=flow)

@@ -35,6 +35,7 @@ def open_handle(read_only: bool = False):
 
 def _register() -> None:
     from magwatch.cli import data  # noqa: F401  (commands register on import)
+    from magwatch.cli import db  # noqa: F401
     from magwatch.cli import events  # noqa: F401
     from magwatch.cli import mirror  # noqa: F401
     from magwatch.cli import monitor  # noqa: F401

@@ -24,13 +24,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from magwatch.codes import is_known
+from magwatch import params
 from magwatch.errors import ParameterError
 from magwatch.events import registry
 from magwatch.events.series import DEFAULT_COMMODITY, load_series, shift
 from magwatch.events.study import event_study
 from magwatch.frame import Frame
-from magwatch.store.queries import _month
 
 _SCORE = {"yes": 3, "all": 2, "part": 2, "unspecified": 1, "no": 0}
 AGGREGATE_PARTNERS = ("WLD",)
@@ -65,17 +64,13 @@ def _partner_relation(scope: list[str] | None, partner: str) -> str:
 def explain(store, month: str, *, partner: str = "WLD", commodity: str = DEFAULT_COMMODITY,
             lookback: int = 3, studies: int = 3, reporter: str = "CHN", flow: str = "X") -> Explanation:
     """Events a month's figure follows, ranked; with the figure, its changes and event studies."""
-    first = _month(month, "month")
+    first = params.month(month, "month")
     if first is None:
         raise ParameterError("month", "is required (YYYY-MM)")
     if not 0 <= int(lookback) <= 24:
         raise ParameterError("lookback", f"expected 0-24 months, got {lookback}")
-    partner = (partner or "WLD").strip().upper()
-    if not is_known(partner):
-        raise ParameterError("partner", f"unknown ISO3 code {partner!r}")
-    commodity = str(commodity).strip()
-    if not commodity.isdigit():
-        raise ParameterError("commodity", f"expected digits, got {commodity!r}")
+    partner = params.country(partner, "partner", default="WLD")
+    commodity = params.commodity(commodity)
     last = shift(first, 1) - dt.timedelta(days=1)
     middle = first + dt.timedelta(days=(last - first).days / 2)
     start = shift(first, -int(lookback))

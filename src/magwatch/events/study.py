@@ -38,6 +38,7 @@ import numpy as np
 import pyarrow as pa
 
 from magwatch.codes import is_aggregate, is_known
+from magwatch import params
 from magwatch.errors import NoDataError, ParameterError
 from magwatch.events import registry
 from magwatch.events.series import (
@@ -402,12 +403,8 @@ def event_study(store, event: str | dt.date, *, partner: str = "WLD",
                 reporter: str = "CHN", flow: str = "X") -> EventStudy:
     """Study one event (registry id or a date YYYY-MM-DD) on one monthly series."""
     pre, post = parse_window(window)
-    partner = (partner or "WLD").strip().upper()
-    if not is_known(partner):
-        raise ParameterError("partner", f"unknown ISO3 code {partner!r}")
-    commodity = str(commodity).strip()
-    if not commodity.isdigit():
-        raise ParameterError("commodity", f"expected digits, got {commodity!r}")
+    partner = params.country(partner, "partner", default="WLD")
+    commodity = params.commodity(commodity)
     day, events = _resolve(store, event)
     month0 = month(day)
     series = load_series(store, partner=partner, commodity=commodity, reporter=reporter, flow=flow)

@@ -86,6 +86,8 @@ def read_rules(path: str | Path | None = None) -> list[Rule]:
         raise ParameterError("rules", f"no such file: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         _fail(name, None, "toml", f"not valid TOML: {exc}")
+    except UnicodeDecodeError as exc:
+        _fail(name, None, "toml", f"not UTF-8 text (byte {exc.start}); save the rules as UTF-8")
     tables = data.get("rule")
     if not isinstance(tables, list) or not tables:
         _fail(name, None, "rule", "expected one or more [[rule]] tables")

@@ -376,6 +376,9 @@ def read_spec(path_or_dict: str | Path | Mapping[str, Any]) -> tuple[dict, str]:
         return tomllib.loads(path.read_text(encoding="utf-8")), str(path)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"not valid TOML: {exc}", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start}); save the scenario as UTF-8",
+                         file=str(path)) from None
 
 
 class _Spec:

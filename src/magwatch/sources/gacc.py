@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 import hashlib
 import io
 import re
@@ -97,9 +98,13 @@ def _number(text: str, *, file: str, row: int, field: str) -> float | None:
     if s in ("", "-", "--"):
         return None
     try:
-        return float(s)
+        number = float(s)
     except ValueError:
         raise InputError(f"expected a number, got {text!r}", file=file, row=row, field=field) from None
+    if not math.isfinite(number) or number < 0:
+        raise InputError(f"expected a finite, non-negative figure, got {text!r}", file=file,
+                         row=row, field=field)
+    return number
 
 
 def _period(text: str, *, file: str, row: int) -> dt.date:

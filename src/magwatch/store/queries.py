@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from magwatch import params as checked
 from magwatch.errors import ParameterError
 from magwatch.records import OBSERVATION_KEY
 from magwatch.store.schema import OBSERVATION_KEY_SQL, fetch_one
@@ -23,24 +24,6 @@ FLOW_COLUMNS = """
 """
 
 
-def _month(value: str | None, parameter: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.datetime.strptime(str(value), "%Y-%m").date()
-    except ValueError:
-        raise ParameterError(parameter, f"expected YYYY-MM, got {value!r}") from None
-
-
-def _date(value: str | dt.date | None, parameter: str) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ParameterError(parameter, f"expected a date YYYY-MM-DD, got {value!r}") from None
-
-
 def _filters(*, reporter=None, partner=None, commodity=None, flow=None, source=None,
              period=None, start=None, end=None, months=1) -> tuple[list[str], list[object]]:
     where: list[str] = []
@@ -50,28 +33,22 @@ def _filters(*, reporter=None, partner=None, commodity=None, flow=None, source=N
             where.append(f"{column} = ?")
             params.append(str(value).strip().upper() if column != "source" else str(value))
     if commodity is not None:
-        code = str(commodity).strip()
-        if not code.isdigit():
-            raise ParameterError("commodity", f"expected digits, got {commodity!r}")
         where.append("commodity = ?")
-        params.append(code)
+        params.append(checked.commodity(commodity))
     if flow is not None:
-        f = str(flow).strip().upper()
-        if f not in ("X", "M"):
-            raise ParameterError("flow", f"expected X or M, got {flow!r}")
         where.append("flow = ?")
-        params.append(f)
+        params.append(checked.flow(flow))
     if period is not None and (start is not None or end is not None):
         raise ParameterError("period", "give --period or --from/--to, not both")
     if period is not None:
         where.append("period = ?")
-        params.append(_month(period, "period"))
+        params.append(checked.month(period, "period"))
     if start is not None:
         where.append("period >= ?")
-        params.append(_month(start, "from"))
+        params.append(checked.month(start, "from"))
     if end is not None:
         where.append("period <= ?")
-        params.append(_month(end, "to"))
+        params.append(checked.month(end, "to"))
     if months:
         if not 1 <= int(months) <= 12:
             raise ParameterError("months", "expected 1 to 12, or 0 for every span")
@@ -88,7 +65,7 @@ def _latest_as_of(as_of: dt.date) -> str:
 def flows(con: duckdb.DuckDBPyConnection, *, as_of: str | dt.date | None = None,
           **filters: object) -> pa.Table:
     """Observations matching the filters, latest vintage per key (or as known on ``as_of``)."""
-    as_of_date = _date(as_of, "as_of")
+    as_of_date = checked.date(as_of, "as_of")
     relation = _latest_as_of(as_of_date) if as_of_date else "observation_latest"
     where, params = _filters(**filters)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
@@ -121,7 +98,7 @@ def revisions(con: duckdb.DuckDBPyConnection, *, source: str | None = None,
 
     ``since`` keeps revisions published on or after a date; ``release`` those one release made.
     """
-    since_date = _date(since, "since")
+    since_date = checked.date(since, "since")
     where = ["prev_release IS NOT NULL"]
     params: list[object] = []
     if source is not None:

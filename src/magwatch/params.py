@@ -1,0 +1,57 @@
+"""Parameters as users give them (CLI options, API queries, Python arguments), checked once.
+
+Each function returns the normalised value or raises ParameterError naming the
+parameter, so every interface refuses bad input with the same one-line message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from magwatch.errors import ParameterError
+
+
+def month(value: str | dt.date | None, parameter: str = "month") -> dt.date | None:
+    """``YYYY-MM`` → the first day of that month (None passes through)."""
+    if value is None or isinstance(value, dt.date):
+        return value.replace(day=1) if isinstance(value, dt.date) else None
+    try:
+        return dt.datetime.strptime(str(value).strip(), "%Y-%m").date()
+    except ValueError:
+        raise ParameterError(parameter, f"expected YYYY-MM, got {value!r}") from None
+
+
+def date(value: str | dt.date | None, parameter: str = "date") -> dt.date | None:
+    """``YYYY-MM-DD`` → a date (None passes through)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ParameterError(parameter, f"expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def country(value: str | None, parameter: str = "partner", *, default: str | None = None) -> str:
+    """An ISO3 code or aggregate (WLD, EUU, ...) that the concordance knows."""
+    from magwatch.codes import is_known
+
+    code = (value or default or "").strip().upper()
+    if not is_known(code):
+        raise ParameterError(parameter, f"unknown ISO3 code {value!r}")
+    return code
+
+
+def commodity(value: str | int, parameter: str = "commodity") -> str:
+    """A commodity code: digits, kept as text so leading zeros stay."""
+    code = str(value).strip()
+    if not code.isdigit():
+        raise ParameterError(parameter, f"expected digits, got {value!r}")
+    return code
+
+
+def flow(value: str, parameter: str = "flow") -> str:
+    """X (export) or M (import)."""
+    code = str(value).strip().upper()
+    if code not in ("X", "M"):
+        raise ParameterError(parameter, f"expected X or M, got {value!r}")
+    return code
