@@ -55,3 +55,23 @@ def flow(value: str, parameter: str = "flow") -> str:
     if code not in ("X", "M"):
         raise ParameterError(parameter, f"expected X or M, got {value!r}")
     return code
+
+
+def source_name(value: str, parameter: str = "source") -> str:
+    """A source name as stored with releases: lower-case letters, digits, '-' and '_'."""
+    import re
+
+    name = str(value).strip()
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", name):
+        raise ParameterError(parameter, f"expected a source name such as press or comtrade, got {value!r}")
+    return name
+
+
+def metric(value: str, parameter: str = "metric") -> str:
+    """One of the reported-claim metrics (magwatch.records.CLAIM_METRICS)."""
+    from magwatch.records import CLAIM_METRICS
+
+    name = str(value).strip()
+    if name not in CLAIM_METRICS:
+        raise ParameterError(parameter, f"expected one of {', '.join(CLAIM_METRICS)}, got {value!r}")
+    return name

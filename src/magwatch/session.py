@@ -141,7 +141,9 @@ class Magwatch:
     def audit(self, reporter: str | None = None) -> Frame:
         """Every reported change and rank beside the computed one, with reasons (docs/monitor.md)."""
         from magwatch.analytics.audit import audit
+        from magwatch.params import country
 
+        reporter = country(reporter, "reporter") if reporter is not None else None
         con = self.store.ibis()
         return Frame(audit(con.table("observation_latest"), con.table("claim_latest"),
                            reporter=reporter))

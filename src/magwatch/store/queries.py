@@ -28,10 +28,13 @@ def _filters(*, reporter=None, partner=None, commodity=None, flow=None, source=N
              period=None, start=None, end=None, months=1) -> tuple[list[str], list[object]]:
     where: list[str] = []
     params: list[object] = []
-    for column, value in (("reporter", reporter), ("partner", partner), ("source", source)):
+    for column, value in (("reporter", reporter), ("partner", partner)):
         if value is not None:
             where.append(f"{column} = ?")
-            params.append(str(value).strip().upper() if column != "source" else str(value))
+            params.append(checked.country(value, column))
+    if source is not None:
+        where.append("source = ?")
+        params.append(checked.source_name(source))
     if commodity is not None:
         where.append("commodity = ?")
         params.append(checked.commodity(commodity))
@@ -79,7 +82,7 @@ def claims(con: duckdb.DuckDBPyConnection, *, metric: str | None = None, **filte
     where, params = _filters(**filters)
     if metric is not None:
         where.append("metric = ?")
-        params.append(metric)
+        params.append(checked.metric(metric))
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     return con.sql(
         f"SELECT reporter, partner, flow, classification, commodity, strftime(period, '%Y-%m') "
@@ -103,7 +106,7 @@ def revisions(con: duckdb.DuckDBPyConnection, *, source: str | None = None,
     params: list[object] = []
     if source is not None:
         where.append("source = ?")
-        params.append(source)
+        params.append(checked.source_name(source))
     if since_date is not None:
         where.append("vintage >= ?")
         params.append(since_date)

@@ -85,6 +85,19 @@ class StoreAccess:
                 parts.append((st.st_size, st.st_mtime_ns))
         return tuple(parts)
 
+    def cached(self, key: Hashable) -> tuple[bool, Any]:
+        """``(True, result)`` if ``key`` is cached for the current store state, else ``(False, None)``.
+
+        Never opens the store (two ``stat`` calls and a dictionary lookup), so an async
+        route can answer a repeat without a worker thread.
+        """
+        full_key = (key, self.stamp())
+        with self._cache_lock:
+            if full_key in self._cache:
+                self._cache.move_to_end(full_key)
+                return True, self._cache[full_key]
+        return False, None
+
     def read(self, key: Hashable, call: Callable[[magwatch.Magwatch], Any]) -> Any:
         """``call(handle)`` on a read-only handle, or its cached result for this store state."""
         if not self.path.exists():

@@ -20,6 +20,7 @@ from typing import Any, Literal, Optional
 import pyarrow as pa
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from magwatch.errors import ParameterError
@@ -178,22 +179,34 @@ def provenance_rows(access, *, partner: str, period: str, reporter: str = "CHN",
 
 # -- analytics -----------------------------------------------------------------------------
 
-@router.get("/monitor", summary="What moved in a month: m/m, y/y, ranks, shares, HHI, anomalies")
-def monitor(request: Request,
-            month: Optional[str] = Query(None, description="YYYY-MM (default: latest with data)"),
-            reporter: str = Query("CHN"), commodity: str = Query("85051110"),
-            flow: str = Query("X", description="X export or M import"),
-            format: Format = Query("json")) -> Response:
-    args = dict(reporter=reporter, commodity=commodity, flow=flow)
-    result = _access(request).read(("monitor", month, tuple(args.items())),
-                                   lambda mw: mw.monitor(month, **args))
-    if format == "csv":
-        from magwatch.analytics.monitor import TABLE_COLUMNS, partner_table
+def json_bytes(data: Any) -> bytes:
+    return json.dumps(jsonable(data), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
-        table = partner_table(result)
-        return Response(to_csv(table.to_pylist(), table.column_names or TABLE_COLUMNS),
-                        media_type="text/csv; charset=utf-8")
-    return json_response(result)
+
+@router.get("/monitor", summary="What moved in a month: m/m, y/y, ranks, shares, HHI, anomalies")
+async def monitor(request: Request,
+                  month: Optional[str] = Query(None, description="YYYY-MM (default: latest with data)"),
+                  reporter: str = Query("CHN"), commodity: str = Query("85051110"),
+                  flow: str = Query("X", description="X export or M import"),
+                  format: Format = Query("json")) -> Response:
+    """A repeat for the same store state is answered from the cache on the event loop (the
+    encoded body, no worker thread, no store access); a first call computes in a worker thread."""
+    access = _access(request)
+    args = dict(reporter=reporter, commodity=commodity, flow=flow)
+    key = ("monitor", month, tuple(args.items()))
+    if format == "json":
+        body_key = ("monitor.json",) + key
+        hit, body = access.cached(body_key)
+        if not hit:
+            body = await run_in_threadpool(
+                access.read, body_key, lambda mw: json_bytes(mw.monitor(month, **args)))
+        return Response(body, media_type="application/json")
+    from magwatch.analytics.monitor import TABLE_COLUMNS, partner_table
+
+    result = await run_in_threadpool(access.read, key, lambda mw: mw.monitor(month, **args))
+    table = partner_table(result)
+    return Response(to_csv(table.to_pylist(), table.column_names or TABLE_COLUMNS),
+                    media_type="text/csv; charset=utf-8")
 
 
 @router.get("/audit", summary="Every reported change and rank beside the computed one")
@@ -368,8 +381,6 @@ async def import_file(request: Request, file: UploadFile = File(...),
                     raise WebProblem(413, "Upload too large", f"parameter 'file': larger than the "
                                      f"limit of {limit:,} bytes", parameter="file")
                 out.write(chunk)
-        from starlette.concurrency import run_in_threadpool
-
         release = await run_in_threadpool(
             _access(request).write, lambda mw: mw.import_file(target, source=source, vintage=vintage))
     body = {"release_id": release.release_id, "source": release.source, "file_name": release.file_name,

@@ -8,6 +8,7 @@ in ``MAGWATCH_TOKEN`` (off when unset). Uploads are capped by
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from fastapi.responses import Response
 
 import magwatch
 from magwatch.config import resolve_db_path
-from magwatch.web import api, pages, problems
+from magwatch.web import api, openapi, pages, problems
 from magwatch.web.access import StoreAccess
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -77,6 +78,16 @@ class Guard:
         return wrapped
 
 
+#: Modules the handle imports lazily. The server imports them before it serves:
+#: two worker threads importing one module at the same moment can see it half
+#: initialised (found by the soak test as ImportError / KeyError on cold start).
+HANDLE_MODULES = (
+    "magwatch.analytics.monitor", "magwatch.analytics.audit", "magwatch.analytics.mirror",
+    "magwatch.events.registry", "magwatch.events.study", "magwatch.events.explain",
+    "magwatch.risk.monitor", "magwatch.risk.scenario", "magwatch.sources.run",
+)
+
+
 def create_app(db_path: str | os.PathLike[str] | None = None, *, token=_FROM_ENV,
                max_upload_bytes: int | None = None) -> FastAPI:
     """The web application over the store at ``db_path`` (default ``MAGWATCH_DB``).
@@ -84,6 +95,8 @@ def create_app(db_path: str | os.PathLike[str] | None = None, *, token=_FROM_ENV
     ``token`` is the bearer token for write endpoints (default: ``MAGWATCH_TOKEN``;
     empty or None turns writing off).
     """
+    for module in HANDLE_MODULES:
+        importlib.import_module(module)
     app = FastAPI(title="magwatch", version=magwatch.__version__,
                   description="Rare-earth magnet trade intelligence from official statistics: "
                               "observations, reported claims, monitor, audit, events and risk, "
@@ -96,6 +109,7 @@ def create_app(db_path: str | os.PathLike[str] | None = None, *, token=_FROM_ENV
         max_upload_bytes = int(env) if env and env.isdigit() else DEFAULT_MAX_UPLOAD_BYTES
     app.state.max_upload_bytes = max_upload_bytes
     problems.install(app)
+    openapi.document(app)
 
     @app.get("/healthz", include_in_schema=True, summary="Liveness: a fixed body, never touches the store")
     def healthz() -> Response:

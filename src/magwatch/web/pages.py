@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Undefined
 from markupsafe import Markup
 
+from magwatch import params
 from magwatch.errors import MagwatchError, ParameterError
 from magwatch.render import jsonable
 from magwatch.web import problems
@@ -146,9 +147,9 @@ def overview(request: Request, month: Optional[str] = None, reporter: str = "CHN
 @router.get("/partner/{partner}", response_class=HTMLResponse)
 def partner_page(request: Request, partner: str, reporter: str = "CHN", commodity: str = "85051110",
                  flow: str = "X", code: Optional[str] = None):
-    if code and code.strip().isalnum():
-        return RedirectResponse(f"/partner/{code.strip().upper()}", status_code=303)
-    partner = partner.strip().upper()
+    if code is not None:
+        return RedirectResponse(f"/partner/{params.country(code, 'code')}", status_code=303)
+    partner = params.country(partner, "partner")
     ctx = {"title": f"Partner {partner}", "partner": partner, "reporter": reporter,
            "commodity": commodity, "flow": flow}
 

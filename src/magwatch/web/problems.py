@@ -6,6 +6,7 @@ or missing); a bug becomes a 500 with no traceback in the body.
 
 from __future__ import annotations
 
+import json
 import logging
 
 from fastapi import FastAPI, Request
@@ -39,13 +40,28 @@ class WebProblem(Exception):
         self.parameter, self.headers = parameter, headers or {}
 
 
+class ProblemResponse(JSONResponse):
+    """problem+json whose text never carries raw ``<``, ``>`` or ``&``.
+
+    A detail may quote the offending input; written as JSON escapes (``\\u003c``)
+    it parses to the same text but can never be read as markup.
+    """
+
+    media_type = PROBLEM_TYPE
+
+    def render(self, content: object) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+                .encode("utf-8"))
+
+
 def problem(status: int, title: str, detail: str, *, instance: str | None = None,
             headers: dict[str, str] | None = None, **extra: object) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if instance:
         body["instance"] = instance
     body.update({k: v for k, v in extra.items() if v is not None})
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+    return ProblemResponse(body, status_code=status, headers=headers)
 
 
 def from_error(exc: MagwatchError, instance: str | None = None) -> JSONResponse:

@@ -1,0 +1,229 @@
+"""Load: uvicorn on a free 127.0.0.1 port, many concurrent connections over mixed GET endpoints.
+
+The full soak (``-m slow``) runs 60 s with 50 connections while ``magwatch import`` of a large
+generated file (test figures, not magnet data) runs against the same store. A documented
+``503 Store unavailable`` with ``Retry-After`` while the importer holds the write lock is correct
+behaviour and is counted apart from errors; so is the importer being refused "in use" while the
+server holds a read handle (it retries, as its message says). Memory is the server process's
+resident set size after warm-up against at the end. The short version (about 8 s, 10 connections,
+no ingest) runs in the default suite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+httpx = pytest.importorskip("httpx")
+
+MAGWATCH = Path(sys.executable).with_name("magwatch")
+IMPORT_ROWS = 300_000
+
+#: A mix of API and dashboard reads; the flows and provenance queries walk several partners and
+#: months so that the server keeps opening the store, not only answering from its cache.
+FIXED = ["/healthz", "/api/v1/info", "/api/v1/monitor?month=2025-06", "/api/v1/claims?partner=USA",
+         "/api/v1/events", "/api/v1/releases", "/api/v1/audit?limit=20", "/api/v1/risk?month=2025-06",
+         "/api/v1/explain?month=2025-06&partner=USA", "/api/v1/mirror?partner=USA",
+         "/api/v1/flows?months=0&limit=50&offset=50", "/", "/?month=2025-04", "/partner/USA",
+         "/partner/DEU", "/events", "/events/study?event=ev-2025-04-04&partner=USA",
+         "/api/v1/events?format=csv&limit=5", "/api/v1/flows?partner=USA&format=csv"]
+PARTNERS = ["USA", "DEU", "JPN", "KOR", "IND", "VNM", "WLD"]
+MONTHS = [f"2025-{m:02d}" for m in range(1, 7)]
+URLS = FIXED + [f"/api/v1/flows?partner={p}&period={m}" for p in PARTNERS for m in MONTHS] + \
+    [f"/provenance?partner={p}&period={m}" for p in PARTNERS[:3] for m in MONTHS]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(bundled_db: Path, tmp_path: Path):
+    """uvicorn serving a fresh copy of the bundled store: (process, base URL, store path)."""
+    db = tmp_path / "store.duckdb"
+    shutil.copy(bundled_db, db)
+    port = _free_port()
+    env = {**os.environ, "MAGWATCH_DB": str(db)}
+    env.pop("MAGWATCH_TOKEN", None)
+    log = (tmp_path / "server.log").open("w")          # a file, so a chatty server never blocks on a pipe
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "magwatch.web.app:create_app", "--factory",
+                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+                             "--backlog", "512"],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited: {(tmp_path / 'server.log').read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("server did not start within 30 s")
+    yield proc, f"http://127.0.0.1:{port}", db
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    log.close()
+
+
+def rss_kb(pid: int) -> int:
+    """Resident set size of a process in kB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for process {pid}")
+
+
+async def hammer(base: str, connections: int, seconds: float, warmup: float, pid: int) -> dict:
+    """``connections`` workers request URLS round-robin for ``seconds``; RSS after ``warmup``."""
+    tally: Counter = Counter()
+    errors: list[str] = []
+    latencies: list[float] = []
+    marks: dict[str, int] = {}
+    started = time.monotonic()
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30.0) as client:
+
+        async def worker(i: int) -> None:
+            n = i
+            while time.monotonic() - started < seconds:
+                url = URLS[n % len(URLS)]
+                n += connections
+                t0 = time.monotonic()
+                try:
+                    r = await client.get(url)
+                except httpx.HTTPError as exc:
+                    tally["error"] += 1
+                    errors.append(f"{url}: {type(exc).__name__} {exc}")
+                    continue
+                latencies.append(time.monotonic() - t0)
+                if 200 <= r.status_code < 300:
+                    tally["ok"] += 1
+                elif r.status_code == 503 and r.headers.get("retry-after", "").isdigit() \
+                        and "in use" in r.text:
+                    tally["busy"] += 1                  # documented: the importer holds the store
+                else:
+                    tally["error"] += 1
+                    errors.append(f"{url}: {r.status_code} {r.text[:200]}")
+
+        async def sampler() -> None:
+            await asyncio.sleep(warmup)
+            marks["after_warmup"] = rss_kb(pid)
+
+        await asyncio.gather(sampler(), *(worker(i) for i in range(connections)))
+    marks["end"] = rss_kb(pid)
+    latencies.sort()
+    return {"requests": sum(tally.values()), "ok": tally["ok"], "busy_503": tally["busy"],
+            "errors": tally["error"], "error_samples": errors[:5],
+            "p50_ms": round(1000 * latencies[len(latencies) // 2], 1) if latencies else None,
+            "p99_ms": round(1000 * latencies[int(len(latencies) * 0.99)], 1) if latencies else None,
+            "rss_after_warmup_kb": marks["after_warmup"], "rss_end_kb": marks["end"],
+            "rss_growth_pct": round(100 * (marks["end"] / marks["after_warmup"] - 1), 2)}
+
+
+def generated_file(path: Path, rows: int = IMPORT_ROWS) -> Path:
+    # Test figures in the canonical columns (not magnet data): made-up tariff lines x months.
+    rng = np.random.default_rng(7)
+    month = np.arange(rows) // 1000
+    pq.write_table(pa.table({
+        "reporter": np.full(rows, "CHN"), "partner": np.full(rows, "FRA"),
+        "flow": np.full(rows, "X"),
+        "commodity": (85059000 + np.arange(rows) % 1000).astype(str),
+        "period": [f"{1960 + m // 12}-{m % 12 + 1:02d}" for m in month],
+        "net_weight_kg": rng.lognormal(8, 2, rows),
+    }), path, row_group_size=50_000)
+    return path
+
+
+def import_with_retries(db: Path, data: Path, deadline: float, report: dict) -> None:
+    """``magwatch import`` until it lands; an "in use" refusal (exit 3) is retried after a pause."""
+    while time.monotonic() < deadline:
+        t0 = time.monotonic()
+        done = subprocess.run([str(MAGWATCH), "--db", str(db), "import", str(data),
+                               "--vintage", "2026-01-31"], capture_output=True, text=True, timeout=300)
+        report["attempts"] += 1
+        if done.returncode == 0:
+            report["imported"] = done.stdout.strip()
+            report["import_seconds"] = round(time.monotonic() - t0, 1)
+            return
+        if done.returncode == 3 and "in use" in done.stderr:
+            report["refused_in_use"] += 1
+            time.sleep(0.5)
+            continue
+        report["failed"] = f"exit {done.returncode}: {done.stderr.strip()}"
+        return
+
+
+def soak(server, *, seconds: float, connections: int, warmup: float, ingest: Path | None) -> dict:
+    proc, base, db = server
+    ingest_report = {"attempts": 0, "refused_in_use": 0, "imported": None, "failed": None}
+    thread = None
+    if ingest is not None:
+        def later():
+            time.sleep(warmup + 2)
+            import_with_retries(db, ingest, time.monotonic() + seconds - warmup - 10, ingest_report)
+        thread = threading.Thread(target=later)
+        thread.start()
+    result = asyncio.run(hammer(base, connections, seconds, warmup, proc.pid))
+    if thread is not None:
+        thread.join(timeout=300)
+        result["ingest"] = ingest_report
+    result.update(seconds=seconds, connections=connections, urls=len(URLS))
+    log = (db.parent / "server.log").read_text(errors="replace").splitlines()
+    result["server_log_exceptions"] = [line for line in log if line and not line.startswith(" ")
+                                       and ("Error" in line or "Exception" in line)][:6]
+    print("soak:", json.dumps(result))
+    assert proc.poll() is None, "the server died"
+    return result
+
+
+def test_short_soak_ten_connections(server):
+    result = soak(server, seconds=8, connections=10, warmup=3, ingest=None)
+    assert result["errors"] == 0, result["error_samples"]
+    assert result["busy_503"] == 0                        # nothing else holds the store
+    assert result["ok"] > 100
+    assert result["rss_growth_pct"] < 10, result
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="defects found by this soak: (1) concurrent first calls race on "
+                   "lazy imports inside request handlers (ImportError 'partially initialized module "
+                   "magwatch.events.explain', KeyError 'magwatch.events') -> 500s and dropped "
+                   "connections; (2) server RSS grows 14-18% after warm-up (cache keeps entries of "
+                   "the pre-import store stamp)")
+def test_soak_fifty_connections_while_an_import_runs(server, tmp_path):
+    data = generated_file(tmp_path / "large.parquet")
+    result = soak(server, seconds=60, connections=50, warmup=10, ingest=data)
+    ingest = result["ingest"]
+    assert ingest["failed"] is None, ingest["failed"]
+    assert ingest["imported"] and f"{IMPORT_ROWS} added" in ingest["imported"], ingest
+    assert result["errors"] == 0, result["error_samples"]
+    assert result["ok"] > 1000
+    assert result["rss_growth_pct"] < 10, result
+    # the server now answers from the new state
+    _, base, _ = server
+    rows = httpx.get(base + "/api/v1/flows", params={"partner": "FRA", "commodity": "85059000",
+                                                      "months": 0}, timeout=30).json()
+    assert rows["total"] > 0 and {r["source"] for r in rows["rows"]} == {"user"}
