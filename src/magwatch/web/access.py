@@ -91,7 +91,9 @@ class StoreAccess:
         Never opens the store (two ``stat`` calls and a dictionary lookup), so an async
         route can answer a repeat without a worker thread.
         """
-        full_key = (key, self.stamp())
+        return self._lookup((key, self.stamp()))
+
+    def _lookup(self, full_key: tuple) -> tuple[bool, Any]:
         with self._cache_lock:
             if full_key in self._cache:
                 self._cache.move_to_end(full_key)
@@ -102,16 +104,18 @@ class StoreAccess:
         """``call(handle)`` on a read-only handle, or its cached result for this store state."""
         if not self.path.exists():
             raise StoreError(f"store {self.path} does not exist; run 'magwatch load' first")
-        full_key = (key, self.stamp())
-        with self._cache_lock:
-            if full_key in self._cache:
-                self._cache.move_to_end(full_key)
-                return self._cache[full_key]
+        stamp = self.stamp()
+        found, result = self._lookup((key, stamp))
+        if found:
+            return result
         with self._lock.reading():
             with magwatch.open(self.path, read_only=True) as handle:
                 result = call(handle)
         with self._cache_lock:
-            self._cache[full_key] = result
+            # A store that changed never goes back to an old stamp: drop what it made stale.
+            for stale in [k for k in self._cache if k[1] != stamp]:
+                del self._cache[stale]
+            self._cache[(key, stamp)] = result
             while len(self._cache) > self.cache_entries:
                 self._cache.popitem(last=False)
         return result
