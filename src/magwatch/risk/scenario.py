@@ -33,6 +33,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from magwatch.codes import is_known
 from magwatch.errors import InputError, NoDataError
 from magwatch.risk.citations import Cited, number, reference_rows
 from magwatch.risk.exposure import Intensity, check_split, default_split, intensities
@@ -474,7 +475,11 @@ def resolve(path_or_dict, handle=None) -> Scenario:
     importers = spec.get("importers", kind=list)
     if not importers or not all(isinstance(i, str) for i in importers):
         raise InputError("expected a list of ISO3 codes", file=file, field="importers")
-    importers = [i.upper() for i in importers]
+    importers = [i.strip().upper() for i in importers]
+    unknown = [i for i in importers if not is_known(i)]
+    if unknown:
+        raise InputError(f"unknown ISO3 importer code(s): {', '.join(unknown)}", file=file,
+                         field="importers")
     inputs: list[Cited] = []
 
     # baseline monthly imports from China
