@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -28,3 +35,52 @@ def mw(bundled_db: Path, tmp_path: Path):
     shutil.copy(bundled_db, copy)
     with magwatch.open(copy) as handle:
         yield handle
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def _serve(db: Path, *, token: str | None = None, log: Path | None = None,
+           extra: tuple[str, ...] = ()) -> Iterator[tuple[subprocess.Popen, str]]:
+    """magwatch's web app under uvicorn on a free 127.0.0.1 port, in a subprocess."""
+    port = _free_port()
+    env = {**os.environ, "MAGWATCH_DB": str(db)}
+    env.pop("MAGWATCH_TOKEN", None)
+    if token:
+        env["MAGWATCH_TOKEN"] = token
+    out = log.open("w") if log else subprocess.PIPE     # a file never blocks a chatty server
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "magwatch.web.app:create_app",
+                             "--factory", "--host", "127.0.0.1", "--port", str(port),
+                             "--log-level", "warning", *extra],
+                            env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited: {log.read_text() if log else proc.stdout.read()}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("server did not start within 30 s")
+                time.sleep(0.1)
+        yield proc, f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if log:
+            out.close()
+
+
+@pytest.fixture(scope="session")
+def serve_web():
+    """``with serve_web(db, token=None, log=None, extra=()) as (process, base_url):``"""
+    return _serve

@@ -12,7 +12,6 @@ import asyncio
 import csv
 import hashlib
 import io
-import os
 import shutil
 import socket
 import subprocess
@@ -167,44 +166,6 @@ def _problem(response, status: int, parameter: str | None = None) -> dict:
     if parameter is not None:
         assert body.get("parameter") == parameter, body
     return body
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(db: Path, token: str | None):
-    """uvicorn on a free 127.0.0.1 port in a subprocess; returns (process, base URL)."""
-    port = _free_port()
-    env = {**os.environ, "MAGWATCH_DB": str(db)}
-    env.pop("MAGWATCH_TOKEN", None)
-    if token:
-        env["MAGWATCH_TOKEN"] = token
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "magwatch.web.app:create_app", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited: {proc.stdout.read()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    pytest.fail("server did not start within 30 s")
-
-
-def stop_server(proc) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 # -- fixtures -------------------------------------------------------------------------------------
@@ -433,7 +394,7 @@ def test_planted_event_comes_back_verbatim_from_the_api(planted):
 
 
 @pytest.mark.browser
-def test_planted_script_does_not_run_in_chromium(bundled_db, tmp_path):
+def test_planted_script_does_not_run_in_chromium(bundled_db, tmp_path, serve_web):
     if CHROMIUM is None:
         pytest.skip("Debian chromium is not installed (apt-get install chromium; make test installs it)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -441,8 +402,7 @@ def test_planted_script_does_not_run_in_chromium(bundled_db, tmp_path):
 
     db = tmp_path / "store.duckdb"
     shutil.copy(bundled_db, db)
-    proc, base = start_server(db, TOKEN)
-    try:
+    with serve_web(db, token=TOKEN) as (_, base):
         r = httpx.post(base + "/api/v1/events", headers=AUTH, timeout=30, json={
             "date": "2025-05-15", "actor": XSS_ACTOR, "event_type": "other", "summary": XSS_SUMMARY,
             "partners": "USA", "source_url": "https://example.org/planted"})
@@ -463,8 +423,6 @@ def test_planted_script_does_not_run_in_chromium(bundled_db, tmp_path):
                 assert dialogs == []
             finally:
                 browser.close()
-    finally:
-        stop_server(proc)
 
 
 # -- exports: formula-like cells neutralised ---------------------------------------------------------
@@ -581,12 +539,11 @@ def test_upload_without_a_length_is_refused(store, writer):
 
 
 @pytest.fixture(scope="module")
-def live_server(bundled_db: Path, tmp_path_factory):
+def live_server(bundled_db: Path, tmp_path_factory, serve_web):
     db = tmp_path_factory.mktemp("seclive") / "store.duckdb"
     shutil.copy(bundled_db, db)
-    proc, base = start_server(db, TOKEN)
-    yield base, db
-    stop_server(proc)
+    with serve_web(db, token=TOKEN) as (_, base):
+        yield base, db
 
 
 def _raw_request(base: str, request: bytes) -> bytes:

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -47,45 +45,13 @@ URLS = FIXED + [f"/api/v1/flows?partner={p}&period={m}" for p in PARTNERS for m 
     [f"/provenance?partner={p}&period={m}" for p in PARTNERS[:3] for m in MONTHS]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def server(bundled_db: Path, tmp_path: Path):
+def server(bundled_db: Path, tmp_path: Path, serve_web):
     """uvicorn serving a fresh copy of the bundled store: (process, base URL, store path)."""
     db = tmp_path / "store.duckdb"
     shutil.copy(bundled_db, db)
-    port = _free_port()
-    env = {**os.environ, "MAGWATCH_DB": str(db)}
-    env.pop("MAGWATCH_TOKEN", None)
-    log = (tmp_path / "server.log").open("w")          # a file, so a chatty server never blocks on a pipe
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "magwatch.web.app:create_app", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-                             "--backlog", "512"],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited: {(tmp_path / 'server.log').read_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("server did not start within 30 s")
-    yield proc, f"http://127.0.0.1:{port}", db
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    log.close()
+    with serve_web(db, log=tmp_path / "server.log", extra=("--backlog", "512")) as (proc, base):
+        yield proc, base, db
 
 
 def rss_kb(pid: int) -> int:

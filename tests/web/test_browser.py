@@ -5,12 +5,7 @@ Screenshots go to tests/artifacts/ (test artefacts) and are copied to docs/img/ 
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -25,42 +20,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(bundled_db: Path, tmp_path_factory):
+def server(bundled_db: Path, tmp_path_factory, serve_web):
     pytest.importorskip("uvicorn", reason="uvicorn is not installed (pip install uvicorn)")
     copy = tmp_path_factory.mktemp("browser") / "store.duckdb"
     shutil.copy(bundled_db, copy)
-    port = _free_port()
-    env = {**os.environ, "MAGWATCH_DB": str(copy)}
-    env.pop("MAGWATCH_TOKEN", None)
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "magwatch.web.app:create_app", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited: {proc.stdout.read()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("server did not start within 30 s")
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with serve_web(copy) as (_, base):
+        yield base
 
 
 @pytest.fixture(scope="module")
