@@ -6,6 +6,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from magwatch import params
 from magwatch.config import resolve_db_path
 from magwatch.frame import Frame
 from magwatch.store import Release, Store
@@ -44,11 +45,8 @@ class Magwatch:
             return import_parquet(self.store, path, source=source, vintage=vintage)
         if is_file_source(source):
             return self.import_source_file(path, source, vintage=vintage)
-        if isinstance(vintage, str):
-            from magwatch.params import date as _date
-
-            vintage = _date(vintage, "vintage")
-        return self.store.ingest_file(Path(path), source=source, vintage=vintage)
+        return self.store.ingest_file(Path(path), source=source,
+                                      vintage=params.date(vintage, "vintage"))
 
     # -- data out --------------------------------------------------------------------------
 
@@ -193,10 +191,9 @@ class Magwatch:
                            vintage: dt.date | str | None = None, flow: str | None = None) -> Release:
         """Import a source's own file format (China customs export, Comtrade bulk file)."""
         from magwatch.sources.run import import_source_file
-        from magwatch.params import date as _date
 
         return import_source_file(self.store, Path(path), source,
-                                  vintage=_date(vintage, "vintage"), flow=flow)
+                                  vintage=params.date(vintage, "vintage"), flow=flow)
 
     # -- mirror (magwatch.analytics.mirror; docs/mirror.md) -------------------------------
 
