@@ -73,19 +73,24 @@ def generate(out: Path, rows: int = 20_000_000, months: int = 36, start: str = "
             idx = np.flatnonzero(present)
             weight = np.round(level[idx], 1)
             value = np.round(weight * price[idx], 0)
-            batches = [(idx, weight, value, vintage)]
+            # each batch: (rows published, their figures, vintage, all partner figures of the month)
+            batches = [(idx, weight, value, vintage, weight, value)]
             rev = idx[rng.random(idx.size) < revision_rate]
             if rev.size:
                 factor = rng.lognormal(0.0, 0.05, size=rev.size)
                 pos = np.searchsorted(idx, rev)
-                batches.append((rev, np.round(weight[pos] * factor, 1), np.round(value[pos] * factor, 0),
-                                vintage + dt.timedelta(days=120)))
+                w_rev, v_rev = np.round(weight[pos] * factor, 1), np.round(value[pos] * factor, 0)
+                all_w, all_v = weight.copy(), value.copy()
+                all_w[pos], all_v[pos] = w_rev, v_rev
+                batches.append((rev, w_rev, v_rev, vintage + dt.timedelta(days=120), all_w, all_v))
                 revised += rev.size
-            for ids, w, v, vin in batches:
-                # World rows: per reporter x hs6 the sum of the partners published this month.
+            all_group = rep_idx[idx] * n_hs + hs_idx[idx]
+            for ids, w, v, vin, all_w, all_v in batches:
+                # World rows: per reporter x hs6 the sum of all partners of the month (with this
+                # batch's revisions applied), published for the groups this batch touches.
+                totals_w = np.bincount(all_group, weights=all_w, minlength=n_rep * n_hs)
+                totals_v = np.bincount(all_group, weights=all_v, minlength=n_rep * n_hs)
                 group = rep_idx[ids] * n_hs + hs_idx[ids]
-                totals_w = np.bincount(group, weights=w, minlength=n_rep * n_hs)
-                totals_v = np.bincount(group, weights=v, minlength=n_rep * n_hs)
                 has = np.flatnonzero(np.bincount(group, minlength=n_rep * n_hs) > 0)
                 n = ids.size + has.size
                 table = pa.table({
