@@ -33,7 +33,7 @@ from magwatch.codes import is_aggregate, to_iso3
 from magwatch.errors import ParameterError, SourceError, UnknownCodeError
 from magwatch.records import OBSERVATION_SCHEMA
 from magwatch.sources import ApiSource, commodity_parameter, Fetched, Query, Request, month_chunks, register
-from magwatch.sources.http import SourceClient
+from magwatch.sources.http import SourceClient, json_answer
 
 #: Census quantity units -> magwatch's (records.QUANTITY_UNITS).
 UNITS = {"KG": "kg", "NO": "u", "T": "t", "G": "g", "PRS": "pair", "L": "l", "M": "m",
@@ -168,14 +168,7 @@ class Census(ApiSource):
                               f"{head.strip()[:200]!r}; check --commodity, --partner and the period")
         if answer.status != 200:
             raise SourceError(f"census: unexpected HTTP {answer.status} for {answer.url}")
-        if head.lstrip().startswith("<"):
-            raise SourceError(f"census: the answer from {answer.url} is an HTML page, not data "
-                              f"(starts {head.strip()[:60]!r}); nothing stored")
-        try:
-            body = json.loads(answer.body)
-        except ValueError:
-            raise SourceError(f"census: the answer from {answer.url} is truncated or not JSON "
-                              f"({len(answer.body)} bytes); nothing stored") from None
+        body = json_answer("census", answer)
         if not (isinstance(body, list) and body and all(isinstance(r, list) for r in body)):
             raise SourceError(f"census: the answer from {answer.url} is not an array of rows; nothing stored")
         if len(body) == 1:

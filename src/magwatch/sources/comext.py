@@ -29,7 +29,7 @@ from magwatch.codes import is_aggregate, to_iso3
 from magwatch.errors import ParameterError, SourceError, UnknownCodeError
 from magwatch.records import OBSERVATION_SCHEMA
 from magwatch.sources import ApiSource, commodity_parameter, Fetched, Query, Request, Split, month_chunks, register
-from magwatch.sources.http import SourceClient
+from magwatch.sources.http import SourceClient, json_answer
 
 DATASET = "DS-045409"
 FLOW_CODES = {"M": "1", "X": "2"}
@@ -112,14 +112,7 @@ class Comext(ApiSource):
             raise SourceError(f"comext: unexpected HTTP {answer.status} for {answer.url}")
         if not answer.body.strip():
             return None
-        if head.lstrip().startswith("<"):
-            raise SourceError(f"comext: the answer from {answer.url} is an HTML page, not JSON-stat; "
-                              f"nothing stored")
-        try:
-            body = json.loads(answer.body)
-        except ValueError:
-            raise SourceError(f"comext: the answer from {answer.url} is truncated or not JSON "
-                              f"({len(answer.body)} bytes); nothing stored") from None
+        body = json_answer("comext", answer, expected="JSON-stat")
         if not isinstance(body, dict) or "id" not in body or "size" not in body:
             raise SourceError(f"comext: the answer from {answer.url} is not a JSON-stat dataset; "
                               f"nothing stored")

@@ -137,6 +137,19 @@ def _backoff(exc: Exception) -> bool | float:
     return isinstance(exc, httpx.TransportError)
 
 
+def json_answer(source: str, answer, *, expected: str = "data"):
+    """An answer's body parsed as JSON, or one-line SourceError for an HTML page or a cut body."""
+    head = answer.body[:300].decode("utf-8", "replace")
+    if head.lstrip().startswith("<"):
+        raise SourceError(f"{source}: the answer from {answer.url} is an HTML page, not {expected} "
+                          f"(starts {head.strip()[:60]!r}); nothing stored")
+    try:
+        return json.loads(answer.body)
+    except ValueError:
+        raise SourceError(f"{source}: the answer from {answer.url} is truncated or not JSON "
+                          f"({len(answer.body)} bytes); nothing stored") from None
+
+
 class SourceClient:
     """The one HTTP client of one source."""
 
