@@ -37,7 +37,7 @@ def test_backup_then_restore_round_trips_every_table_exactly(bundled_db, tmp_pat
         before = content_digest(mw.store.con)
         flows_before = mw.flows(reporter="CHN", period="2025-06").to_pylist()
         result = mw.backup(tmp_path / "b.duckdb")
-    assert result["tables"]["observation"] == before["observation"][0] > 0
+    assert result["tables"]["observation_latest"] == before["observation_latest"][0] > 0
     # the store moves on ...
     (tmp_path / "extra.csv").write_text(EXTRA)
     with magwatch.open(db) as mw:
@@ -61,7 +61,7 @@ def test_cli_backup_and_restore(bundled_db, tmp_path):
     before = digest(db)
     done = cli("--db", str(db), "db", "backup", str(tmp_path / "b.duckdb"))
     assert done.returncode == 0, done.stderr
-    assert "observation 122" in done.stdout
+    assert "observation_latest 122" in done.stdout
     again = cli("--db", str(db), "db", "backup", str(tmp_path / "b.duckdb"))
     assert again.returncode == 2 and again.stderr.count("\n") == 1 and "exists" in again.stderr
     fresh = tmp_path / "fresh.duckdb"

@@ -89,6 +89,65 @@ def test_an_older_vintage_filled_in_late_does_not_replace_the_latest(store, tmp_
     assert store.flows(period="2025-06", as_of="2025-07-31").column("net_weight_t") == [353.0]
 
 
+def _count(store, relation: str) -> int:
+    return store.store.con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
+
+
+def test_each_row_is_written_once_and_a_replaced_row_moves_to_the_history(store, tmp_path):
+    store.import_file(write(tmp_path / "v1.csv", ["CHN,USA,X,85051110,2025-06,353,,",
+                                                  "CHN,DEU,X,85051110,2025-06,764,,"]),
+                      vintage="2025-07-20")
+    assert (_count(store, "observation_latest"), _count(store, "observation_superseded")) == (2, 0)
+    store.import_file(write(tmp_path / "v2.csv", ["CHN,USA,X,85051110,2025-06,355,,"]),
+                      vintage="2025-08-20")
+    assert (_count(store, "observation_latest"), _count(store, "observation_superseded")) == (2, 1)
+    old = store.store.con.execute("SELECT net_weight_kg, vintage FROM observation_superseded").fetchall()
+    assert old == [(353000.0, dt.date(2025, 7, 20))]
+    assert _count(store, "observation") == 3
+
+
+def test_duplicate_keys_in_a_file_that_revises_held_figures_are_refused(store, tmp_path):
+    store.import_file(write(tmp_path / "v1.csv", ["CHN,USA,X,85051110,2025-06,353,,"]),
+                      vintage="2025-07-20")
+    before = (_count(store, "observation_latest"), _count(store, "observation_superseded"))
+    # the first row equals the held figure, the second revises it: still one key twice
+    bad = write(tmp_path / "v2.csv", ["CHN,USA,X,85051110,2025-06,353,,",
+                                      "CHN,USA,X,85051110,2025-06,355,,"])
+    with pytest.raises(magwatch.InputError, match="duplicate key") as info:
+        store.import_file(bad, vintage="2025-08-20")
+    assert info.value.row == 2 and str(bad) in str(info.value)
+    assert (_count(store, "observation_latest"), _count(store, "observation_superseded")) == before
+    assert store.releases().num_rows == 1
+
+
+def test_a_store_in_the_version_1_layout_is_upgraded_in_place(tmp_path):
+    db = tmp_path / "old.duckdb"
+    with magwatch.open(db) as mw:
+        mw.import_file(write(tmp_path / "v1.csv", ["CHN,USA,X,85051110,2025-06,353,,",
+                                                   "CHN,DEU,X,85051110,2025-06,764,,"]),
+                       vintage="2025-07-20")
+        mw.import_file(write(tmp_path / "v2.csv", ["CHN,USA,X,85051110,2025-06,355,,"]),
+                       vintage="2025-08-20")
+        con = mw.store.con
+        history = sorted(con.execute("SELECT * FROM observation").fetchall(), key=str)
+        # version 1 kept the whole history in one table, current rows in it too
+        for fact in ("observation", "claim"):
+            con.execute(f"DROP VIEW {fact}")
+            con.execute(f"CREATE TABLE {fact} AS SELECT * FROM {fact}_latest "
+                        f"UNION ALL SELECT * FROM {fact}_superseded")
+            con.execute(f"DELETE FROM {fact}_superseded")
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with magwatch.open(db) as mw:
+        con = mw.store.con
+        assert con.execute("SELECT table_type FROM information_schema.tables "
+                           "WHERE table_name = 'observation'").fetchall() == [("VIEW",)]
+        assert sorted(con.execute("SELECT * FROM observation").fetchall(), key=str) == history
+        assert _count(mw, "observation_superseded") == 1
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("2",)]
+        as_of = mw.flows(period="2025-06", as_of="2025-08-01").column("net_weight_t")
+        assert sorted(as_of) == [353.0, 764.0]
+
+
 def test_parquet_and_excel_imports(store, tmp_path):
     table = pa.table({"reporter": ["CHN"], "partner": ["JPN"], "flow": ["X"],
                       "commodity": ["85051110"], "period": ["2025-07"], "net_weight_kg": [232000.0]})

@@ -22,8 +22,7 @@ from magwatch.errors import InputError, ParameterError, StoreError
 from magwatch.store.core import Store
 from magwatch.store.schema import fetch_one
 
-REQUIRED_TABLES = ("meta", "release", "observation", "observation_latest", "claim",
-                   "claim_latest", "reference")
+REQUIRED_TABLES = ("meta", "release", "observation_latest", "claim_latest", "reference")
 
 
 def _quote(name: str) -> str:

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from magwatch.errors import StoreError
 from magwatch.store import queries
 from magwatch.store.files import drop_stage, stage_file
 from magwatch.store.ingest import Release, commit_release, file_sha256, find_release
-from magwatch.store.normalise import check_duplicates, normalise
-from magwatch.store.schema import DDL, SCHEMA_VERSION, fetch_one
+from magwatch.store.normalise import normalise
+from magwatch.store.schema import DDL, SCHEMA_VERSION, fetch_one, history_view, key_match
 from magwatch.records import CLAIM_KEY, CLAIM_SCHEMA, OBSERVATION_KEY, OBSERVATION_SCHEMA
 
 
@@ -49,9 +50,33 @@ class Store:
             self._migrate()
 
     def _migrate(self) -> None:
-        for statement in DDL:
-            self.con.execute(statement)
-        self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for statement in DDL:
+                self.con.execute(statement)
+            for fact, key in (("observation", OBSERVATION_KEY), ("claim", CLAIM_KEY)):
+                self._split_history(fact, key)
+                self.con.execute(history_view(fact))
+            self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                             [SCHEMA_VERSION])
+            self.con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version' AND value <> ?",
+                             [SCHEMA_VERSION, SCHEMA_VERSION])
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def _split_history(self, fact: str, key: tuple[str, ...]) -> None:
+        """Move a version-1 history table (every row, current ones twice) to the split layout."""
+        kind = fetch_one(self.con.execute(
+            "SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND table_name = ?", [fact]))
+        if kind is None or kind[0] != "BASE TABLE":
+            return
+        current = key_match("h", "l", (*key, "release_id"))
+        self.con.execute(f"INSERT INTO {fact}_superseded SELECT h.* FROM {fact} h "
+                         f"WHERE NOT EXISTS (SELECT 1 FROM {fact}_latest l WHERE {current})")
+        self.con.execute(f"DROP TABLE {fact}")
 
     def close(self) -> None:
         self.con.close()
@@ -78,7 +103,8 @@ class Store:
         normalise(self.con, "_stage", file=display, source=source, vintage=vintage, sha256=sha)
         try:
             return commit_release(self.con, source=source, vintage=vintage, file_name=path.name,
-                                  file_size=path.stat().st_size, sha256=sha, observations="_new")
+                                  file_size=path.stat().st_size, sha256=sha, observations="_new",
+                                  sources=[source], display=display)
         finally:
             self.con.execute("DROP VIEW IF EXISTS _new")
             drop_stage(self.con)
@@ -101,13 +127,13 @@ class Store:
                 self.con.register("_new_obs", observations.select(OBSERVATION_SCHEMA.names)
                                   .cast(OBSERVATION_SCHEMA))
                 registered.append("_new_obs")
-                check_duplicates(self.con, "_new_obs", OBSERVATION_KEY, file_name or source)
                 obs_rel = "_new_obs"
             if claims is not None:
                 self.con.register("_new_claims", claims.select(CLAIM_SCHEMA.names).cast(CLAIM_SCHEMA))
                 registered.append("_new_claims")
-                check_duplicates(self.con, "_new_claims", CLAIM_KEY, file_name or source)
                 claim_rel = "_new_claims"
+            sources = {str(s) for t in (observations, claims) if t is not None
+                       for s in pc.unique(t["source"]).to_pylist()}
             refs = {}
             for name, table in (references or {}).items():
                 rel = f"_ref_{name}"
@@ -116,7 +142,8 @@ class Store:
                 refs[name] = rel
             return commit_release(self.con, source=source, vintage=vintage, file_name=file_name,
                                   file_size=file_size, sha256=sha256, observations=obs_rel,
-                                  claims=claim_rel, references=refs, note=note)
+                                  claims=claim_rel, references=refs, note=note,
+                                  sources=sorted(sources))
         finally:
             for rel in registered:
                 self.con.unregister(rel)

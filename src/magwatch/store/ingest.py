@@ -1,9 +1,11 @@
 """Safe ingestion: one transaction per release, add-only history, a materialised latest table.
 
 A release is one ingested batch (a file, a fetched answer, the bundled data).
-Within one transaction the store records the release, appends only the rows
-whose figures differ from what it already holds for the same key, and updates
-``observation_latest`` for exactly those keys. A process killed at any point
+Within one transaction the store records the release and adds only the rows
+whose figures differ from what it already holds for the same key: each row is
+written once, to ``observation_latest`` when it is the current figure for its
+key, and a row it replaces moves to ``observation_superseded``. The history
+(the view ``observation``) therefore only ever gains rows. A process killed at any point
 leaves the store as it was before the release: DuckDB's write-ahead log
 replays a committed transaction whole or not at all.
 """
@@ -12,12 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from magwatch.records import CLAIM_KEY, OBSERVATION_KEY, OBSERVATION_VALUES
+from magwatch.store.normalise import check_duplicates
 from magwatch.store.schema import CLAIM_COLUMNS, OBSERVATION_COLUMNS, fetch_one, key_match
 
 
@@ -59,46 +63,87 @@ def find_release(con: duckdb.DuckDBPyConnection, source: str, sha256: str) -> in
     return row[0] if row else None
 
 
-def _append_changed(con: duckdb.DuckDBPyConnection, *, new: str, table: str, columns: list[str],
-                    key: tuple[str, ...], values: tuple[str, ...], release_id: int) -> int:
-    """Append rows of ``new`` that change the latest figures; refresh ``{table}_latest``."""
-    latest = f"{table}_latest"
-    same_values = " AND ".join(f"l.{v} IS NOT DISTINCT FROM n.{v}" for v in values)
-    select = ", ".join(f"n.{c}" for c in columns if c != "release_id")
-    con.execute(
-        f"INSERT INTO {table} SELECT {select}, {release_id} AS release_id FROM {new} n "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {latest} l WHERE {key_match('l', 'n', key)} "
-        f"AND {same_values})")
-    added = fetch_one(con.execute(f"SELECT count(*) FROM {table} WHERE release_id = ?", [release_id]))[0]
-    if added:
-        changed = f"(SELECT * FROM {table} WHERE release_id = {release_id})"
-        # A newer-or-equal vintage replaces the latest row; an older one (history
-        # filled in late) stays in the history only.
-        con.execute(f"DELETE FROM {latest} l USING {changed} c "
-                    f"WHERE {key_match('l', 'c', key)} AND c.vintage >= l.vintage")
-        con.execute(f"INSERT INTO {latest} SELECT c.* FROM {changed} c WHERE NOT EXISTS "
-                    f"(SELECT 1 FROM {latest} l WHERE {key_match('l', 'c', key)})")
+def _inserted(cursor) -> int:
+    return fetch_one(cursor)[0]
+
+
+def _append_changed(con: duckdb.DuckDBPyConnection, *, new: str, fact: str, columns: list[str],
+                    key: tuple[str, ...], values: tuple[str, ...], release_id: int,
+                    sources: Sequence[str] | None, display: str) -> int:
+    """Add the rows of ``new`` that change what ``fact`` holds; return how many.
+
+    A row whose key is new becomes current (``{fact}_latest``). A row that
+    revises a current one replaces it when its vintage is the same or newer
+    (the replaced row moves to ``{fact}_superseded``); an older vintage (history
+    filled in late) goes to ``{fact}_superseded`` only. A row equal to the
+    current one adds nothing. When the store holds no rows of the release's
+    sources, every row is new and each is written once, straight to the latest
+    table, and the file is checked for duplicate keys there.
+    """
+    latest, superseded = f"{fact}_latest", f"{fact}_superseded"
+    names = [c for c in columns if c != "release_id"]
+    listed = ", ".join(f"n.{c}" for c in names)
+    overlap = True
+    if sources is not None:
+        marks = ", ".join("?" for _ in sources) or "NULL"
+        overlap = fetch_one(con.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {latest} WHERE source IN ({marks}) LIMIT 1)",
+            list(sources)))[0] > 0
+    if not overlap:
+        added = _inserted(con.execute(f"INSERT INTO {latest} SELECT {listed}, {release_id} "
+                                      f"FROM {new} n"))
+        check_duplicates(con, latest, key, display, where=f"release_id = {release_id}")
+        return added
+    # Every row of the file counts for duplicates, also those equal to what is held.
+    check_duplicates(con, new, key, display)
+    differs = " OR ".join(f"n.{v} IS DISTINCT FROM l.{v}" for v in values)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _revised AS SELECT {listed}, l.vintage AS _held "
+                f"FROM {new} n JOIN {latest} l ON {key_match('n', 'l', key)} WHERE {differs}")
+    try:
+        plain = ", ".join(names)
+        con.execute(f"INSERT INTO {superseded} SELECT l.* FROM {latest} l WHERE EXISTS "
+                    f"(SELECT 1 FROM _revised r WHERE {key_match('l', 'r', key)} "
+                    f"AND r.vintage >= r._held)")
+        con.execute(f"DELETE FROM {latest} l USING _revised r "
+                    f"WHERE {key_match('l', 'r', key)} AND r.vintage >= r._held")
+        added = _inserted(con.execute(f"INSERT INTO {latest} SELECT {plain}, {release_id} "
+                                      f"FROM _revised WHERE vintage >= _held"))
+        added += _inserted(con.execute(f"INSERT INTO {superseded} SELECT {plain}, {release_id} "
+                                       f"FROM _revised WHERE vintage < _held"))
+    finally:
+        con.execute("DROP TABLE IF EXISTS _revised")
+    added += _inserted(con.execute(
+        f"INSERT INTO {latest} SELECT {listed}, {release_id} FROM {new} n WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {latest} l WHERE {key_match('l', 'n', key)})"))
     return added
 
 
 def commit_release(con: duckdb.DuckDBPyConnection, *, source: str, vintage: dt.date | None,
                    file_name: str | None, file_size: int | None, sha256: str | None,
                    observations: str | None, claims: str | None = None,
-                   references: dict[str, str] | None = None, note: str | None = None) -> Release:
-    """Record one release from staged relations, all in one transaction."""
+                   references: dict[str, str] | None = None, note: str | None = None,
+                   sources: Sequence[str] | None = None, display: str | None = None) -> Release:
+    """Record one release from staged relations, all in one transaction.
+
+    ``sources``, when given, are all the sources the staged rows carry; ``display``
+    names the input in error messages (default: ``file_name``, else ``source``).
+    """
+    display = display or file_name or source
     con.execute("BEGIN TRANSACTION")
     try:
         release_id = fetch_one(con.execute("SELECT coalesce(max(release_id), 0) + 1 FROM release"))[0]
         rows_read = claims_read = rows_added = claims_added = 0
         if observations:
             rows_read = fetch_one(con.execute(f"SELECT count(*) FROM {observations}"))[0]
-            rows_added = _append_changed(con, new=observations, table="observation",
+            rows_added = _append_changed(con, new=observations, fact="observation",
                                          columns=OBSERVATION_COLUMNS, key=OBSERVATION_KEY,
-                                         values=OBSERVATION_VALUES, release_id=release_id)
+                                         values=OBSERVATION_VALUES, release_id=release_id,
+                                         sources=sources, display=display)
         if claims:
             claims_read = fetch_one(con.execute(f"SELECT count(*) FROM {claims}"))[0]
-            claims_added = _append_changed(con, new=claims, table="claim", columns=CLAIM_COLUMNS,
-                                           key=CLAIM_KEY, values=("value",), release_id=release_id)
+            claims_added = _append_changed(con, new=claims, fact="claim", columns=CLAIM_COLUMNS,
+                                           key=CLAIM_KEY, values=("value",), release_id=release_id,
+                                           sources=sources, display=display)
         for name, relation in (references or {}).items():
             con.execute("DELETE FROM reference WHERE name = ?", [name])
             con.execute(f"INSERT INTO reference SELECT ?, source_row, record, {release_id} "

@@ -54,7 +54,10 @@ def _lookup_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: str,
               vintage: dt.date | None, sha256: str, today: dt.date | None = None) -> None:
-    """Create temp table ``_new`` of canonical rows from staged relation ``stage``."""
+    """Create temp view ``_new`` of canonical rows from staged relation ``stage``.
+
+    Duplicate keys are checked when the release is committed (``check_duplicates``).
+    """
     today = today or dt.date.today()
     described = con.execute(f"DESCRIBE {stage}").fetchall()
     types = {name: typ for name, typ, *_ in described if name != "_row"}
@@ -102,7 +105,7 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
                         "flow must be X (export) or M (import)"))
 
     exprs["commodity"] = _text("commodity")
-    checks.append(Check("commodity", f"NOT regexp_full_match(coalesce({exprs['commodity']}, ''), '[0-9]+')",
+    checks.append(Check("commodity", f"{exprs['commodity']} IS NULL OR ltrim({exprs['commodity']}, '0123456789') <> ''",
                         "commodity code must be digits (keep it as text so leading zeros stay)"))
     default_cls = ("CASE length({c}) WHEN 6 THEN 'HS' WHEN 4 THEN 'HS' WHEN 2 THEN 'HS' "
                    "WHEN 8 THEN 'CN-CHN' WHEN 10 THEN 'HTS-US' WHEN 9 THEN 'HS-JPN' END"
@@ -124,9 +127,8 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
         checks.append(Check("period", "\"period\" IS NULL", "empty period"))
     else:
         p = _text("period")
-        exprs["period"] = (f"CASE WHEN regexp_full_match({p}, '[0-9]{{4}}-[0-9]{{2}}') "
-                           f"AND TRY_CAST(substr({p}, 6, 2) AS INT) BETWEEN 1 AND 12 "
-                           f"THEN make_date(CAST(substr({p}, 1, 4) AS INT), CAST(substr({p}, 6, 2) AS INT), 1) END")
+        # strptime also reads a one-digit month; the length keeps it to YYYY-MM
+        exprs["period"] = f"CASE WHEN length({p}) = 7 THEN CAST(TRY_STRPTIME({p}, '%Y-%m') AS DATE) END"
         checks.append(Check("period", f"{exprs['period']} IS NULL",
                             "period must be YYYY-MM with a month from 01 to 12"))
     checks.append(Check("period", f"{exprs['period']} < DATE '{FIRST_PERIOD}' OR "
@@ -143,7 +145,11 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
     for col in ("net_weight_kg", "net_weight_t", "value", "value_usd", "quantity"):
         if not has(col):
             continue
-        checks.append(Check(col, f"{_text(col)} IS NOT NULL AND ({num(col)} IS NULL OR NOT isfinite({num(col)}))",
+        if types[col].split("(")[0] in NUMERIC_TYPES:
+            unreadable = f"NOT isfinite({num(col)})"
+        else:
+            unreadable = f"{_text(col)} IS NOT NULL AND ({num(col)} IS NULL OR NOT isfinite({num(col)}))"
+        checks.append(Check(col, unreadable,
                             "not a number (write plain digits with a decimal point, no thousands separators)"))
         checks.append(Check(col, f"{num(col)} < 0", "negative figure"))
     if has("net_weight_t"):
@@ -207,7 +213,6 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
 
     select = ", ".join(f"{exprs[c]} AS {c}" for c in OBSERVATION_SCHEMA.names)
     con.execute(f"CREATE OR REPLACE TEMP VIEW _new AS SELECT {select} FROM {stage}")
-    check_duplicates(con, "_new", OBSERVATION_KEY, file)
 
 
 def _first_failure(con: duckdb.DuckDBPyConnection, stage: str, checks: list[Check], file: str) -> None:
@@ -229,11 +234,21 @@ def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
 
 
 def check_duplicates(con: duckdb.DuckDBPyConnection, relation: str, key: tuple[str, ...],
-                     file: str) -> None:
-    """Raise InputError when two rows of one file share a key."""
+                     file: str, where: str = "true") -> None:
+    """Raise InputError when two rows of one file share a key.
+
+    One pass groups the rows by a 64-bit hash of the key; only when some hash is
+    shared are the rows behind it compared column by column (so a hash collision
+    is never reported as a duplicate).
+    """
     cols = ", ".join(key)
+    shared = (f"SELECT hash({cols}) FROM {relation} WHERE {where} "
+              f"GROUP BY 1 HAVING count(*) > 1")
+    if fetch_one(con.execute(f"SELECT count(*) FROM ({shared})"))[0] == 0:
+        return
     dup = fetch_one(con.execute(
-        f"SELECT min(source_row), max(source_row), {cols} FROM {relation} GROUP BY {cols} "
+        f"SELECT min(source_row), max(source_row), {cols} FROM {relation} "
+        f"WHERE {where} AND hash({cols}) IN ({shared}) GROUP BY {cols} "
         f"HAVING count(*) > 1 ORDER BY 1 LIMIT 1"))
     if dup:
         first, last = dup[0], dup[1]

@@ -6,7 +6,9 @@ import pyarrow as pa
 
 from magwatch.records import CLAIM_KEY, CLAIM_SCHEMA, OBSERVATION_KEY, OBSERVATION_SCHEMA
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+# Version 2 stores each fact once: current rows in ``<table>_latest``, superseded
+# rows in ``<table>_superseded``; ``<table>`` is the view of both (the history).
 
 _DUCKDB_TYPES = {
     pa.string(): "VARCHAR", pa.date32(): "DATE", pa.int8(): "TINYINT", pa.int64(): "BIGINT",
@@ -40,10 +42,12 @@ DDL = [
         ingested_at TIMESTAMP NOT NULL,
         note VARCHAR
     )""",
-    f"CREATE TABLE IF NOT EXISTS observation ({_OBSERVATION_COLUMNS})",
+    # The latest vintage of every key (what the analytics read) and the rows a
+    # later release superseded; together they are the add-only history.
     f"CREATE TABLE IF NOT EXISTS observation_latest ({_OBSERVATION_COLUMNS})",
-    f"CREATE TABLE IF NOT EXISTS claim ({_CLAIM_COLUMNS})",
+    f"CREATE TABLE IF NOT EXISTS observation_superseded ({_OBSERVATION_COLUMNS})",
     f"CREATE TABLE IF NOT EXISTS claim_latest ({_CLAIM_COLUMNS})",
+    f"CREATE TABLE IF NOT EXISTS claim_superseded ({_CLAIM_COLUMNS})",
     # Bundled reference tables (events, intensities, market structure...) kept
     # verbatim as text, one row per source row, with the file they came from.
     """CREATE TABLE IF NOT EXISTS reference (
@@ -53,6 +57,15 @@ DDL = [
         release_id BIGINT NOT NULL
     )""",
 ]
+
+FACTS = ("observation", "claim")
+
+
+def history_view(fact: str) -> str:
+    """The add-only history of ``fact``: every row any release added."""
+    return (f"CREATE VIEW IF NOT EXISTS {fact} AS SELECT * FROM {fact}_latest "
+            f"UNION ALL SELECT * FROM {fact}_superseded")
+
 
 OBSERVATION_COLUMNS = [*OBSERVATION_SCHEMA.names, "release_id"]
 CLAIM_COLUMNS = [*CLAIM_SCHEMA.names, "release_id"]
