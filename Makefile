@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OUT := out
 export MAGWATCH_DB ?= $(CURDIR)/$(OUT)/magwatch.duckdb
 
-.PHONY: run test test-slow bench venv system-deps clean
+.PHONY: run test test-slow bench venv system-deps bench-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,13 +22,25 @@ venv: $(VENV)/.installed
 # work here), a Java 17+ runtime for the PySpark backend tests, and Pango for
 # WeasyPrint's PDF briefs.
 SYSTEM_PACKAGES := chromium openjdk-17-jre-headless libpango-1.0-0 libpangoft2-1.0-0
-system-deps:
-	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+# What the benchmarks need besides: wrk, the load generator bench/api.py drives the API with.
+BENCH_PACKAGES := wrk
+
+# $(call apt-install,PACKAGES): install those not yet installed (Java counts as present
+# when some java is on the PATH).
+define apt-install
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ] && ! { [ "$$missing" = openjdk-17-jre-headless ] && command -v java >/dev/null; }; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+endef
+
+system-deps:
+	$(call apt-install,$(SYSTEM_PACKAGES))
+
+bench-deps:
+	$(call apt-install,$(BENCH_PACKAGES))
 
 run: venv
 	mkdir -p $(OUT)
@@ -42,7 +54,7 @@ test: venv system-deps
 test-slow: venv system-deps
 	$(BIN)/pytest -m "slow"
 
-bench: venv
+bench: venv bench-deps
 	$(BIN)/python bench/run_all.py
 
 clean:
