@@ -28,7 +28,8 @@ import pyarrow as pa
 
 from magwatch.codes import is_known
 from magwatch.errors import InputError, ParameterError
-from magwatch.store.schema import fetch_one
+from magwatch.store import events as event_store
+from magwatch.store.schema import EVENT_DDL  # noqa: F401  (re-exported by magwatch.events)
 
 EVENT_TYPES = ("export_control", "license", "trade_deal", "tariff", "investment", "other")
 _TYPE_ALIASES = {"licence": "license", "export_controls": "export_control", "deal": "trade_deal"}
@@ -36,31 +37,10 @@ _TYPE_ALIASES = {"licence": "license", "export_controls": "export_control", "dea
 ALL = "ALL"
 SCOPE_FILE = "event_scope.csv"
 
-#: DDL of the registry table (to move into store/schema.py): lists hold ISO3 codes,
-#: tariff-line codes or element symbols; ``['ALL']`` = everything, ``[]`` = none,
-#: NULL = not stated.
-EVENT_DDL = """CREATE TABLE IF NOT EXISTS event (
-    event_id VARCHAR PRIMARY KEY,
-    event_date DATE NOT NULL,
-    actor VARCHAR NOT NULL,
-    event_type VARCHAR NOT NULL,
-    summary VARCHAR NOT NULL,
-    source_url VARCHAR,
-    partners VARCHAR[],
-    commodities VARCHAR[],
-    elements VARCHAR[],
-    scope_basis VARCHAR NOT NULL,
-    scope_note VARCHAR,
-    origin VARCHAR NOT NULL,
-    source_file VARCHAR,
-    source_row BIGINT,
-    added_at TIMESTAMP NOT NULL
-)"""
-
-EVENT_COLUMNS = ["event_id", "event_date", "actor", "event_type", "summary", "source_url",
-                 "partners", "commodities", "elements", "scope_basis", "scope_note", "origin",
-                 "source_file", "source_row"]
-
+#: An event as a registry row (the ``event`` table of the store, :mod:`magwatch.store.events`,
+#: holds these columns plus the time it was added). Scope lists hold ISO3 codes,
+#: tariff-line codes or element symbols: ``['ALL']`` = everything, ``[]`` = none,
+#: None = not stated.
 EVENT_SCHEMA = pa.schema([
     ("event_id", pa.string()), ("event_date", pa.date32()), ("actor", pa.string()),
     ("event_type", pa.string()), ("summary", pa.string()), ("source_url", pa.string()),
@@ -226,57 +206,22 @@ def validate_event(fields: dict[str, Any], *, file: str | None = None, row: int 
     }
 
 
-# -- the table -----------------------------------------------------------------------------
+# -- storing -------------------------------------------------------------------------------
 
 
-def ensure_table(con) -> None:
-    """Create the ``event`` table if it is missing (idempotent)."""
-    con.execute(EVENT_DDL)
-
-
-def _table_exists(con) -> bool:
-    return fetch_one(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'event'"))[0] > 0
-
-
-def _insert(con, rows: list[dict[str, Any]]) -> None:
-    con.register("_new_events", pa.Table.from_pylist(rows, schema=EVENT_SCHEMA))
-    try:
-        con.execute(f"INSERT INTO event ({', '.join(EVENT_COLUMNS)}, added_at) "
-                    f"SELECT {', '.join(EVENT_COLUMNS)}, now()::TIMESTAMP FROM _new_events")
-    finally:
-        con.unregister("_new_events")
-
-
-def _write(con, rows: list[dict[str, Any]], *, file: str | None) -> tuple[int, int]:
-    """Insert events in one transaction; identical ids already stored are skipped.
+def _write(store, rows: list[dict[str, Any]], *, file: str | None) -> tuple[int, int]:
+    """Store events in one transaction; identical ids already stored are skipped.
 
     Returns (added, skipped). An id already stored with different content is an error
     and nothing is written.
     """
-    ensure_table(con)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        existing = {r[0]: r for r in con.execute(
-            "SELECT event_id, event_date, actor, event_type, summary, source_url FROM event "
-            "WHERE event_id IN (SELECT unnest(?))", [[r["event_id"] for r in rows]]).fetchall()}
-        new = []
-        for r in rows:
-            old = existing.get(r["event_id"])
-            if old is None:
-                new.append(r)
-            elif tuple(old[1:]) != (r["event_date"], r["actor"], r["event_type"], r["summary"],
-                                    r["source_url"]):
-                raise InputError(f"event_id {r['event_id']!r} already exists with different content",
-                                 file=file, row=r.get("source_row") if file else None,
-                                 field="event_id")
-        if new:
-            _insert(con, new)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return len(new), len(rows) - len(new)
+    result = event_store.add_events(store.con, pa.Table.from_pylist(rows, schema=EVENT_SCHEMA))
+    if result.conflicts:
+        first = next(r for r in rows if r["event_id"] == result.conflicts[0])
+        raise InputError(f"event_id {first['event_id']!r} already exists with different content",
+                         file=file, row=first.get("source_row") if file else None,
+                         field="event_id")
+    return result.added, result.skipped
 
 
 # -- the bundled timeline ------------------------------------------------------------------
@@ -330,18 +275,15 @@ def seed(store) -> int:
     """Insert bundled events not yet in the registry; returns how many were added."""
     rows = bundled_events(store)
     if not rows:
-        ensure_table(store.con)
         return 0
-    added, _ = _write(store.con, rows, file=None)
+    added, _ = _write(store, rows, file=None)
     return added
 
 
-def _ready(store) -> bool:
-    """Make the registry current; False when it can only be read from the bundled data."""
-    if getattr(store, "read_only", False):
-        return _table_exists(store.con)
-    seed(store)
-    return True
+def _ready(store) -> None:
+    """Seed the registry with bundled events it lacks (a read-only store is left as it is)."""
+    if not getattr(store, "read_only", False):
+        seed(store)
 
 
 # -- adding --------------------------------------------------------------------------------
@@ -355,7 +297,7 @@ def add_event(store, **fields: Any) -> dict[str, Any]:
         raise ParameterError(exc.field or "event", exc.reason) from None
     _ready(store)
     try:
-        added, _ = _write(store.con, [row], file=None)
+        added, _ = _write(store, [row], file=None)
     except InputError as exc:
         raise ParameterError(exc.field or "event", exc.reason) from None
     return {**row, "added": bool(added)}
@@ -406,7 +348,7 @@ def import_events(store, path: str | Path) -> dict[str, int]:
     """Validate a whole event CSV, then store it in one transaction."""
     rows = read_events_csv(path)
     _ready(store)
-    added, skipped = _write(store.con, rows, file=str(path))
+    added, skipped = _write(store, rows, file=str(path))
     return {"rows": len(rows), "added": added, "skipped": skipped}
 
 
@@ -432,11 +374,16 @@ def _as_date(value: Any, parameter: str, *, end: bool = False) -> dt.date | None
 
 
 def _all_rows(store) -> list[dict[str, Any]]:
-    if _ready(store):
-        table = store.con.sql(f"SELECT {', '.join(EVENT_COLUMNS)} FROM event "
-                              "ORDER BY event_date, event_id").to_arrow_table()
-        return table.to_pylist()
-    return sorted(bundled_events(store), key=lambda r: (r["event_date"], r["event_id"]))
+    """Every event by date, then id: the stored ones, and on a read-only store also the
+    bundled ones not stored yet (what seeding would add), so the answer is the same."""
+    _ready(store)
+    stored = event_store.events(store.con)
+    rows = stored.to_pylist() if stored is not None else []
+    if getattr(store, "read_only", False):
+        held = {r["event_id"] for r in rows}
+        rows += [r for r in bundled_events(store) if r["event_id"] not in held]
+        rows.sort(key=lambda r: (r["event_date"], r["event_id"]))
+    return rows
 
 
 def touches(scope: list[str] | None, code: str | None) -> str:

@@ -24,8 +24,7 @@ import pyarrow.compute as pc
 
 from magwatch.errors import NoDataError, ParameterError
 from magwatch.sources import Query, Request, Split, get
-from magwatch.sources import state
-from magwatch.store import Release, Store
+from magwatch.store import Release, Store, fetch_log
 
 __all__ = ["BatchResult", "FetchReport", "POST_INGEST", "fetch", "refresh", "base_url_setting"]
 
@@ -98,7 +97,8 @@ def _last_period(request: Request) -> dt.date | None:
     return max(request.periods) if request.periods else None
 
 
-def _settled(source, request: Request, previous: state.BatchState | None, today: dt.date) -> bool:
+def _settled(source, request: Request, previous: fetch_log.BatchState | None,
+             today: dt.date) -> bool:
     """True if the batch was fetched before at its current release and need not be asked again."""
     if previous is None or previous.status != "done":
         return False
@@ -128,18 +128,17 @@ def fetch(store: Store, source_name: str, query: Query, *, base_url: str | None 
                              f"'magwatch import --source {source_name} FILE'")
     if store.read_only:
         raise ParameterError("db", "the store is open read-only; fetching writes to it")
-    state.ensure_tables(store.con)
     today = today or dt.date.today()
     url = base_url_setting(source_name, base_url)
     report = FetchReport(source_name)
     with source.client(url, cache_dir=cache_dir(store)) as client:
         queue = list(source.plan(query, client))
         if remember:
-            state.remember_query(store.con, source_name, query, base_url)
+            fetch_log.remember_query(store.con, source_name, query.to_json(), base_url)
         parts = 0
         while queue:
             request = queue.pop(0)
-            previous = state.batch_state(store.con, source_name, request.key)
+            previous = fetch_log.batch_state(store.con, source_name, request.key)
             if _settled(source, request, previous, today):
                 report.batches.append(BatchResult(request.key, "skipped"))
                 continue
@@ -158,28 +157,29 @@ def fetch(store: Store, source_name: str, query: Query, *, base_url: str | None 
                 continue
             if fetched is None:
                 message = source.explain_empty(request)
-                state.record_batch(store.con, source_name, request.key, status="empty",
-                                   marker=request.marker, sha256=None, release_id=None, rows_read=0,
-                                   last_period=_last_period(request), url=None, message=message)
+                fetch_log.record_batch(store.con, source_name, request.key, status="empty",
+                                       marker=request.marker, sha256=None, release_id=None,
+                                       rows_read=0, last_period=_last_period(request), url=None,
+                                       message=message)
                 report.batches.append(BatchResult(request.key, "empty", message=message))
                 continue
             table = source.normalise(fetched)
             digest = source.digest(fetched)
             if table.num_rows == 0:
                 message = source.explain_empty(request)
-                state.record_batch(store.con, source_name, request.key, status="empty",
-                                   marker=request.marker, sha256=digest, release_id=None,
-                                   rows_read=0, last_period=_last_period(request),
-                                   url=fetched.url, message=message)
+                fetch_log.record_batch(store.con, source_name, request.key, status="empty",
+                                       marker=request.marker, sha256=digest, release_id=None,
+                                       rows_read=0, last_period=_last_period(request),
+                                       url=fetched.url, message=message)
                 report.batches.append(BatchResult(request.key, "empty", message=message))
                 continue
             release = store.ingest_records(
                 table, source=source_name, file_name=f"{source_name}:{request.key}", sha256=digest,
                 file_size=len(fetched.body), vintage=_release_vintage(table), note=fetched.url)
-            state.record_batch(store.con, source_name, request.key, status="done",
-                               marker=request.marker, sha256=digest, release_id=release.release_id,
-                               rows_read=table.num_rows, last_period=_last_period(request),
-                               url=fetched.url, message=None)
+            fetch_log.record_batch(store.con, source_name, request.key, status="done",
+                                   marker=request.marker, sha256=digest,
+                                   release_id=release.release_id, rows_read=table.num_rows,
+                                   last_period=_last_period(request), url=fetched.url, message=None)
             report.batches.append(BatchResult(request.key, "unchanged" if release.skipped else "landed",
                                               release))
         report.calls = client.calls
@@ -191,8 +191,8 @@ def refresh(store: Store, *, today: dt.date | None = None,
             hooks: Sequence[Callable[[Store, list["FetchReport"]], None]] = ()) -> list[FetchReport]:
     """Run every configured query again; then the post-ingest hooks (``POST_INGEST``
     and ``hooks``) if anything landed."""
-    state.ensure_tables(store.con)
-    configured = state.configured_queries(store.con)
+    configured = [(source, Query.from_json(query), url)
+                  for source, query, url in fetch_log.configured_queries(store.con)]
     if not configured:
         raise NoDataError("no source is configured yet: run 'magwatch fetch SOURCE ...' once; "
                           "refresh then repeats every query fetched before")
@@ -247,18 +247,7 @@ def source_status(store: Store) -> pa.Table:
     """Each registered source: kind, key setting, configured queries, last fetch and release."""
     from magwatch.sources import names
 
-    if not store.read_only:
-        state.ensure_tables(store.con)
-    tables = {r[0] for r in store.con.execute(
-        "SELECT table_name FROM information_schema.tables").fetchall()}
-    fetched = state.status(store.con) if "source_fetch" in tables else {}
-    queries: dict[str, int] = {}
-    if "source_query" in tables:
-        for source, n in store.con.execute(
-                "SELECT source, count(*) FROM source_query GROUP BY source").fetchall():
-            queries[source] = n
-    released = dict(store.con.execute(
-        "SELECT source, max(release_id) FROM release GROUP BY source").fetchall())
+    summary = fetch_log.source_summary(store.con)
     rows = []
     for name in names():
         src = get(name)
@@ -270,14 +259,14 @@ def source_status(store: Store) -> pa.Table:
             status = f"ready without a key ({key_env} not set; lower limits)"
         else:
             status = "ready" + (f" ({key_env} set)" if key_env else " (no key needed)")
-        f = fetched.get(name, {})
+        f = summary.get(name, {})
         rows.append({
             "source": name, "title": src.title, "kind": "api" if api else "file", "status": status,
             "base_url": base_url_setting(name, None) or getattr(src, "default_base_url", None),
-            "configured_queries": queries.get(name, 0),
+            "configured_queries": f.get("configured_queries", 0),
             "batches_done": f.get("batches_done", 0), "batches_empty": f.get("batches_empty", 0),
             "last_fetched": f.get("last_fetched"), "last_period": f.get("last_period"),
-            "last_release": released.get(name),
+            "last_release": f.get("last_release"),
         })
     return pa.Table.from_pylist(rows)
 

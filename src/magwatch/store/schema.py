@@ -26,6 +26,27 @@ def _columns_ddl(schema: pa.Schema) -> str:
 _OBSERVATION_COLUMNS = _columns_ddl(OBSERVATION_SCHEMA)
 _CLAIM_COLUMNS = _columns_ddl(CLAIM_SCHEMA)
 
+#: The event registry (magwatch.events.registry). Scope lists hold ISO3 codes,
+#: tariff-line codes or element symbols: ``['ALL']`` = everything, ``[]`` = none,
+#: NULL = not stated.
+EVENT_DDL = """CREATE TABLE IF NOT EXISTS event (
+    event_id VARCHAR PRIMARY KEY,
+    event_date DATE NOT NULL,
+    actor VARCHAR NOT NULL,
+    event_type VARCHAR NOT NULL,
+    summary VARCHAR NOT NULL,
+    source_url VARCHAR,
+    partners VARCHAR[],
+    commodities VARCHAR[],
+    elements VARCHAR[],
+    scope_basis VARCHAR NOT NULL,
+    scope_note VARCHAR,
+    origin VARCHAR NOT NULL,
+    source_file VARCHAR,
+    source_row BIGINT,
+    added_at TIMESTAMP NOT NULL
+)"""
+
 DDL = [
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
     """CREATE TABLE IF NOT EXISTS release (
@@ -55,6 +76,33 @@ DDL = [
         source_row BIGINT NOT NULL,
         record JSON NOT NULL,
         release_id BIGINT NOT NULL
+    )""",
+    EVENT_DDL,
+    # What the source connectors fetched (magwatch.store.fetch_log): one row per
+    # (source, request key) with the batch's status, release marker, digest of the
+    # raw answer and the release it landed as ...
+    """CREATE TABLE IF NOT EXISTS source_fetch (
+        source VARCHAR NOT NULL,
+        request_key VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        marker VARCHAR,
+        sha256 VARCHAR,
+        release_id BIGINT,
+        rows_read BIGINT,
+        last_period DATE,
+        url VARCHAR,
+        message VARCHAR,
+        fetched_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (source, request_key)
+    )""",
+    # ... and every query a user fetched, with its base URL: the configured sources.
+    """CREATE TABLE IF NOT EXISTS source_query (
+        source VARCHAR NOT NULL,
+        query JSON NOT NULL,
+        base_url VARCHAR,
+        first_at TIMESTAMP NOT NULL,
+        last_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (source, query)
     )""",
 ]
 
