@@ -37,8 +37,6 @@ TABLES = ("observation_latest", "claim_latest", "observation", "claim")
 
 _SPARK_TYPES = {pa.string(): "string", pa.date32(): "date", pa.int8(): "tinyint",
                 pa.int64(): "bigint", pa.float64(): "double", pa.bool_(): "boolean"}
-_DUCKDB_TYPES = {pa.string(): "VARCHAR", pa.date32(): "DATE", pa.int8(): "TINYINT",
-                 pa.int64(): "BIGINT", pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN"}
 
 
 class EngineError(MagwatchError):
@@ -126,7 +124,7 @@ def _duckdb_parquet(folder: Path, manifest: dict) -> Tables:
     import duckdb
     import ibis
 
-    from magwatch.store.export import canonical_schema
+    from magwatch.store.export import parquet_connection
 
     config, temp = duckdb_config()
     cleanup = None
@@ -135,21 +133,9 @@ def _duckdb_parquet(folder: Path, manifest: dict) -> Tables:
         temp = cleanup.name
     config["temp_directory"] = temp
     try:
-        raw = duckdb.connect(":memory:", config=config)
+        raw = parquet_connection(folder, TABLES, config)
     except duckdb.Error as exc:
         raise ParameterError("MAGWATCH_MEMORY_LIMIT", str(exc).splitlines()[0]) from None
-    raw.execute("SET enable_progress_bar = false")
-    for name in TABLES:
-        schema = canonical_schema(name)
-        columns = ", ".join(f"CAST({f.name} AS {_DUCKDB_TYPES[f.type]}) AS {f.name}" for f in schema)
-        if (folder / name).is_dir():
-            glob = str(folder / name / "**" / "*.parquet").replace("'", "''")
-            raw.execute(f"CREATE VIEW {name} AS SELECT {columns} FROM read_parquet('{glob}', "
-                        f"hive_partitioning = true, hive_types_autocast = false, union_by_name = true)")
-        else:   # an empty table in the export: same columns, no rows
-            raw.register(f"_empty_{name}", schema.empty_table())
-            raw.execute(f"CREATE TABLE {name} AS SELECT {columns} FROM _empty_{name}")
-            raw.unregister(f"_empty_{name}")
     con = ibis.duckdb.from_connection(raw)
     closers = [raw.close] + ([cleanup.cleanup] if cleanup is not None else [])
     return Tables("duckdb", con, con.table("observation_latest"), con.table("claim_latest"),

@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 
 from magwatch.errors import InputError, ParameterError
 from magwatch.records import CLAIM_SCHEMA, OBSERVATION_SCHEMA
-from magwatch.store.schema import fetch_one
+from magwatch.store.schema import DUCKDB_TYPES, fetch_one
 
 MANIFEST = "magwatch-export.json"
 FORMAT = "magwatch-parquet/1"
@@ -267,3 +267,27 @@ def import_parquet(store, directory: str | Path, *, source: str = "user",
             file_size=row["file_size"], vintage=row["vintage"], references=refs or None,
             note=note))
     return ImportedExport(str(folder), tuple(done))
+
+
+def parquet_connection(folder: Path, tables: tuple[str, ...], config: dict):
+    """An in-memory DuckDB connection with a view per fact table of the export in ``folder``.
+
+    A table the export holds no file for becomes an empty table with the canonical
+    columns, so queries over it answer "no rows" rather than fail.
+    """
+    import duckdb
+
+    con = duckdb.connect(":memory:", config=config)
+    con.execute("SET enable_progress_bar = false")
+    for name in tables:
+        schema = canonical_schema(name)
+        columns = ", ".join(f"CAST({f.name} AS {DUCKDB_TYPES[f.type]}) AS {f.name}" for f in schema)
+        if (folder / name).is_dir():
+            glob = str(folder / name / "**" / "*.parquet").replace("'", "''")
+            con.execute(f"CREATE VIEW {name} AS SELECT {columns} FROM read_parquet('{glob}', "
+                        f"hive_partitioning = true, hive_types_autocast = false, union_by_name = true)")
+        else:
+            con.register(f"_empty_{name}", schema.empty_table())
+            con.execute(f"CREATE TABLE {name} AS SELECT {columns} FROM _empty_{name}")
+            con.unregister(f"_empty_{name}")
+    return con

@@ -14,7 +14,7 @@ import duckdb
 from magwatch.errors import InputError
 from magwatch.store.schema import fetch_one
 from magwatch.records import (
-    CLASSIFICATIONS, IMPORT_OPTIONAL, IMPORT_REQUIRED, OBSERVATION_KEY, OBSERVATION_SCHEMA,
+    CLASSIFICATIONS, IMPORT_OPTIONAL, IMPORT_REQUIRED, OBSERVATION_SCHEMA,
     QUANTITY_UNITS,
 )
 

@@ -10,7 +10,6 @@ import pyarrow as pa
 
 from magwatch import params as checked
 from magwatch.errors import ParameterError
-from magwatch.records import OBSERVATION_KEY
 from magwatch.store.schema import OBSERVATION_KEY_SQL, fetch_one
 
 #: Columns of a flows answer: figures first, then where each came from.

@@ -10,7 +10,8 @@ SCHEMA_VERSION = "2"
 # Version 2 stores each fact once: current rows in ``<table>_latest``, superseded
 # rows in ``<table>_superseded``; ``<table>`` is the view of both (the history).
 
-_DUCKDB_TYPES = {
+#: DuckDB column type of each canonical Arrow type.
+DUCKDB_TYPES = {
     pa.string(): "VARCHAR", pa.date32(): "DATE", pa.int8(): "TINYINT", pa.int64(): "BIGINT",
     pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN",
 }
@@ -18,7 +19,7 @@ _DUCKDB_TYPES = {
 
 def _columns_ddl(schema: pa.Schema) -> str:
     """DuckDB columns of a canonical Arrow schema, plus the release that added each row."""
-    columns = [f"{f.name} {_DUCKDB_TYPES[f.type]}{'' if f.nullable else ' NOT NULL'}"
+    columns = [f"{f.name} {DUCKDB_TYPES[f.type]}{'' if f.nullable else ' NOT NULL'}"
                for f in schema]
     return ",\n    ".join(columns + ["release_id BIGINT NOT NULL"])
 
