@@ -100,3 +100,23 @@ def test_releases_revisions_info(db):
     assert run(db, "revisions").returncode == 0
     facts = json.loads(run(db, "info", "--format", "json").stdout)
     assert facts["releases"] == 12 and facts["sources"] == ["press"]
+
+
+def test_import_evaluates_alerts_and_rewrites_the_brief_only_when_figures_land(db, tmp_path):
+    rules = Path(__file__).parents[2] / "src" / "magwatch" / "report" / "alerts.toml"
+    alerts, briefs = tmp_path / "alerts.jsonl", tmp_path / "brief"
+    options = ("--alerts", str(rules), "--alerts-to", f"jsonl:{alerts}", "--brief-dir", str(briefs))
+    user = tmp_path / "april.csv"
+    user.write_text("reporter,partner,flow,commodity,period,net_weight_t\n"
+                    "CHN,USA,X,85051110,2026-04,2000\nCHN,WLD,X,85051110,2026-04,6000\n",
+                    encoding="utf-8")
+    result = run(db, "import", str(user), "--vintage", "2026-05-20", *options)
+    assert result.returncode == 0, result.stderr
+    assert "2 added" in result.stdout
+    fired = [json.loads(line) for line in alerts.read_text().splitlines()]
+    assert any(a.get("rule") == "surge-top10" and a.get("partner") == "USA" for a in fired), fired
+    assert sorted(p.name for p in briefs.glob("brief-*.md")) == ["brief-2026-04.md"]
+    size = alerts.stat().st_size
+    again = run(db, "import", str(user), "--vintage", "2026-05-20", *options)
+    assert again.returncode == 0 and "already ingested" in again.stdout
+    assert alerts.stat().st_size == size                 # nothing landed, nothing re-sent

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
 from magwatch.cli import app, open_handle
+from magwatch.cli.report import ALERTS_OPTION, ALERTS_TO_OPTION, BRIEF_DIR_OPTION, landing_hooks
 from magwatch.render import emit_table, to_json
 
 FLOW_TABLE_COLUMNS = ["period", "reporter", "partner", "flow", "commodity", "net_weight_t",
@@ -33,11 +34,21 @@ def load() -> None:
 @app.command("import")
 def import_(file: Path = typer.Argument(..., help="CSV, Parquet or Excel in the canonical columns"),
             source: str = typer.Option("user", help="Source name recorded with the release"),
-            vintage: Optional[str] = typer.Option(None, help="Publication date YYYY-MM-DD")) -> None:
-    """Import a user file (docs/import.md) as one release."""
+            vintage: Optional[str] = typer.Option(None, help="Publication date YYYY-MM-DD"),
+            alerts: Optional[Path] = ALERTS_OPTION, alerts_to: List[str] = ALERTS_TO_OPTION,
+            brief_dir: Optional[Path] = BRIEF_DIR_OPTION) -> None:
+    """Import a user file (docs/import.md) as one release.
+
+    When the release adds figures it then evaluates ``--alerts`` and rewrites the
+    brief in ``--brief-dir``, as ``magwatch refresh`` does; a file that changes
+    nothing triggers neither.
+    """
     with open_handle() as mw:
         release = mw.import_file(file, source=source, vintage=vintage)
-    typer.echo(release.describe())
+        typer.echo(release.describe())
+        if release.rows_added or release.claims_added:
+            for hook in landing_hooks(mw, alerts, alerts_to, brief_dir):
+                hook(mw.store, [release])
 
 
 @app.command()

@@ -182,3 +182,30 @@ def deliver(ev, targets, *, attempts: int = 4, backoff: float = 0.5) -> None:
                        f"({sum(s['attempts'] for s in sent)} request(s))", err=True)
 
 __all__ = ["alerts_app", "brief", "check", "deliver", "parse_targets"]
+
+
+# -- after new figures land (magwatch refresh, magwatch import) ----------------------------
+
+ALERTS_OPTION = typer.Option(None, "--alerts", help="Alert rules (TOML) to evaluate when new figures landed")
+ALERTS_TO_OPTION = typer.Option(["terminal"], "--alerts-to",
+                                help="terminal, jsonl:PATH or webhook:URL (repeatable)")
+BRIEF_DIR_OPTION = typer.Option(None, "--brief-dir",
+                                help="Rewrite the latest month's brief here when new figures landed")
+
+
+def landing_hooks(mw, alerts: Optional[Path], alerts_to: List[str], brief_dir: Optional[Path]) -> list:
+    """``hook(store, landed)`` callables: evaluate alert rules, rewrite the latest brief."""
+    targets = parse_targets(alerts_to) if alerts else []
+    hooks = []
+    if alerts:
+        hooks.append(lambda store, landed: deliver(mw.alerts(alerts), targets))
+    if brief_dir:
+        hooks.append(lambda store, landed: _rewrite_brief(mw, brief_dir))
+    return hooks
+
+
+def _rewrite_brief(mw, out_dir: Path) -> None:
+    """Write the brief of the latest month with data."""
+    month = mw.monitor()["month"]
+    for path in mw.brief(month, out_dir=out_dir).files:
+        typer.echo(f"wrote {path}", err=True)

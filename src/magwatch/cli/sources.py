@@ -13,6 +13,7 @@ from typing import List, Optional
 import typer
 
 from magwatch.cli import app, open_handle
+from magwatch.cli.report import ALERTS_OPTION, ALERTS_TO_OPTION, BRIEF_DIR_OPTION, landing_hooks
 from magwatch.errors import NoDataError
 from magwatch.render import emit_table
 
@@ -71,26 +72,15 @@ def sources_(fmt: str = typer.Option("table", "--format", help="table|csv|json")
 @app.command()
 def refresh(quiet: bool = typer.Option(False, "--quiet", "-q",
                                        help="Print nothing when nothing changed (for cron)"),
-            alerts: Optional[Path] = typer.Option(
-                None, "--alerts", help="Alert rules (TOML) to evaluate when new figures landed"),
-            alerts_to: List[str] = typer.Option(
-                ["terminal"], "--alerts-to", help="terminal, jsonl:PATH or webhook:URL (repeatable)"),
-            brief_dir: Optional[Path] = typer.Option(
-                None, "--brief-dir", help="Rewrite the latest month's brief here when new figures landed")) -> None:
+            alerts: Optional[Path] = ALERTS_OPTION, alerts_to: List[str] = ALERTS_TO_OPTION,
+            brief_dir: Optional[Path] = BRIEF_DIR_OPTION) -> None:
     """Run every configured source query again; ingest what is new or revised.
 
     When a run lands new figures it then evaluates ``--alerts`` and rewrites the
     brief in ``--brief-dir``; when nothing changed it does neither.
     """
-    from magwatch.cli.report import deliver, parse_targets
-
-    targets = parse_targets(alerts_to) if alerts else []
     with open_handle() as mw:
-        hooks = []
-        if alerts:
-            hooks.append(lambda store, reports: deliver(mw.alerts(alerts), targets))
-        if brief_dir:
-            hooks.append(lambda store, reports: _rewrite_brief(mw, brief_dir))
+        hooks = landing_hooks(mw, alerts, alerts_to, brief_dir)
         reports = mw.refresh(progress=_progress(quiet), hooks=hooks)
     changed = any(report.lines(changed_only=True) for report in reports)
     for report in reports:
@@ -99,9 +89,3 @@ def refresh(quiet: bool = typer.Option(False, "--quiet", "-q",
     if not changed and not quiet:
         typer.echo("nothing new: every configured source is up to date")
 
-
-def _rewrite_brief(mw, out_dir: Path) -> None:
-    """Write the brief of the latest month with data (after a refresh landed figures)."""
-    month = mw.monitor()["month"]
-    for path in mw.brief(month, out_dir=out_dir).files:
-        typer.echo(f"wrote {path}", err=True)
