@@ -13,6 +13,10 @@ Formulas (percent changes on net weight unless the column says value):
 * year to date = the sum of January..t when every month of the span is covered
   (single months, or the combined January-February figure), otherwise absent.
 
+:func:`at_month` works on the one-figure-per-key table of :func:`series.pick`;
+:func:`at_month_from_rows` gives the same result straight from the latest-vintage
+rows, for one month of many series at once (the whole-table monitor).
+
 Every function takes Ibis tables and returns an Ibis expression.
 """
 
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 import ibis
 
-from magwatch.analytics.series import GROUP, monthly
+from magwatch.analytics.series import GROUP, month_index, monthly, period_of, preference
 
 SERIES = (*GROUP, "partner")
 
@@ -50,7 +54,78 @@ def at_month(series, month: int | None = None):
         value_prev=t.value_usd.max(where=prev),
         value_year_ago=t.value_usd.max(where=year_ago),
     )
-    out = out.filter(out.month.notnull())
+    return _changes(out.filter(out.month.notnull()))
+
+
+#: Months a change needs, as months before the month itself: the month, m/m and y/y bases.
+LAGS = (0, 1, 12)
+#: Output columns of :func:`at_month` per measure, in the order of ``LAGS``.
+LAGGED = {"net_weight_kg": ("net_weight_kg", "weight_prev", "weight_year_ago"),
+          "value_usd": ("value_usd", "value_prev", "value_year_ago")}
+_FIGURES = (*SERIES, "period", "period_months", "net_weight_kg", "value_usd")
+
+
+def at_month_from_rows(rows, month: int | None = None):
+    """:func:`at_month` of :func:`series.pick` of ``rows``, for many series at once.
+
+    ``rows`` are rows of the latest-vintage table, where several sources may hold
+    the same key. Same columns and same result as ``at_month(series.pick(rows),
+    month)`` (``month=None``: the latest month with a single-month figure), computed
+    without sorting every key:
+
+    * the three months are read by their periods (first days of months, as the store
+      writes them), a plain column test that lets an engine skip stored blocks of
+      other months;
+    * one grouped aggregation per series lines the three months up; where each month
+      has at most one row, that row's figure is the only candidate;
+    * only the series with several rows in some month are aggregated again, choosing
+      each month's figure by :func:`series.preference` (``argmin``): the rule of
+      :func:`series.pick`, applied where there is a choice to make.
+    """
+    t = _three_months(rows, month, _FIGURES)
+    by_lag = {lag: t._lag == lag for lag in LAGS}
+    aggregates = {"_period": t.period.max(where=by_lag[0])}
+    for i, lag in enumerate(LAGS):
+        aggregates[f"_rows_{lag}"] = t._lag.count(where=by_lag[lag])
+        for measure, names in LAGGED.items():
+            aggregates[names[i]] = t[measure].max(where=by_lag[lag])
+    one = t.group_by([t[k] for k in SERIES]).aggregate(**aggregates)
+    several = ibis.or_(*[one[f"_rows_{lag}"] > 1 for lag in LAGS])
+    columns = [name for names in LAGGED.values() for name in names]
+    single = one.filter(one._period.notnull(), ~several).select(
+        *SERIES, month=month_index(one._period), **{c: one[c] for c in columns})
+
+    d = _three_months(rows, month, (*_FIGURES, "source", "source_ref", "vintage", "source_row"))
+    d = d.semi_join(one.filter(one._period.notnull(), several).select(*SERIES), list(SERIES))
+    key = preference(d)
+    chosen = {"_period": d.period.max(where=d._lag == 0)}
+    for i, lag in enumerate(LAGS):
+        for measure, names in LAGGED.items():
+            chosen[names[i]] = d[measure].argmin(key, where=(d._lag == lag) & d[measure].notnull())
+    chosen = d.group_by([d[k] for k in SERIES]).aggregate(**chosen)
+    chosen = chosen.select(*SERIES, month=month_index(chosen._period),
+                           **{c: chosen[c] for c in columns})
+    return _changes(single.union(chosen.cast(single.schema())))
+
+
+def _three_months(rows, month: int | None, columns):
+    """Single-month rows of ``month`` and the months 1 and 12 before, with ``_lag`` = 0, 1, 12.
+
+    Built from ``rows`` afresh on each call (columns first), so two calls with other
+    columns share no intermediate table an engine would have to materialise.
+    """
+    if month is None:
+        single_months = rows.filter(rows.period_months == 1)
+        latest = month_index(single_months.period).max().as_scalar()
+        t = rows.select(*columns, _lag=latest - month_index(rows.period))
+        return t.filter(t.period_months == 1, t._lag.isin(list(LAGS)))
+    periods = [period_of(month - lag) for lag in LAGS]
+    lag = ibis.cases(*[(rows.period == p, lag) for p, lag in zip(periods, LAGS)])
+    t = rows.select(*columns, _lag=lag)
+    return t.filter(t.period_months == 1, t.period.isin(periods))
+
+
+def _changes(out):
     return out.mutate(
         mom_pct=pct(out.net_weight_kg, out.weight_prev),
         yoy_pct=pct(out.net_weight_kg, out.weight_year_ago),

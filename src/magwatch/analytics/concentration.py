@@ -85,23 +85,29 @@ def hhi(ranked_partners):
 
 
 def hhi_whole_table(at, aggregates: tuple[str, ...] = AGGREGATES):
-    """HHI of every series in a month straight from :func:`changes.at_month` rows,
+    """HHI of every series in a month straight from :func:`changes.at_month` rows (or the
+    partner rows of :func:`ranks.ranked`, which are the same rows with ranks added),
     shares of the partners' own sum (for complete data such as Comtrade files).
 
-    The partners' total per series is a reduction used inside another aggregate, so
-    it is computed as a grouped scalar and joined, which every backend accepts.
+    With x_i the partners' weights and X their sum, HHI = sum (x_i / X)^2 x 10,000
+    = sum x_i^2 / X^2 x 10,000 and the top-1 share = max x_i / X x 100: sums of the
+    series' own rows, so one grouped aggregation gives them (no second pass for X).
+    A series whose partners sum to zero has no shares, hence no index.
     """
     p = at.filter(~at.partner.isin(list(aggregates)) & at.net_weight_kg.notnull())
-    totals = p.group_by([p[k] for k in GROUP]).aggregate(total_kg=p.net_weight_kg.sum())
-    j = p.inner_join(totals, list(GROUP))
-    s = j.net_weight_kg / j.total_kg
-    out = j.group_by([j[k] for k in GROUP]).aggregate(
-        partners_with_data=j.partner.count(),
-        total_kg=j.total_kg.max(),
-        hhi=(s * s).sum() * 10000,
-        top1_share_pct=s.max() * 100,
+    x = p.net_weight_kg
+    out = p.group_by([p[k] for k in GROUP]).aggregate(
+        partners_with_data=p.partner.count(),
+        total_kg=x.sum(),
+        _sum_sq=(x * x).sum(),
+        _top1=x.max(),
     )
-    return out
+    positive = out.total_kg > 0
+    return out.mutate(
+        hhi=ibis.ifelse(positive, out._sum_sq / (out.total_kg * out.total_kg) * 10000,
+                        ibis.null("float64")),
+        top1_share_pct=ibis.ifelse(positive, out._top1 / out.total_kg * 100, ibis.null("float64")),
+    ).drop("_sum_sq", "_top1")
 
 
 def dependence(latest_series, month: int, supplier: str, measure: str = "value_usd"):

@@ -121,7 +121,7 @@ def monitor(latest, claims, *, month: int | None = None, reporter: str = "CHN",
 # -- single month -------------------------------------------------------------------------
 
 def _single(ctx, month: int) -> dict:
-    at = changes.at_month(ctx.series, month)
+    at = changes.at_month_from_rows(ctx.rows, month)     # = at_month(ctx.series, month)
     rk = ranks.ranked(at)
     levels = {r["partner"]: r for r in _rows(at)}
     ranked = {r["partner"]: r for r in _rows(rk)}

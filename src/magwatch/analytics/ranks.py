@@ -11,8 +11,8 @@
 * ``coverage_pct`` = the sum of the ranked partners / World x 100: how much of the
   total the partner figures explain.
 
-Functions take Ibis tables (the output of :func:`magwatch.analytics.changes.at_month`)
-and return Ibis expressions.
+Functions take Ibis tables (the output of :func:`magwatch.analytics.changes.at_month` or
+:func:`~magwatch.analytics.changes.at_month_from_rows`) and return Ibis expressions.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ The choice, per measure (net weight, value in USD), among the rows that carry it
 
 1. an official source (anything but ``press``) before press reports;
 2. the latest vintage;
-3. the lowest source row, then the source reference, so the choice is stable.
+3. the lowest source row (a figure without one last), then the source reference, so the
+   choice is stable.
 
 Because a press row often carries only a percentage or only a value, weight and
 value are chosen separately and each keeps its own provenance. ``*_figures``
@@ -21,6 +22,8 @@ knows which backend runs it.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import ibis
 
@@ -39,6 +42,11 @@ def month_index(period):
     return period.year() * 12 + period.month() - 1
 
 
+def period_of(month: int) -> dt.date:
+    """The period (first day) of a month index: the inverse of :func:`month_index`."""
+    return dt.date(month // 12, month % 12 + 1, 1)
+
+
 def select(latest, *, reporter: str | None = None, commodity: str | None = None,
            flow: str | None = None, classification: str | None = None):
     """Rows of the latest-vintage table for one reporter / commodity / flow (None = all)."""
@@ -50,18 +58,38 @@ def select(latest, *, reporter: str | None = None, commodity: str | None = None,
     return latest.filter(*conditions) if conditions else latest
 
 
+#: Sort value of a missing source row: after every numbered row.
+MISSING_ROW = 2**63 - 1
+
+
+def preference_order(rows) -> list:
+    """The choice above as sort keys, all ascending and never null: the first row wins.
+
+    ``press`` (0 official, 1 press), ``older`` (minus the vintage as YYYYMMDD, so the
+    latest vintage comes first), ``row`` (the source row; a missing row sorts last)
+    and ``ref`` (the source reference). No key is null, so no backend's own null
+    ordering enters the choice.
+    """
+    v = rows.vintage
+    return [
+        ibis.ifelse(rows.source == PRESS, 1, 0).name("press"),
+        (-(v.year() * 10000 + v.month() * 100 + v.day())).name("older"),
+        rows.source_row.fill_null(MISSING_ROW).name("row"),
+        rows.source_ref.name("ref"),
+    ]
+
+
+def preference(rows):
+    """:func:`preference_order` as one struct value per row (compared field by field), for
+    ``column.argmin(preference(rows), where=...)``: the preferred row's value, chosen
+    inside a grouped aggregation (DuckDB ``first(... ORDER BY ...)``, Spark ``min_by``)."""
+    return ibis.struct({key.get_name(): key for key in preference_order(rows)})
+
+
 def _preference(rows, measure: str):
-    """Row number 1 = the row preferred for ``measure`` within its key."""
-    window = ibis.window(
-        group_by=[rows[k] for k in KEY],
-        order_by=[
-            ibis.ifelse(rows[measure].isnull(), 1, 0),
-            ibis.ifelse(rows.source == PRESS, 1, 0),
-            rows.vintage.desc(),
-            rows.source_row,
-            rows.source_ref,
-        ],
-    )
+    """Row number 0 = the row preferred for ``measure`` within its key."""
+    window = ibis.window(group_by=[rows[k] for k in KEY],
+                         order_by=[ibis.ifelse(rows[measure].isnull(), 1, 0), *preference_order(rows)])
     return ibis.row_number().over(window)
 
 
