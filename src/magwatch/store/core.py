@@ -104,7 +104,7 @@ class Store:
         try:
             return commit_release(self.con, source=source, vintage=vintage, file_name=path.name,
                                   file_size=path.stat().st_size, sha256=sha, observations="_new",
-                                  sources=[source], display=display)
+                                  sources=[source], display=display, keys_checked=True)
         finally:
             self.con.execute("DROP VIEW IF EXISTS _new")
             drop_stage(self.con)

@@ -69,7 +69,7 @@ def _inserted(cursor) -> int:
 
 def _append_changed(con: duckdb.DuckDBPyConnection, *, new: str, fact: str, columns: list[str],
                     key: tuple[str, ...], values: tuple[str, ...], release_id: int,
-                    sources: Sequence[str] | None, display: str) -> int:
+                    sources: Sequence[str] | None, display: str, keys_checked: bool) -> int:
     """Add the rows of ``new`` that change what ``fact`` holds; return how many.
 
     A row whose key is new becomes current (``{fact}_latest``). A row that
@@ -78,7 +78,8 @@ def _append_changed(con: duckdb.DuckDBPyConnection, *, new: str, fact: str, colu
     filled in late) goes to ``{fact}_superseded`` only. A row equal to the
     current one adds nothing. When the store holds no rows of the release's
     sources, every row is new and each is written once, straight to the latest
-    table, and the file is checked for duplicate keys there.
+    table, and the file is checked for duplicate keys there (unless ``keys_checked``:
+    the caller found every key of ``new`` distinct already).
     """
     latest, superseded = f"{fact}_latest", f"{fact}_superseded"
     names = [c for c in columns if c != "release_id"]
@@ -92,10 +93,11 @@ def _append_changed(con: duckdb.DuckDBPyConnection, *, new: str, fact: str, colu
     if not overlap:
         added = _inserted(con.execute(f"INSERT INTO {latest} SELECT {listed}, {release_id} "
                                       f"FROM {new} n"))
-        check_duplicates(con, latest, key, display, where=f"release_id = {release_id}")
+        if not keys_checked:
+            check_duplicates(con, latest, key, display, where=f"release_id = {release_id}")
         return added
-    # Every row of the file counts for duplicates, also those equal to what is held.
-    check_duplicates(con, new, key, display)
+    if not keys_checked:   # every row of the file counts, also those equal to what is held
+        check_duplicates(con, new, key, display)
     differs = " OR ".join(f"n.{v} IS DISTINCT FROM l.{v}" for v in values)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _revised AS SELECT {listed}, l.vintage AS _held "
                 f"FROM {new} n JOIN {latest} l ON {key_match('n', 'l', key)} WHERE {differs}")
@@ -122,11 +124,13 @@ def commit_release(con: duckdb.DuckDBPyConnection, *, source: str, vintage: dt.d
                    file_name: str | None, file_size: int | None, sha256: str | None,
                    observations: str | None, claims: str | None = None,
                    references: dict[str, str] | None = None, note: str | None = None,
-                   sources: Sequence[str] | None = None, display: str | None = None) -> Release:
+                   sources: Sequence[str] | None = None, display: str | None = None,
+                   keys_checked: bool = False) -> Release:
     """Record one release from staged relations, all in one transaction.
 
     ``sources``, when given, are all the sources the staged rows carry; ``display``
-    names the input in error messages (default: ``file_name``, else ``source``).
+    names the input in error messages (default: ``file_name``, else ``source``);
+    ``keys_checked`` says the caller already refused duplicate keys among the observations.
     """
     display = display or file_name or source
     con.execute("BEGIN TRANSACTION")
@@ -138,12 +142,13 @@ def commit_release(con: duckdb.DuckDBPyConnection, *, source: str, vintage: dt.d
             rows_added = _append_changed(con, new=observations, fact="observation",
                                          columns=OBSERVATION_COLUMNS, key=OBSERVATION_KEY,
                                          values=OBSERVATION_VALUES, release_id=release_id,
-                                         sources=sources, display=display)
+                                         sources=sources, display=display,
+                                         keys_checked=keys_checked)
         if claims:
             claims_read = fetch_one(con.execute(f"SELECT count(*) FROM {claims}"))[0]
             claims_added = _append_changed(con, new=claims, fact="claim", columns=CLAIM_COLUMNS,
                                            key=CLAIM_KEY, values=("value",), release_id=release_id,
-                                           sources=sources, display=display)
+                                           sources=sources, display=display, keys_checked=False)
         for name, relation in (references or {}).items():
             con.execute("DELETE FROM reference WHERE name = ?", [name])
             con.execute(f"INSERT INTO reference SELECT ?, source_row, record, {release_id} "

@@ -14,7 +14,7 @@ import duckdb
 from magwatch.errors import InputError
 from magwatch.store.schema import fetch_one
 from magwatch.records import (
-    CLASSIFICATIONS, IMPORT_OPTIONAL, IMPORT_REQUIRED, OBSERVATION_SCHEMA,
+    CLASSIFICATIONS, IMPORT_OPTIONAL, IMPORT_REQUIRED, OBSERVATION_KEY, OBSERVATION_SCHEMA,
     QUANTITY_UNITS,
 )
 
@@ -56,7 +56,7 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
               vintage: dt.date | None, sha256: str, today: dt.date | None = None) -> None:
     """Create temp view ``_new`` of canonical rows from staged relation ``stage``.
 
-    Duplicate keys are checked when the release is committed (``check_duplicates``).
+    The checks and the duplicate-key test run in one pass over the file.
     """
     today = today or dt.date.today()
     described = con.execute(f"DESCRIBE {stage}").fetchall()
@@ -209,18 +209,25 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
     exprs["source_sha256"] = sql_literal(sha256)
     exprs["note"] = _text("note") if has("note") else "CAST(NULL AS VARCHAR)"
 
-    _first_failure(con, stage, checks, file)
+    key_hash = f"hash({', '.join(exprs[k] for k in OBSERVATION_KEY)})"
+    shared_hashes = _first_failure(con, stage, checks, file, key_hash)
 
     select = ", ".join(f"{exprs[c]} AS {c}" for c in OBSERVATION_SCHEMA.names)
     con.execute(f"CREATE OR REPLACE TEMP VIEW _new AS SELECT {select} FROM {stage}")
+    if shared_hashes:      # some rows share a key hash: find the duplicate, if it is one
+        check_duplicates(con, "_new", OBSERVATION_KEY, file)
 
 
-def _first_failure(con: duckdb.DuckDBPyConnection, stage: str, checks: list[Check], file: str) -> None:
+def _first_failure(con: duckdb.DuckDBPyConnection, stage: str, checks: list[Check], file: str,
+                   key_hash: str) -> bool:
+    """Raise InputError for the first row failing a check; else say whether two rows
+    share a key hash (the duplicate-key test, counted in the same pass)."""
     aggregates = ", ".join(f"min(_row) FILTER (WHERE coalesce({c.bad}, false))" for c in checks)
-    firsts = fetch_one(con.execute(f"SELECT {aggregates} FROM {stage}"))
+    *firsts, rows, keys = fetch_one(con.execute(
+        f"SELECT {aggregates}, count(*), count(DISTINCT {key_hash}) FROM {stage}"))
     failures = [(row, i) for i, row in enumerate(firsts) if row is not None]
     if not failures:
-        return
+        return keys < rows
     row, i = min(failures)
     check = checks[i]
     raw = fetch_one(con.execute(f"SELECT CAST(\"{check.field}\" AS VARCHAR) FROM {stage} WHERE _row = ?",
