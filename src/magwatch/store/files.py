@@ -91,22 +91,34 @@ def _header(path: Path, display: str) -> list[str]:
             header = next(csv.reader(fh))
         except StopIteration:
             raise InputError("file is empty", file=display) from None
-    header = [h.strip() for h in header]
+    return _check_header([h.strip() for h in header], display)
+
+
+def _check_header(header: list[str], display: str) -> list[str]:
+    """Refuse empty and repeated column names (compared as DuckDB does, ignoring case)."""
+    seen: dict[str, int] = {}
     for i, name in enumerate(header):
         if not name:
             raise InputError(f"header column {i + 1} has no name", file=display, row=0)
-        if header.index(name) != i:
+        if name.lower() in ("_row", "file_row_number"):
+            raise InputError("unknown column (a name magwatch reserves)", file=display, field=name)
+        if name.lower() in seen:
             raise InputError("column appears twice in the header", file=display, field=name)
+        seen[name.lower()] = i
     return header
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _locate_csv_error(path: Path, display: str, width: int, reason: str) -> InputError:
     """Find the exact row of a CSV that pyarrow refused (only on the error path)."""
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh, strict=True)
-        next(reader, None)
         row = 0
         try:
+            next(reader, None)
             for row, fields in enumerate(reader, start=1):
                 if fields and len(fields) != width:
                     return InputError(
@@ -128,7 +140,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str, table: 
             convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
                                                  null_values=[""], quoted_strings_can_be_null=True),
         )
-        columns = ", ".join(f'"{h}" VARCHAR' for h in header)
+        columns = ", ".join(f"{_quoted(h)} VARCHAR" for h in header)
         con.execute(f'CREATE OR REPLACE TEMP TABLE {table} (_row BIGINT, {columns})')
         rows = 0
         try:
@@ -148,10 +160,12 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str, table: 
 
 def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, display: str, table: str) -> int:
     try:
-        rows = pq.ParquetFile(path).metadata.num_rows
+        meta = pq.ParquetFile(path)
+        rows = meta.metadata.num_rows
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"not a readable Parquet file, it may be truncated ({exc})",
                          file=display) from None
+    _check_header(list(meta.schema_arrow.names), display)
     literal = "'" + str(path).replace("'", "''") + "'"
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT file_row_number + 1 AS _row, "
@@ -176,11 +190,7 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, display: str, table:
         header = [str(c).strip() if c is not None else "" for c in first]
         while header and not header[-1]:
             header.pop()
-        for i, name in enumerate(header):
-            if not name:
-                raise InputError(f"header column {i + 1} has no name", file=display, row=0)
-            if header.index(name) != i:
-                raise InputError("column appears twice in the header", file=display, field=name)
+        _check_header(header, display)
         data: list[list[str | None]] = [[] for _ in header]
         numbers: list[int] = []
         for n, cells in enumerate(rows_iter, start=1):
