@@ -263,8 +263,13 @@ def main() -> None:
         except (RuntimeError, subprocess.SubprocessError, OSError) as exc:
             failed.append(name)
             print(f"{name}: FAILED: {exc}", file=sys.stderr)
-    (RESULTS / "summary.json").write_text(json.dumps(
-        {"quick": args.quick, "figures": rows, "failed": failed}, indent=2) + "\n")
+    summary = RESULTS / "summary.json"
+    if args.only and summary.exists():     # keep the other benchmarks' last figures
+        earlier = json.loads(summary.read_text())
+        if earlier.get("quick") == args.quick:
+            rows = [r for r in earlier["figures"] if r["benchmark"] not in wanted] + rows
+    summary.write_text(json.dumps({"quick": args.quick, "figures": rows, "failed": failed},
+                                  indent=2) + "\n")
     print_table(rows)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"\nresults in {RESULTS}; largest child process peak RSS {peak:,.0f} MB")

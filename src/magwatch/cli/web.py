@@ -27,4 +27,6 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to bind (default l
     from magwatch.web.app import create_app
 
     typer.echo(f"magwatch serving {path} on http://{host}:{port}/ (API docs: /api/docs)")
-    uvicorn.run(create_app(path), host=host, port=port, log_level=log_level)
+    # Idle connections stay open longer than clients keep them (httpx: 5 s), so a
+    # request is never sent on a connection the server is closing.
+    uvicorn.run(create_app(path), host=host, port=port, log_level=log_level, timeout_keep_alive=30)

@@ -179,31 +179,21 @@ def provenance_rows(access, *, partner: str, period: str, reporter: str = "CHN",
 
 # -- analytics -----------------------------------------------------------------------------
 
-def json_bytes(data: Any) -> bytes:
-    return json.dumps(jsonable(data), ensure_ascii=False, allow_nan=False).encode("utf-8")
-
-
 @router.get("/monitor", summary="What moved in a month: m/m, y/y, ranks, shares, HHI, anomalies")
-async def monitor(request: Request,
-                  month: Optional[str] = Query(None, description="YYYY-MM (default: latest with data)"),
-                  reporter: str = Query("CHN"), commodity: str = Query("85051110"),
-                  flow: str = Query("X", description="X export or M import"),
-                  format: Format = Query("json")) -> Response:
-    """A repeat for the same store state is answered from the cache on the event loop (the
-    encoded body, no worker thread, no store access); a first call computes in a worker thread."""
-    access = _access(request)
+def monitor(request: Request,
+            month: Optional[str] = Query(None, description="YYYY-MM (default: latest with data)"),
+            reporter: str = Query("CHN"), commodity: str = Query("85051110"),
+            flow: str = Query("X", description="X export or M import"),
+            format: Format = Query("json")) -> Response:
+    """Computed once per store state: the result is shared with the overview page, and the
+    encoded answer is replayed by :class:`~magwatch.web.cache.ResponseCache`."""
     args = dict(reporter=reporter, commodity=commodity, flow=flow)
-    key = ("monitor", month, tuple(args.items()))
+    result = _access(request).read(("monitor", month, tuple(args.items())),
+                                   lambda mw: mw.monitor(month, **args))
     if format == "json":
-        body_key = ("monitor.json",) + key
-        hit, body = access.cached(body_key)
-        if not hit:
-            body = await run_in_threadpool(
-                access.read, body_key, lambda mw: json_bytes(mw.monitor(month, **args)))
-        return Response(body, media_type="application/json")
+        return json_response(result)
     from magwatch.analytics.monitor import TABLE_COLUMNS, partner_table
 
-    result = await run_in_threadpool(access.read, key, lambda mw: mw.monitor(month, **args))
     table = partner_table(result)
     return Response(to_csv(table.to_pylist(), table.column_names or TABLE_COLUMNS),
                     media_type="text/csv; charset=utf-8")
