@@ -94,6 +94,27 @@ def test_us_partner_page_draws_the_chart_with_event_markers(server, page):
     assert page.console_errors == []
 
 
+def test_partner_page_draws_the_mirror_line_when_the_partner_side_is_held(bundled_db, tmp_path,
+                                                                         serve_web, page):
+    import magwatch
+
+    copy = tmp_path / "store.duckdb"
+    shutil.copy(bundled_db, copy)
+    imports = tmp_path / "us_imports.csv"    # importer-side test figures, not statistics
+    imports.write_text("reporter,partner,flow,commodity,period,net_weight_t\n"
+                       "USA,CHN,M,850511,2025-06,300\nUSA,CHN,M,850511,2025-07,420\n")
+    with magwatch.open(copy) as mw:
+        mw.import_file(imports, vintage="2025-09-01")
+    with serve_web(copy) as (_, base):
+        page.goto(base + "/partner/USA")
+        chart = page.locator("#chart")
+        chart.locator("canvas").wait_for()
+        page.wait_for_function("document.getElementById('chart').dataset.mirrorPoints !== undefined")
+        assert int(chart.get_attribute("data-mirror-points")) >= 1
+        assert "USA's imports from CHN (mirror)" in page.inner_text("#chart")
+        assert page.console_errors == []
+
+
 def test_scenario_fan_chart(server, page):
     page.goto(server + "/risk")
     page.select_option("#scenario", "partial-licence")

@@ -156,12 +156,12 @@ def partner_page(request: Request, partner: str, reporter: str = "CHN", commodit
     def call(mw):
         rows = mw.flows(reporter=reporter, partner=partner, commodity=commodity, flow=flow).to_pylist()
         events = mw.events(partner=partner, commodity=commodity).to_pylist()
-        return rows, events
+        return rows, events, _mirror(mw, partner, reporter, commodity, flow)
 
     try:
         if not partner.isalnum() or len(partner) > 8:
             raise ParameterError("partner", f"expected an ISO3 code, WLD or EUU, got {partner!r}")
-        rows, events = _read(request, ("page-partner", partner, reporter, commodity, flow), call)
+        rows, events, mirror = _read(request, ("page-partner", partner, reporter, commodity, flow), call)
     except MagwatchError as exc:
         return _error_page(request, exc, ctx)
     if not rows:
@@ -177,10 +177,33 @@ def partner_page(request: Request, partner: str, reporter: str = "CHN", commodit
                          "type": e["event_type"], "label": e["actor"]} for e in shown],
              "title": f"{reporter} {'exports to' if flow == 'X' else 'imports from'} {partner}, "
                       f"{commodity}, net weight (t)"}
+    mirrored = {m["period"]: m["import_t"] for m in (mirror or {}).get("months", [])}
+    if any(mirrored.get(p) is not None for p in chart["periods"]):
+        chart["mirror"] = [mirrored.get(p) for p in chart["periods"]]
+        chart["mirror_label"] = f"{partner}'s imports from {reporter} (mirror)"
     ctx.update(rows=sorted(rows, key=lambda r: (r["period"], r["source_row"] or 0), reverse=True),
-               events=shown, chart=chart, first=first, last=last,
+               events=shown, chart=chart, first=first, last=last, mirror=mirror,
                with_data=sum(1 for p in series if p["net_weight_t"] is not None), span=len(series))
     return _render(request, "partner.html", ctx)
+
+
+def _mirror(mw, partner: str, reporter: str, commodity: str, flow: str) -> dict | None:
+    """The partner's own import figures beside the reporter's exports (analytics.mirror):
+    ``months`` (period, partner_period, import_t, status, note) and the explanations;
+    None where no mirror applies (imports, an aggregate partner, no exports held)."""
+    from magwatch.codes import is_aggregate
+    from magwatch.errors import NoDataError
+
+    if flow != "X" or is_aggregate(partner):
+        return None
+    try:
+        found = mw.mirror(partner, reporter=reporter, commodity=commodity)
+    except (NoDataError, ParameterError):
+        return None
+    months = found["months"].to_pylist() if found.get("months") is not None else []
+    keep = ("period", "partner_period", "import_t", "status", "note")
+    return {"months": [{k: m.get(k) for k in keep} for m in months],
+            "explanations": list(found.get("explanations") or []), "lag": found.get("lag")}
 
 
 def _chart_series(rows: list[dict]) -> list[dict]:

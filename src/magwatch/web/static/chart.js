@@ -69,7 +69,15 @@
       axes: [{}, { values: function (u, vals) { return vals.map(function (v) { return v.toLocaleString("en"); }); } }],
       plugins: [markerPlugin(data.events, el)]
     };
-    var plot = new uPlot(opts, [xs, data.tonnes], el);
+    var columns = [xs, data.tonnes];
+    if (data.mirror) {                       // the partner's own import figures, where held
+      opts.series.push({ label: data.mirror_label, stroke: "#e6550d", width: 2, dash: [6, 4],
+                         spanGaps: false, points: { show: true, size: 5 }, value: fmtTonnes });
+      columns.push(data.mirror);
+      el.setAttribute("data-mirror-points",
+                      String(data.mirror.filter(function (v) { return v != null; }).length));
+    }
+    var plot = new uPlot(opts, columns, el);
     el.setAttribute("data-points", String(data.tonnes.filter(function (v) { return v != null; }).length));
     window.addEventListener("resize", function () { plot.setSize({ width: widthOf(el), height: 320 }); });
   }
