@@ -101,19 +101,18 @@ def _append_changed(con: duckdb.DuckDBPyConnection, *, new: str, fact: str, colu
     differs = " OR ".join(f"n.{v} IS DISTINCT FROM l.{v}" for v in values)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _revised AS SELECT {listed}, l.vintage AS _held "
                 f"FROM {new} n JOIN {latest} l ON {key_match('n', 'l', key)} WHERE {differs}")
-    try:
-        plain = ", ".join(names)
-        con.execute(f"INSERT INTO {superseded} SELECT l.* FROM {latest} l WHERE EXISTS "
-                    f"(SELECT 1 FROM _revised r WHERE {key_match('l', 'r', key)} "
-                    f"AND r.vintage >= r._held)")
-        con.execute(f"DELETE FROM {latest} l USING _revised r "
-                    f"WHERE {key_match('l', 'r', key)} AND r.vintage >= r._held")
-        added = _inserted(con.execute(f"INSERT INTO {latest} SELECT {plain}, {release_id} "
-                                      f"FROM _revised WHERE vintage >= _held"))
-        added += _inserted(con.execute(f"INSERT INTO {superseded} SELECT {plain}, {release_id} "
-                                       f"FROM _revised WHERE vintage < _held"))
-    finally:
-        con.execute("DROP TABLE IF EXISTS _revised")
+    # (_revised is made inside the release's transaction: a rollback removes it too.)
+    plain = ", ".join(names)
+    con.execute(f"INSERT INTO {superseded} SELECT l.* FROM {latest} l WHERE EXISTS "
+                f"(SELECT 1 FROM _revised r WHERE {key_match('l', 'r', key)} "
+                f"AND r.vintage >= r._held)")
+    con.execute(f"DELETE FROM {latest} l USING _revised r "
+                f"WHERE {key_match('l', 'r', key)} AND r.vintage >= r._held")
+    added = _inserted(con.execute(f"INSERT INTO {latest} SELECT {plain}, {release_id} "
+                                  f"FROM _revised WHERE vintage >= _held"))
+    added += _inserted(con.execute(f"INSERT INTO {superseded} SELECT {plain}, {release_id} "
+                                   f"FROM _revised WHERE vintage < _held"))
+    con.execute("DROP TABLE _revised")
     added += _inserted(con.execute(
         f"INSERT INTO {latest} SELECT {listed}, {release_id} FROM {new} n WHERE NOT EXISTS "
         f"(SELECT 1 FROM {latest} l WHERE {key_match('l', 'n', key)})"))
