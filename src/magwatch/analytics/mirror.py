@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import ibis
 import pyarrow as pa
 
-from magwatch.analytics.series import PRESS, month_index, pick
+from magwatch.analytics.series import PRESS, month_index, month_label, pick
 from magwatch.codes import is_aggregate
 from magwatch.errors import NoDataError, ParameterError
 
@@ -80,7 +80,7 @@ COLUMNS = ("period", "partner_period", "status", "export_t", "other_line_t", "im
 
 
 def label(month: int | None) -> str | None:
-    return None if month is None else f"{month // 12:04d}-{month % 12 + 1:02d}"
+    return None if month is None else month_label(month)
 
 
 def parse(text: str | None, parameter: str) -> int | None:

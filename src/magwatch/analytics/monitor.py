@@ -44,8 +44,7 @@ def parse_month(text: str | None) -> int | None:
     return d.year * 12 + d.month - 1
 
 
-def label(month: int) -> str:
-    return f"{month // 12:04d}-{month % 12 + 1:02d}"
+label = series.month_label
 
 
 def outlet(url: str | None) -> str:

@@ -42,6 +42,11 @@ def month_index(period):
     return period.year() * 12 + period.month() - 1
 
 
+def month_label(month: int) -> str:
+    """A month index as ``YYYY-MM``."""
+    return f"{month // 12:04d}-{month % 12 + 1:02d}"
+
+
 def period_of(month: int) -> dt.date:
     """The period (first day) of a month index: the inverse of :func:`month_index`."""
     return dt.date(month // 12, month % 12 + 1, 1)

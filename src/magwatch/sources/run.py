@@ -22,6 +22,7 @@ from typing import Callable, Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from magwatch import params
 from magwatch.errors import NoDataError, ParameterError
 from magwatch.sources import Query, Request, Split, get
 from magwatch.store import Release, Store, fetch_log
@@ -226,20 +227,11 @@ def _codes(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
     return tuple(s.strip() for s in items if s and s.strip())
 
 
-def _month_param(value: str | dt.date | None, parameter: str) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value.replace(day=1) if isinstance(value, dt.date) else None
-    try:
-        return dt.datetime.strptime(str(value).strip(), "%Y-%m").date()
-    except ValueError:
-        raise ParameterError(parameter, f"expected YYYY-MM, got {value!r}") from None
-
-
 def build_query(*, reporter=None, partner=None, commodity=None, flow=None, start=None, end=None,
                 freq: str = "M") -> Query:
     """A :class:`Query` from user input: comma lists or sequences, months as YYYY-MM."""
     return Query(_codes(reporter), tuple(c.upper() for c in _codes(partner)), _codes(commodity),
-                 _month_param(start, "from"), _month_param(end, "to"), freq.upper(),
+                 params.month(start, "from"), params.month(end, "to"), freq.upper(),
                  tuple(f.upper() for f in _codes(flow)))
 
 

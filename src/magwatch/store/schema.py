@@ -107,9 +107,6 @@ DDL = [
     )""",
 ]
 
-FACTS = ("observation", "claim")
-
-
 def history_view(fact: str) -> str:
     """The add-only history of ``fact``: every row any release added."""
     return (f"CREATE VIEW IF NOT EXISTS {fact} AS SELECT * FROM {fact}_latest "

@@ -21,6 +21,8 @@ from jinja2 import Undefined
 from markupsafe import Markup
 
 from magwatch import params
+from magwatch.analytics.monitor import parse_month
+from magwatch.analytics.series import month_label
 from magwatch.errors import MagwatchError, ParameterError
 from magwatch.render import jsonable
 from magwatch.web import problems
@@ -112,15 +114,6 @@ def _months_with_data(request: Request, reporter: str, commodity: str, flow: str
         periods = mw.flows(reporter=reporter, commodity=commodity, flow=flow).column("period")
         return sorted({p for p in periods if p}, reverse=True)
     return _read(request, ("page-months", reporter, commodity, flow), call)
-
-
-def _month_index(text: str) -> int:
-    year, month = text.split("-")
-    return int(year) * 12 + int(month) - 1
-
-
-def _month_label(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 # -- pages ---------------------------------------------------------------------------------
@@ -218,10 +211,10 @@ def _chart_series(rows: list[dict]) -> list[dict]:
             best[r["period"]] = {**r, "_key": key}
     if not best:
         return []
-    lo, hi = _month_index(min(best)), _month_index(max(best))
+    lo, hi = parse_month(min(best)), parse_month(max(best))
     out = []
     for i in range(lo, hi + 1):
-        label = _month_label(i)
+        label = month_label(i)
         r = best.get(label)
         out.append({"period": label, "net_weight_t": r["net_weight_t"] if r else None})
     return out
