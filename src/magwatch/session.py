@@ -221,11 +221,15 @@ class Magwatch:
         return build(self, month, out_dir=out_dir, formats=formats, top=top, scenario=scenario,
                      paths=paths, seed=seed, charts=charts)
 
-    def check(self, text: str) -> Frame:
-        """Find the numeric claims in ``text`` and give each a verdict against the store."""
+    def check(self, text: str, *, as_of: str | dt.date | None = None, month: str | None = None) -> Frame:
+        """Find the numeric claims in ``text`` and give each a verdict against the store.
+
+        ``as_of``: when the text was published (YYYY-MM-DD; else its dateline); ``month``: the
+        month it is about when it does not say (YYYY-MM).
+        """
         from magwatch.report.check import check_text, verdict_table
 
-        return Frame(verdict_table(check_text(self, text)))
+        return Frame(verdict_table(check_text(self, text, as_of=as_of, month=month)))
 
     def alerts(self, rules: str | os.PathLike[str] | list | None = None, *, month: str | None = None):
         """Evaluate alert rules (a TOML file, parsed rules, or the bundled example) on a month."""

@@ -54,8 +54,16 @@ def test_month_from_dateline_and_context():
     text = ("BEIJING, Aug 20 (Wire) - China's magnet exports rose to 5,577 tonnes last month. "
             "Exports in 2025 so far are below last year's pace. They went mostly to Germany.")
     c = one(text, "net_weight_t")
-    # no year in the dateline, no year before the figure: the month cannot be placed
-    assert c.period is None and "month" in c.problems[0]
+    # the dateline has no year; the text states 2025, so "last month" is July 2025
+    assert c.period == "2025-07" and any("year from a year stated in the text" in r for r in c.resolved)
+    # no year anywhere and nothing else to go by: the month cannot be placed
+    undated = one("BEIJING, Aug 20 (Wire) - China's magnet exports rose to 5,577 tonnes last month.",
+                  "net_weight_t")
+    assert undated.period is None and "month" in undated.problems[0]
+    # ... unless the store says which August is meant: the latest one whose July has a figure
+    stored = extract("BEIJING, Aug 20 (Wire) - China's magnet exports rose to 5,577 tonnes last month.",
+                     known_months=["2024-07", "2025-07"])
+    assert stored[0].period == "2025-07"
     text2 = "Dateline: 2025-08-20. China's magnet exports rose to 5,577 tonnes last month."
     assert one(text2, "net_weight_t").period == "2025-07"
     text3 = ("China reported magnet data for July 2025 on Wednesday. Shipments of magnets "
@@ -127,7 +135,7 @@ def test_rounding_intervals():
 def test_not_a_trade_claim_and_rare_earths_only():
     assert extract("The meeting lasted 45 minutes and 25% of delegates left early.") == []
     c = extract("China's rare earth exports rose 20% from the previous month in June 2025.")[0]
-    assert c.commodity is None and "magnets" in c.problems[0]
+    assert c.commodity is None and c.scope == "other commodity"
 
 
 def test_deterministic():

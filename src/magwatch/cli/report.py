@@ -6,8 +6,10 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
+import pyarrow as pa
 import typer
 
+from magwatch import params
 from magwatch.cli import app, open_handle
 from magwatch.errors import InputError, ParameterError
 from magwatch.render import emit_table, to_json
@@ -70,13 +72,20 @@ def _read_text(source: str) -> str:
 def check(source: str = typer.Argument(..., help="Text file, or - for standard input"),
           fmt: str = typer.Option("table", "--format", help="table|json|csv"),
           out: Optional[Path] = typer.Option(None, help="Write to a file"),
-          strict: bool = typer.Option(False, help="Exit 1 when any claim is inconsistent")) -> None:
-    """Check the numeric claims in a text against the store: consistent, inconsistent, unverifiable."""
+          strict: bool = typer.Option(False, help="Exit 1 when any claim is inconsistent"),
+          as_of: Optional[str] = typer.Option(None, "--as-of", help="YYYY-MM-DD: when the text was published "
+                                              "(default: its dateline)"),
+          month: Optional[str] = typer.Option(None, help="YYYY-MM: the month the text is about when it "
+                                              "does not say")) -> None:
+    """Check the numeric claims in a text against the store: consistent, inconsistent, unverifiable,
+    or not checked (a sentence about a scenario, forecast, price or another commodity)."""
     if fmt not in ("table", "json", "csv"):
         raise ParameterError("format", f"expected table, json or csv, got {fmt!r}")
+    params.date(as_of, "as-of")
+    params.month(month, "month")
     text = _read_text(source)
     with open_handle(read_only=True) as mw:
-        frame = mw.check(text)
+        frame = mw.check(text, as_of=as_of, month=month)
     table = frame.arrow
     if fmt == "json":
         rows = table.to_pylist()
@@ -87,6 +96,10 @@ def check(source: str = typer.Argument(..., help="Text file, or - for standard i
         else:
             typer.echo(text_out)
     else:
+        if fmt == "table":
+            labels = [f"{v} (rounded)" if r else v for v, r in
+                      zip(table.column("verdict").to_pylist(), table.column("rounded").to_pylist())]
+            table = table.set_column(table.schema.get_field_index("verdict"), "verdict", pa.array(labels))
         emit_table(table, fmt, out, title="claims", table_columns=CHECK_COLUMNS)
     if strict and "inconsistent" in table.column("verdict").to_pylist():
         raise typer.Exit(1)

@@ -14,22 +14,27 @@ module computes no change, share or rank of its own, only the rounding bounds ar
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 
 from magwatch.errors import NoDataError
+from magwatch.periods import Month, Span
 from magwatch.report.claims import Claim, extract, months_between, _month_add
 
 CONSISTENT, INCONSISTENT, UNVERIFIABLE = "consistent", "inconsistent", "unverifiable"
+#: A sentence about a scenario, forecast, price or another commodity: not a magnet observation.
+NOT_CHECKED = "not checked"
 
 VERDICT_SCHEMA = pa.schema([
     ("sentence_no", pa.int32()), ("claim", pa.string()), ("metric", pa.string()),
     ("partner", pa.string()), ("period", pa.string()), ("verdict", pa.string()),
     ("claimed", pa.string()), ("computed", pa.string()), ("gap", pa.string()),
     ("basis", pa.string()), ("reason", pa.string()), ("sources", pa.string()),
-    ("resolved", pa.string()),
+    ("resolved", pa.string()), ("rounded", pa.bool_()), ("reporter", pa.string()),
+    ("commodity", pa.string()), ("base", pa.string()), ("months", pa.int32()), ("about", pa.string()),
 ])
 
 
@@ -55,6 +60,13 @@ class Verdict:
     basis: str = ""
     reason: str = ""
     sources: list[dict] = field(default_factory=list)
+    #: consistent only at the claim's significant figures ("160%" for 157.4%), as news rounds
+    rounded: bool = False
+
+    @property
+    def label(self) -> str:
+        """The verdict as a reader sees it: ``consistent (rounded)`` for a round news figure."""
+        return f"{self.verdict} (rounded)" if self.rounded and self.verdict == CONSISTENT else self.verdict
 
     def as_dict(self) -> dict:
         c = self.claim
@@ -63,7 +75,9 @@ class Verdict:
                 "claimed": self.claimed, "computed": self.computed, "gap": self.gap,
                 "basis": self.basis, "reason": self.reason,
                 "sources": "; ".join(_cite(s) for s in self.sources),
-                "resolved": "; ".join(c.resolved + c.problems)}
+                "resolved": "; ".join(c.resolved + c.problems), "rounded": self.rounded,
+                "reporter": c.reporter, "commodity": c.commodity, "base": c.base_period,
+                "months": c.months, "about": c.scope or "magnet trade as observed"}
 
 
 def _cite(s: dict) -> str:
@@ -96,8 +110,10 @@ def _fmt(x: float | None, metric: str) -> str:
         return f"{x:+,.1f}%"
     if metric == "share_pct":
         return f"{x:,.1f}%"
-    if metric == "net_weight_t":
+    if metric in ("net_weight_t", "cumulative_t"):
         return f"{x:,.2f}".rstrip("0").rstrip(".") + " t"
+    if metric.startswith("streak"):
+        return f"{int(x)} months"
     if metric == "value_usd":
         return f"${x:,.0f}"
     if metric.startswith("ratio"):
@@ -127,6 +143,14 @@ class Checker:
         self._monitor: dict[tuple, dict | None] = {}
         self._flows: dict[tuple, list[dict]] = {}
         self._claims: dict[tuple, list[dict]] = {}
+        self._known: tuple[str, ...] | None = None
+
+    def known_months(self) -> tuple[str, ...]:
+        """Months with a single-month figure of China's magnet exports (for undated text)."""
+        if self._known is None:
+            rows = self.h.flows(reporter="CHN", commodity="85051110", flow="X", months=1).column("period")
+            self._known = tuple(sorted(set(rows)))
+        return self._known
 
     # ------------------------------------------------------------------ lookups
     def monitor(self, c: Claim, period: str) -> dict | None:
@@ -155,7 +179,7 @@ class Checker:
 
     def observation(self, c: Claim, partner: str, period: str, column: str = "net_weight_t") -> dict | None:
         rows = [r for r in self.flows(c, partner) if r["period"] == period and r[column] is not None]
-        return rows[0] if rows else None
+        return _preferred(rows) if rows else None
 
     @staticmethod
     def _obs_source(r: dict, basis: str = "observed") -> dict:
@@ -253,55 +277,67 @@ class Checker:
     # ------------------------------------------------------------------ verdicts
     def check(self, c: Claim) -> Verdict:
         claimed = _claimed_text(c)
+        if c.scope is not None:
+            return Verdict(c, NOT_CHECKED, claimed,
+                           reason=f"the sentence is about {_SCOPE_WORDS.get(c.scope, c.scope)}, not magnet trade "
+                                  "as observed; not checked against the store")
         if c.problems:
             return Verdict(c, UNVERIFIABLE, claimed, reason="; ".join(c.problems))
         if c.partner is None:
             return Verdict(c, UNVERIFIABLE, claimed, reason="partner: ambiguous")
-        if c.metric in ("net_weight_t", "value_usd"):
-            f, why = self.level(c, c.metric)
+        rule = self._RULES.get(c.metric)
+        if rule is None:
+            return Verdict(c, UNVERIFIABLE, claimed, reason=f"no rule for {c.metric}")
+        return rule(self, c, claimed)
+
+    def _check_level(self, c: Claim, claimed: str) -> Verdict:
+        f, why = self.level(c, c.metric)
+        return self._compare(c, claimed, f, why)
+
+    def _check_change(self, c: Claim, claimed: str) -> Verdict:
+        f, why = self.change(c, c.metric)
+        return self._compare(c, claimed, f, why)
+
+    def _check_unstated_change(self, c: Claim, claimed: str) -> Verdict:
+        if c.base_period is not None:
+            f, why = self.change_against(c, c.base_period)
             return self._compare(c, claimed, f, why)
-        if c.metric in ("mom_pct", "yoy_pct"):
-            f, why = self.change(c, c.metric)
-            return self._compare(c, claimed, f, why)
-        if c.metric == "change_pct":
-            return self._either(c, claimed)
-        if c.metric == "share_pct":
-            f, why = self.share(c)
-            return self._compare(c, claimed, f, why)
-        if c.metric in ("ratio_mom", "ratio_yoy"):
-            f, why = self.change(c, "mom_pct" if c.metric == "ratio_mom" else "yoy_pct")
-            if f is not None:
-                f = Figure(1 + f.value / 100, 1 + f.low / 100, 1 + f.high / 100,
-                           f.basis + " (as a ratio: 1 + change/100)", f.sources, f.note)
-            return self._compare(c, claimed, f, why)
-        if c.metric == "rank":
-            return self._rank(c, claimed)
-        if c.metric in ("record_high", "record_low"):
-            return self._record(c, claimed)
-        return Verdict(c, UNVERIFIABLE, claimed, reason=f"no rule for {c.metric}")
+        return self._either(c, claimed)
+
+    def _check_share(self, c: Claim, claimed: str) -> Verdict:
+        f, why = self.share(c)
+        return self._compare(c, claimed, f, why)
+
+    def _check_ratio(self, c: Claim, claimed: str) -> Verdict:
+        f, why = self.change(c, "mom_pct" if c.metric == "ratio_mom" else "yoy_pct")
+        if f is not None:
+            f = Figure(1 + f.value / 100, 1 + f.low / 100, 1 + f.high / 100,
+                       f.basis + " (as a ratio: 1 + change/100)", f.sources, f.note)
+        return self._compare(c, claimed, f, why)
+
+    def _check_cumulative(self, c: Claim, claimed: str) -> Verdict:
+        f, why = self.cumulative(c)
+        return self._compare(c, claimed, f, why)
 
     def _compare(self, c: Claim, claimed: str, f: Figure | None, why: str) -> Verdict:
         if f is None:
             return Verdict(c, UNVERIFIABLE, claimed, reason=why)
-        ok = _overlap(c.low, c.high, f.low, f.high)
+        exact = _overlap(c.exact_low if c.exact_low is not None or c.low is None else c.low,
+                         c.exact_high if c.exact_high is not None or c.high is None else c.high, f.low, f.high)
+        ok = exact or _overlap(c.low, c.high, f.low, f.high)
         computed = _fmt(f.value, c.metric)
         against = "" if f.basis.startswith(("computed", "observed")) else \
             f"against the figure {f.basis}"
         if ok:
-            reason = "within the claim's rounding" + (f"; {against}" if against else "")
-            return Verdict(c, CONSISTENT, claimed, computed, "", f.basis, _join(reason, f.note), f.sources)
-        gap = ""
-        if c.value is not None:
-            d = c.value - f.value
-            if c.metric in ("mom_pct", "yoy_pct", "change_pct", "share_pct"):
-                gap = f"{d:+,.1f} points"
-            elif c.metric.startswith("ratio"):
-                gap = f"{d:+.2f}x"
-            elif f.value:
-                gap = f"{d:+,.2f} ({d / f.value * 100:+.1f}%)"
+            reason = "within the claim's rounding" if exact else \
+                (f"consistent as rounded: {_fmt(c.value, c.metric).lstrip('+')} read at its significant figures "
+                 f"({_bound_text(c.low, c.high, c.metric)}) covers {computed}")
+            reason += f"; {against}" if against else ""
+            return Verdict(c, CONSISTENT, claimed, computed, "", f.basis, _join(reason, f.note), f.sources,
+                           rounded=not exact)
         reason = (f"the store gives {computed} ({f.low:,.2f} to {f.high:,.2f} allowing for rounding)"
                   + (f"; {against}" if against else ""))
-        return Verdict(c, INCONSISTENT, claimed, computed, gap, f.basis, _join(reason, f.note), f.sources)
+        return Verdict(c, INCONSISTENT, claimed, computed, _gap(c, f), f.basis, _join(reason, f.note), f.sources)
 
     def _either(self, c: Claim, claimed: str) -> Verdict:
         results = []
@@ -430,6 +466,118 @@ class Checker:
         return Verdict(c, CONSISTENT, claimed, truth, "", "computed from observed months", note, src)
 
 
+    # ------------------------------------------------------------------ derived figures
+    def change_against(self, c: Claim, base: str) -> tuple[Figure | None, str]:
+        """% change from a named month other than m-1 or m-12 ("53% less than in April"):
+        (x[t] / x[base] - 1) x 100 from the two chosen figures, widened by their rounding."""
+        cur, old = self.observation(c, c.partner, c.period), self.observation(c, c.partner, base)
+        if cur is None or old is None:
+            missing = c.period if cur is None else base
+            return None, f"no data: no tonnage for {c.partner} in {missing} (the change compares {c.period} with {base})"
+        a, b = float(cur["net_weight_t"]), float(old["net_weight_t"])
+        if b <= 0:
+            return None, f"no change: the base month {base} has no positive figure"
+        ha, hb = _half_unit(a), _half_unit(b)
+        v = (a / b - 1) * 100
+        return Figure(v, ((a - ha) / (b + hb) - 1) * 100, ((a + ha) / (b - hb) - 1) * 100,
+                      f"computed from {c.period} and {base} (x / base - 1)",
+                      [self._obs_source(cur), self._obs_source(old, f"observed (base {base})")]), ""
+
+    def cumulative(self, c: Claim) -> tuple[Figure | None, str]:
+        """A total over months: the stored figure for that span if a source published one, else the
+        sum of the chosen single-month figures when every month has one."""
+        span = Span(Month.parse(c.period), c.months)
+        rows = [r for r in self.h.flows(reporter=c.reporter, partner=c.partner, commodity=c.commodity,
+                                        flow=c.flow, period=c.period, months=c.months).to_pylist()
+                if r["net_weight_t"] is not None]
+        if rows:
+            best = _preferred(rows)
+            v = float(best["net_weight_t"])
+            h = _half_unit(v)
+            return Figure(v, v - h, v + h, f"observed ({span.label()} total the source published)",
+                          [self._obs_source(best)]), ""
+        found = {str(m): self.observation(c, c.partner, str(m)) for m in span}
+        missing = [m for m, r in found.items() if r is None]
+        if missing:
+            return None, (f"no data: no {span.label()} total in the store, and {_span(missing)} "
+                          f"{'has' if len(missing) == 1 else 'have'} no monthly figure to add up")
+        values = [float(r["net_weight_t"]) for r in found.values()]
+        total, slack = sum(values), sum(_half_unit(v) for v in values)
+        return Figure(total, total - slack, total + slack, f"computed: the sum of {len(values)} monthly figures",
+                      [self._obs_source(r) for r in found.values()]), ""
+
+    def _check_streak(self, c: Claim, claimed: str) -> Verdict:
+        """"the fifth consecutive monthly fall": the last n m/m changes to the claim's month all
+        fell (rose), and the one before them did not."""
+        n, falling = int(c.value), c.metric == "streak_fall"
+        series = {r["period"]: float(r["net_weight_t"]) for r in self.flows(c, c.partner)
+                  if r["net_weight_t"] is not None}
+        month = Month.parse(c.period)
+        run = 0
+        while True:
+            cur, prev = series.get(str(month - run)), series.get(str(month - run - 1))
+            if cur is None or prev is None:
+                break
+            if not ((cur < prev) if falling else (cur > prev)):
+                break
+            run += 1
+        word = "falls" if falling else "rises"
+        gap_month = str(month - run) if str(month - run) not in series else str(month - run - 1)
+        ended = series.get(str(month - run)) is not None and series.get(str(month - run - 1)) is not None
+        truth = f"{run} consecutive monthly {word}"
+        if run == n and ended or run == n and n == 0:
+            return Verdict(c, CONSISTENT, claimed, truth, "", "computed from observed months",
+                           f"the {n} months to {c.period} each {'fell' if falling else 'rose'}, and the month "
+                           "before them did not")
+        if run > n or ended:
+            return Verdict(c, INCONSISTENT, claimed, truth, f"{n - run:+d}", "computed from observed months",
+                           f"the run of monthly {word} to {c.period} is {run} long")
+        return Verdict(c, UNVERIFIABLE, claimed, truth, "", "computed from observed months",
+                       f"{run} consecutive monthly {word} to {c.period}, then {gap_month} has no figure")
+
+    _RULES = {
+        "net_weight_t": _check_level, "value_usd": _check_level,
+        "mom_pct": _check_change, "yoy_pct": _check_change, "change_pct": _check_unstated_change,
+        "share_pct": _check_share, "ratio_mom": _check_ratio, "ratio_yoy": _check_ratio,
+        "rank": lambda self, c, claimed: self._rank(c, claimed),
+        "record_high": lambda self, c, claimed: self._record(c, claimed),
+        "record_low": lambda self, c, claimed: self._record(c, claimed),
+        "cumulative_t": _check_cumulative, "streak_fall": _check_streak, "streak_rise": _check_streak,
+    }
+
+
+def _preferred(rows: list[dict]) -> dict:
+    """The row that stands for a key among several (see magwatch.analytics.figures)."""
+    return sorted(rows, key=lambda r: (r["source"] == "press", -r["vintage"].toordinal(),
+                                       r["source_row"] if r["source_row"] is not None else 2**63,
+                                       r["source_ref"] or ""))[0]
+
+
+_SCOPE_WORDS = {"scenario": "a modelled scenario", "forecast": "a forecast or expectation",
+                "price": "prices", "other commodity": "another commodity (not rare-earth magnets)"}
+
+
+def _bound_text(low: float | None, high: float | None, metric: str) -> str:
+    if low is None:
+        return f"up to {_fmt(high, metric)}"
+    if high is None:
+        return f"from {_fmt(low, metric)}"
+    return f"{_fmt(low, metric)} to {_fmt(high, metric)}"
+
+
+def _gap(c: Claim, f: Figure) -> str:
+    if c.value is None:
+        return ""
+    d = c.value - f.value
+    if c.metric in ("mom_pct", "yoy_pct", "change_pct", "share_pct"):
+        return f"{d:+,.1f} points"
+    if c.metric.startswith("ratio"):
+        return f"{d:+.2f}x"
+    if f.value:
+        return f"{d:+,.2f} ({d / f.value * 100:+.1f}%)"
+    return ""
+
+
 def _span(months: list[str]) -> str:
     if len(months) <= 3:
         return ", ".join(months)
@@ -440,13 +588,17 @@ def _join(a: str, b: str) -> str:
     return f"{a}; {b}" if a and b else a or b
 
 
-def check_text(handle, text: str, *, checker: Checker | None = None) -> list[Verdict]:
+def check_text(handle, text: str, *, as_of: str | dt.date | None = None, month: str | None = None,
+               checker: Checker | None = None) -> list[Verdict]:
     """Extract every claim from ``text`` and check each against the store behind ``handle``.
 
-    Pass a :class:`Checker` to reuse its per-month lookups across texts.
+    ``as_of`` is when the text was published and ``month`` the month it is about when it does
+    not say (see :func:`magwatch.report.claims.extract`). Pass a :class:`Checker` to reuse its
+    lookups across texts.
     """
     checker = checker or Checker(handle)
-    return [checker.check(c) for c in extract(text)]
+    claims = extract(text, as_of=as_of, month=month, known_months=checker.known_months())
+    return [checker.check(c) for c in claims]
 
 
 def verdict_table(verdicts: list[Verdict]) -> pa.Table:
@@ -454,5 +606,5 @@ def verdict_table(verdicts: list[Verdict]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=VERDICT_SCHEMA)
 
 
-__all__ = ["CONSISTENT", "INCONSISTENT", "UNVERIFIABLE", "Checker", "Figure", "Verdict",
+__all__ = ["CONSISTENT", "INCONSISTENT", "NOT_CHECKED", "UNVERIFIABLE", "Checker", "Figure", "Verdict",
            "check_text", "verdict_table"]
