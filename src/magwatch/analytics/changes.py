@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import ibis
 
-from magwatch.analytics.series import GROUP, month_index, monthly, period_of, preference
+from magwatch.analytics.figures import preference
+from magwatch.analytics.series import GROUP, month_index, monthly, period_of
 
 SERIES = (*GROUP, "partner")
 
@@ -79,8 +80,8 @@ def at_month_from_rows(rows, month: int | None = None):
     * one grouped aggregation per series lines the three months up; where each month
       has at most one row, that row's figure is the only candidate;
     * only the series with several rows in some month are aggregated again, choosing
-      each month's figure by :func:`series.preference` (``argmin``): the rule of
-      :func:`series.pick`, applied where there is a choice to make.
+      each month's figure by :func:`figures.preference` (``argmin``): the rule of
+      :func:`series.pick` (:data:`figures.RULE`), applied where there is a choice to make.
     """
     t = _three_months(rows, month, _FIGURES)
     by_lag = {lag: t._lag == lag for lag in LAGS}

@@ -5,12 +5,9 @@ the same reporter x partner x commodity x month (a statistics office and a news
 wire, or two articles); the analytics need exactly one weight and one value per
 key, and must never add conflicting figures together.
 
-The choice, per measure (net weight, value in USD), among the rows that carry it:
-
-1. an official source (anything but ``press``) before press reports;
-2. the latest vintage;
-3. the lowest source row (a figure without one last), then the source reference, so the
-   choice is stable.
+The choice, per measure (net weight, value in USD), among the rows that carry it, is
+:data:`magwatch.analytics.figures.RULE` (official source before press, latest vintage,
+lowest source row, source reference); this module applies it and does not restate it.
 
 Because a press row often carries only a percentage or only a value, weight and
 value are chosen separately and each keeps its own provenance. ``*_figures``
@@ -27,12 +24,12 @@ import datetime as dt
 
 import ibis
 
+from magwatch.analytics.figures import MISSING_ROW, PRESS, preference, preference_order
+
 #: Columns that identify one series (everything but the partner).
 GROUP = ("reporter", "flow", "classification", "commodity")
 #: Columns that identify one figure of a series.
 KEY = (*GROUP, "partner", "period", "period_months")
-#: The press source: reports of official statistics, ranked below official ones.
-PRESS = "press"
 #: Provenance kept for each chosen measure.
 PROVENANCE = ("source", "source_ref", "source_url", "source_file", "source_row", "vintage")
 
@@ -63,34 +60,6 @@ def select(latest, *, reporter: str | None = None, commodity: str | None = None,
     return latest.filter(*conditions) if conditions else latest
 
 
-#: Sort value of a missing source row: after every numbered row.
-MISSING_ROW = 2**63 - 1
-
-
-def preference_order(rows) -> list:
-    """The choice above as sort keys, all ascending and never null: the first row wins.
-
-    ``press`` (0 official, 1 press), ``older`` (minus the vintage as YYYYMMDD, so the
-    latest vintage comes first), ``row`` (the source row; a missing row sorts last)
-    and ``ref`` (the source reference). No key is null, so no backend's own null
-    ordering enters the choice.
-    """
-    v = rows.vintage
-    return [
-        ibis.ifelse(rows.source == PRESS, 1, 0).name("press"),
-        (-(v.year() * 10000 + v.month() * 100 + v.day())).name("older"),
-        rows.source_row.fill_null(MISSING_ROW).name("row"),
-        rows.source_ref.name("ref"),
-    ]
-
-
-def preference(rows):
-    """:func:`preference_order` as one struct value per row (compared field by field), for
-    ``column.argmin(preference(rows), where=...)``: the preferred row's value, chosen
-    inside a grouped aggregation (DuckDB ``first(... ORDER BY ...)``, Spark ``min_by``)."""
-    return ibis.struct({key.get_name(): key for key in preference_order(rows)})
-
-
 def _preference(rows, measure: str):
     """Row number 0 = the row preferred for ``measure`` within its key."""
     window = ibis.window(group_by=[rows[k] for k in KEY],
@@ -103,7 +72,8 @@ def pick(rows):
 
     Columns: the key, ``net_weight_kg``, ``value_usd``, ``weight_<provenance>`` and
     ``value_<provenance>`` for the chosen rows, ``weight_figures`` / ``value_figures``
-    (rows carrying the measure), ``weight_low`` / ``weight_high`` and ``month``
+    (rows carrying the measure), ``weight_low`` / ``weight_high``, ``value_low`` /
+    ``value_high`` and ``month``
     (a month index).
     """
     ranked = rows.mutate(_w=_preference(rows, "net_weight_kg"), _v=_preference(rows, "value_usd"))
@@ -116,6 +86,8 @@ def pick(rows):
         "value_figures": ranked.value_usd.count(),
         "weight_low": ranked.net_weight_kg.min(),
         "weight_high": ranked.net_weight_kg.max(),
+        "value_low": ranked.value_usd.min(),
+        "value_high": ranked.value_usd.max(),
     }
     for column in PROVENANCE:
         aggregates[f"weight_{column}"] = ranked[column].max(where=chosen_w)

@@ -168,6 +168,17 @@ class Store:
     def info(self) -> dict[str, object]:
         return queries.info(self.con, self.path)
 
+    def stamp(self) -> tuple:
+        """A value that changes whenever this store's figures or claims change.
+
+        Every write of observations or claims commits a release row in the same
+        transaction, so the number of releases, the last release id and the last
+        ingestion time identify the store state (one cheap query). Results computed from
+        the store can be kept per stamp (``magwatch.analytics.figures`` does); the web
+        layer's file stamp (``magwatch.web.access.store_stamp``) also sees other processes.
+        """
+        return queries.state(self.con)
+
     def ibis(self):
         """An Ibis backend over this store's connection (analytics read ``observation_latest``)."""
         import ibis

@@ -90,6 +90,12 @@ def claims(con: duckdb.DuckDBPyConnection, *, metric: str | None = None, **filte
         f"ORDER BY period, partner, metric, source_ref", params=params).to_arrow_table()
 
 
+def state(con: duckdb.DuckDBPyConnection) -> tuple:
+    """(releases, last release id, last ingestion time): changes with every committed release."""
+    return tuple(fetch_one(con.execute(
+        "SELECT count(*), max(release_id), max(ingested_at) FROM release")))
+
+
 def releases(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.sql("SELECT * FROM release ORDER BY release_id").to_arrow_table()
 
