@@ -11,10 +11,10 @@ import pytest
 
 import magwatch
 from magwatch.errors import NoDataError, ParameterError
-from magwatch.events.series import shift
 from magwatch.events.study import (
     own_level, parse_window, placebo_interval, pre_trend, year_earlier_scaled,
 )
+from magwatch.periods import Month
 from magwatch.records import OBSERVATION_SCHEMA
 
 EVENT = dt.date(2025, 4, 4)
@@ -30,10 +30,10 @@ def _series(seed: int, *, effect_pct: float = 0.0, noise: float = 0.04) -> dict[
     while period <= dt.date(2025, 12, 1):
         level = 1000 * (1 + 0.1 * math.sin(2 * math.pi * period.month / 12))
         value = level * math.exp(rng.normal(0, noise))
-        if MONTH0 <= period <= shift(MONTH0, 3):
+        if MONTH0 <= period <= (Month.of(MONTH0) + 3).first_day:
             value *= 1 + effect_pct / 100
         out[period] = round(value, 3)
-        period = shift(period, 1)
+        period = (Month.of(period) + 1).first_day
     return out
 
 
@@ -98,18 +98,18 @@ def test_placebo_finds_no_effect_where_none_was_planted(synthetic):
 
 
 def test_pre_trend_is_flagged_when_the_series_was_already_moving():
-    values = {shift(MONTH0, k): 100.0 + 10 * (k + 3) for k in range(-3, 4)}
+    values = {(Month.of(MONTH0) + k).first_day: 100.0 + 10 * (k + 3) for k in range(-3, 4)}
     own = own_level(values, MONTH0, 3, 3)
     trend = pre_trend(values, MONTH0, 3, 3, own["effect_pct"])
     assert trend["slope_pct_per_month"] == pytest.approx(9.1, abs=0.1)
     assert "with care" in trend["verdict"]
-    flat = {shift(MONTH0, k): (100.0 if k < 0 else 50.0) for k in range(-3, 4)}
+    flat = {(Month.of(MONTH0) + k).first_day: (100.0 if k < 0 else 50.0) for k in range(-3, 4)}
     flat_trend = pre_trend(flat, MONTH0, 3, 3, own_level(flat, MONTH0, 3, 3)["effect_pct"])
     assert "flat" in flat_trend["verdict"]
 
 
 def test_sparse_data_give_reasons_not_numbers():
-    values = {shift(MONTH0, -1): 100.0, MONTH0: 50.0}
+    values = {(Month.of(MONTH0) - 1).first_day: 100.0, MONTH0: 50.0}
     own = own_level(values, MONTH0, 3, 3)
     assert own["effect_pct"] is None and "too sparse" in own["reason"]
     scaled = year_earlier_scaled(values, MONTH0, 3, 3)

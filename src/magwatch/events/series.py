@@ -1,10 +1,12 @@
 """Monthly series for event studies: one figure per partner-month, with its source row.
 
 The series is net weight in tonnes from ``observation_latest`` (monthly spans only).
-Where several rows exist for one partner-month, a row with a net weight wins over a
-value-only row; among rows with a weight, the latest vintage wins, then the lowest
-source row. The other rows are kept as *alternatives* and shown, never averaged.
-A month without a weight figure is a gap.
+Where several rows exist for one partner-month, the figure is the one
+:mod:`magwatch.analytics.figures` chooses (the rule every part of magwatch uses: a row
+with a net weight, official before press, latest vintage, lowest source row). The other
+rows are kept as *alternatives* and shown, never averaged. A month without a weight
+figure is a gap (a month with only a value is listed in ``value_only``). Reported m/m
+and y/y changes are the claims the same rule chooses.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from magwatch.analytics import figures
 from magwatch.errors import ParameterError
+from magwatch.periods import Month
 
 DEFAULT_REPORTER = "CHN"
 DEFAULT_FLOW = "X"
@@ -75,21 +79,22 @@ class Series:
 
 
 def month(value: dt.date) -> dt.date:
-    return dt.date(value.year, value.month, 1)
+    """Transitional: ``Month.of(value).first_day`` (until every caller uses Month)."""
+    return Month.of(value).first_day
 
 
 def shift(period: dt.date, months: int) -> dt.date:
-    index = period.year * 12 + period.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
+    """Transitional: ``(Month.of(period) + months).first_day`` (until every caller uses Month)."""
+    return (Month.of(period) + months).first_day
 
 
-def months_between(a: dt.date, b: dt.date) -> int:
-    """Whole months from a to b (both first of month)."""
-    return (b.year - a.year) * 12 + b.month - a.month
-
-
-def _period(text: str) -> dt.date:
-    return dt.date(int(text[:4]), int(text[5:7]), 1)
+def _point(row: dict[str, Any], group: list[dict[str, Any]]) -> Point:
+    """The chosen weight of a month (a :func:`figures.chosen` row) with the month's other rows."""
+    best = (row["weight_source"], row["weight_source_ref"])
+    others = [_alt(r) for r in group if (r["source"], r["source_ref"]) != best]
+    return Point(Month.parse(row["period"]).first_day, float(row["net_weight_t"]),
+                 row["weight_source"], row["weight_source_file"], row["weight_source_row"],
+                 row["weight_source_url"], row["weight_vintage"], others)
 
 
 def _alt(row: dict[str, Any]) -> dict[str, Any]:
@@ -100,48 +105,46 @@ def _alt(row: dict[str, Any]) -> dict[str, Any]:
 
 def load_series(store, *, partner: str, commodity: str = DEFAULT_COMMODITY,
                 reporter: str = DEFAULT_REPORTER, flow: str = DEFAULT_FLOW) -> Series:
-    """The monthly net-weight series of one reporter/partner/commodity/flow from the store."""
+    """The monthly net-weight series of one reporter/partner/commodity/flow from the store.
+
+    Each month's figure is :func:`magwatch.analytics.figures.chosen` (the one rule of which
+    figure stands for a key and month); each reported m/m and y/y is
+    :func:`~magwatch.analytics.figures.chosen_claims`.
+    """
     partner = (partner or "").strip().upper()
     if not partner:
         raise ParameterError("partner", "is empty")
     commodity = str(commodity).strip()
-    rows = store.flows(reporter=reporter, partner=partner, commodity=commodity, flow=flow,
-                       months=1).to_pylist()
-    grouped: dict[dt.date, list[dict[str, Any]]] = {}
-    for r in rows:
-        grouped.setdefault(_period(r["period"]), []).append(r)
+    key = dict(reporter=reporter, partner=partner, commodity=commodity, flow=flow, months=1)
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for r in store.flows(**key).to_pylist():
+        grouped.setdefault(r["period"], []).append(r)
     points: dict[dt.date, Point] = {}
     value_only: dict[dt.date, list[dict[str, Any]]] = {}
-    for period, group in grouped.items():
-        weighted = [r for r in group if r["net_weight_t"] is not None]
-        if not weighted:
-            value_only[period] = [_alt(r) for r in group]
-            continue
-        weighted.sort(key=lambda r: (-r["vintage"].toordinal(), r["source_row"] or 0))
-        best = weighted[0]
-        others = [r for r in group if r is not best]
-        points[period] = Point(period, float(best["net_weight_t"]), best["source"],
-                               best["source_file"], best["source_row"], best["source_url"],
-                               best["vintage"], [_alt(r) for r in others])
+    for row in figures.chosen(store, **key).to_pylist():
+        group = grouped.get(row["period"], [])
+        if row["net_weight_t"] is None:
+            value_only[Month.parse(row["period"]).first_day] = [_alt(r) for r in group]
+        else:
+            point = _point(row, group)
+            points[point.period] = point
     claims: dict[dt.date, list[Claim]] = {}
-    for c in store.claims(reporter=reporter, partner=partner, commodity=commodity,
-                          months=1).to_pylist():
-        if c["flow"] != flow or c["metric"] not in ("mom_pct", "yoy_pct"):
-            continue
-        claims.setdefault(_period(c["period"]), []).append(
-            Claim(c["metric"], float(c["value"]), c["source_url"], c["vintage"]))
+    for c in figures.chosen_claims(store, **key).to_pylist():
+        if c["metric"] in ("mom_pct", "yoy_pct"):
+            claims.setdefault(Month.parse(c["period"]).first_day, []).append(
+                Claim(c["metric"], float(c["value"]), c["source_url"], c["vintage"]))
     return Series(reporter, flow, partner, commodity, points, claims, value_only)
 
 
 def partners_with_data(store, *, start: dt.date, end: dt.date, commodity: str,
                        reporter: str = DEFAULT_REPORTER, flow: str = DEFAULT_FLOW) -> list[str]:
-    rows = store.flows(reporter=reporter, commodity=commodity, flow=flow, months=1,
-                       start=start.strftime("%Y-%m"), end=end.strftime("%Y-%m")).to_pylist()
+    rows = figures.chosen(store, reporter=reporter, commodity=commodity, flow=flow, months=1,
+                          start=Month.of(start), end=Month.of(end)).to_pylist()
     return sorted({r["partner"] for r in rows if r["net_weight_t"] is not None})
 
 
 def commodities_with_data(store, *, start: dt.date, end: dt.date, partner: str,
                           reporter: str = DEFAULT_REPORTER, flow: str = DEFAULT_FLOW) -> list[str]:
     rows = store.flows(reporter=reporter, partner=partner, flow=flow, months=1,
-                       start=start.strftime("%Y-%m"), end=end.strftime("%Y-%m")).to_pylist()
+                       start=str(Month.of(start)), end=str(Month.of(end))).to_pylist()
     return sorted({r["commodity"] for r in rows if r["net_weight_t"] is not None})

@@ -33,8 +33,10 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from magwatch.analytics import figures
 from magwatch.codes import is_known
-from magwatch.errors import InputError, NoDataError
+from magwatch.errors import InputError, NoDataError, ParameterError
+from magwatch.periods import Month
 from magwatch.risk.citations import Cited, number, reference_rows
 from magwatch.risk.exposure import Intensity, check_split, default_split, intensities
 
@@ -43,6 +45,8 @@ QUANTILES = (0.1, 0.5, 0.9)
 #: P10/P50/P90 are order statistics of the simulated paths (inverted empirical CDF).
 QUANTILE_METHOD = "inverted_cdf"
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
+#: The line an observed baseline reads: China's rare-earth permanent magnets.
+BASELINE_COMMODITY = "85051110"
 
 
 # -- the numeric model ---------------------------------------------------------------------
@@ -332,11 +336,6 @@ def simulate(model: Model, paths: int, seed: int, chunk_paths: int | None = None
     return Simulation(model, paths, seed, shortfall, tts, ttr, total)
 
 
-def _month_add(start: dt.date, months: int) -> dt.date:
-    k = start.year * 12 + start.month - 1 + months
-    return dt.date(k // 12, k % 12 + 1, 1)
-
-
 # -- scenario files -----------------------------------------------------------------------------
 
 @dataclass
@@ -352,7 +351,8 @@ class Scenario:
     file: str | None = None
 
     def months(self) -> list[str]:
-        return [_month_add(self.start, t).strftime("%Y-%m") for t in range(self.model.months)]
+        first = Month.of(self.start)
+        return [str(first + t) for t in range(self.model.months)]
 
 
 def list_scenarios() -> list[dict[str, str]]:
@@ -408,10 +408,11 @@ class _Spec:
         return value
 
     def month(self, dotted: str) -> dt.date:
+        """The first day of a ``YYYY-MM`` field."""
         text = self.get(dotted, kind=str)
         try:
-            return dt.datetime.strptime(text, "%Y-%m").date()
-        except ValueError:
+            return Month.parse(text, dotted).first_day
+        except ParameterError:
             raise InputError(f"expected YYYY-MM, got {text!r}", file=self.file, field=dotted) from None
 
     def range(self, dotted: str, default: Any = ...) -> tuple[float, float, str | None]:
@@ -427,29 +428,31 @@ class _Spec:
 
 def _baseline(handle, importer: str, start: dt.date, end: dt.date, as_of: str | None,
               file: str) -> Cited:
-    """Mean monthly China exports to ``importer`` over the observed months of a window."""
+    """Mean monthly China exports of magnets (85051110) to ``importer`` over the observed
+    months of a window: each month's figure as :func:`magwatch.analytics.figures.chosen`
+    chooses it (vintages up to ``as_of`` when given)."""
     if handle is None:
         raise NoDataError("observed baselines need a store: open one and run `magwatch load`")
-    rows = handle.flows(reporter="CHN", partner=importer, flow="X", start=start.strftime("%Y-%m"),
-                        end=end.strftime("%Y-%m"), as_of=as_of).to_pylist()
-    by_period: dict[str, dict] = {}
-    for r in sorted(rows, key=lambda r: (r["period"], r["source_row"] or 0)):
-        if r["net_weight_t"] is not None and r["period"] not in by_period:
-            by_period[r["period"]] = r
-    window = [_month_add(start, k).strftime("%Y-%m")
-              for k in range((end.year - start.year) * 12 + end.month - start.month + 1)]
+    window = [str(m) for m in Month.of(start).until(Month.of(end))]
+    if not window:
+        raise InputError(f"baseline.to {Month.of(end)} is before baseline.from {Month.of(start)}",
+                         file=file, field="baseline.to")
+    rows = figures.chosen(handle, reporter="CHN", partner=importer, commodity=BASELINE_COMMODITY,
+                          flow="X", start=window[0], end=window[-1], as_of=as_of).to_pylist()
+    by_period = {r["period"]: r for r in rows if r["net_weight_t"] is not None}
     if not by_period:
         known = f" as known on {as_of}" if as_of else ""
         raise InputError(f"no observed China exports to {importer} in {window[0]}..{window[-1]}"
                          f"{known}: give baseline.tonnes.{importer} or another window",
                          file=file, field=f"baseline.{importer}")
-    values = [by_period[p]["net_weight_t"] for p in window if p in by_period]
+    used = [p for p in window if p in by_period]
+    values = [by_period[p]["net_weight_t"] for p in used]
     missing = [p for p in window if p not in by_period]
     mean = sum(values) / len(values)
-    files = sorted({by_period[p]["source_file"] for p in by_period})
-    rows_used = tuple(by_period[p]["source_row"] for p in window if p in by_period)
+    files = sorted({by_period[p]["weight_source_file"] for p in used})
+    rows_used = tuple(by_period[p]["weight_source_row"] for p in used)
     note = (f"mean of {len(values)} observed month(s) "
-            + ", ".join(f"{p} {by_period[p]['net_weight_t']:g} t" for p in window if p in by_period)
+            + ", ".join(f"{p} {by_period[p]['net_weight_t']:g} t" for p in used)
             + (f"; no data for {', '.join(missing)}" if missing else "")
             + (f"; vintages up to {as_of}" if as_of else ""))
     return Cited(f"baseline_{importer}", round(mean, 3), "t/month China exports", "computed",
@@ -613,10 +616,10 @@ def resolve(path_or_dict, handle=None) -> Scenario:
             if not row["expected_year"]:
                 raise InputError(f"alt_supply.csv row {row_no} has no expected year: give online",
                                  file=file, field=f"{where}.online")
-            online_date = dt.date(int(row["expected_year"]), 1, 1)
+            online_date = Month(int(row["expected_year"]), 1).first_day
         else:
             online_date = _Spec(entry, file).month("online")
-        offset = (online_date.year - start.year) * 12 + online_date.month - start.month
+        offset = Month.of(online_date) - Month.of(start)
         r_lo, r_hi, r_why = sub.range("ramp_months")
         s_lo, s_hi, s_why = sub.range("available_share")
         alternatives.append(Alternative(importers.index(imp), capacity / 12.0, float(offset),
@@ -667,7 +670,7 @@ class ScenarioResult:
     def as_dict(self) -> dict[str, Any]:
         return {"scenario": self.scenario.name, "title": self.scenario.title,
                 "file": self.scenario.file, "paths": self.paths, "seed": self.seed,
-                "start": self.scenario.start.strftime("%Y-%m"), "months": self.scenario.model.months,
+                "start": str(Month.of(self.scenario.start)), "months": self.scenario.model.months,
                 "kind": "computed (Monte Carlo; inputs listed with their sources)",
                 "inputs": [c.as_row() for c in self.scenario.inputs],
                 "survival": self.survival, "total": self.total, "monthly": self.monthly}
