@@ -48,7 +48,8 @@ from dataclasses import dataclass
 import ibis
 import pyarrow as pa
 
-from magwatch.analytics.series import PRESS, month_index, month_label, pick
+from magwatch.analytics.figures import preference_order
+from magwatch.analytics.series import month_index, month_label, pick
 from magwatch.codes import is_aggregate
 from magwatch.errors import NoDataError, ParameterError
 
@@ -108,12 +109,11 @@ def line_rows(latest, *, reporter: str, flow: str, classification: str, commodit
 
 def figures(rows):
     """One figure per partner-month: weight and USD value as :func:`series.pick` chooses them,
-    plus a value in another currency (EUR, CNY) where no USD value exists."""
+    plus a value in another currency (EUR, CNY) where no USD value exists, chosen by the same
+    rule (:data:`magwatch.analytics.figures.RULE`)."""
     picked = pick(rows)
     local = rows.filter(rows.value.notnull() & rows.value_usd.isnull())
-    window = ibis.window(group_by=[local.partner, local.period],
-                         order_by=[ibis.ifelse(local.source == PRESS, 1, 0), local.vintage.desc(),
-                                   local.source_row])
+    window = ibis.window(group_by=[local.partner, local.period], order_by=preference_order(local))
     local = local.mutate(_r=ibis.row_number().over(window))
     local = local.filter(local._r == 0).select(
         l_partner=local.partner, l_period=local.period, value_local=local.value,

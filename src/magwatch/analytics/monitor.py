@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 import ibis
 import pyarrow as pa
 
-from magwatch.analytics import anomalies, audit, changes, concentration, ranks, series
+from magwatch.analytics import anomalies, audit, changes, concentration, figures, ranks, series
 from magwatch.errors import NoDataError, ParameterError
 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -179,8 +179,8 @@ def _claims_for(ctx, month: int, span: int) -> dict[str, list[dict]]:
     c = ctx.claims
     c = c.filter((c.period_months == span) & (series.month_index(c.period) == month))
     out: dict[str, list[dict]] = {}
-    for r in _rows(c.select("partner", "metric", "value", "source", "source_url", "source_file",
-                            "source_row", "vintage")):
+    for r in _rows(c.select("partner", "metric", "value", "source", "source_ref", "source_url",
+                            "source_file", "source_row", "vintage")):
         out.setdefault(r["partner"], []).append(r)
     return out
 
@@ -224,8 +224,8 @@ def _entry(partner, month, level, ranked, rec, ytd, cz, sz, prov, claimed, obser
            combined=False) -> dict:
     span = 2 if combined else 1
     by_metric: dict[str, dict] = {}
-    for c in sorted(claimed, key=lambda c: str(c["vintage"])):
-        by_metric[c["metric"]] = c                       # latest vintage wins
+    for c in sorted(claimed, key=figures.sort_key):
+        by_metric.setdefault(c["metric"], c)             # the claim figures.RULE prefers
     e: dict = {"partner": partner, "partner_name": _name(partner), "net_weight_t": None,
                "value_usd": None, "unit_value_usd_kg": None, "mom_pct": None, "mom_t": None,
                "yoy_pct": None, "yoy_t": None, "rank": None, "share_pct": None,
