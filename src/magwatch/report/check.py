@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from magwatch.errors import NoDataError
 from magwatch.periods import Month, Span
-from magwatch.report.claims import Claim, extract, months_between, _month_add
+from magwatch.report.claims import OF_MONTHS, Claim, extract, months_between, _month_add
 
 CONSISTENT, INCONSISTENT, UNVERIFIABLE = "consistent", "inconsistent", "unverifiable"
 #: A sentence about a scenario, forecast, price or another commodity: not a magnet observation.
@@ -124,6 +124,8 @@ def _fmt(x: float | None, metric: str) -> str:
 
 
 def _claimed_text(c: Claim) -> str:
+    if c.metric in ("record_high", "record_low") and c.qualifier == OF_MONTHS:
+        return f"{'highest' if c.metric == 'record_high' else 'lowest'} of the {int(c.value)} months since {c.since}"
     if c.metric in ("record_high", "record_low"):
         word = "high" if c.metric == "record_high" else "low"
         if c.since:
@@ -427,6 +429,8 @@ class Checker:
         if cur is None:
             return Verdict(c, UNVERIFIABLE, claimed,
                            reason=f"no data: no figure for {c.partner} in {c.period}")
+        if c.qualifier == OF_MONTHS:
+            return self._record_of_months(c, claimed, series, cur, high)
         if c.since is None and c.window_months:
             since = _month_add(c.period, -c.window_months)
         else:
@@ -465,6 +469,21 @@ class Checker:
             note += f"; {since} has no figure, so it cannot be confirmed it was {word}"
         return Verdict(c, CONSISTENT, claimed, truth, "", "computed from observed months", note, src)
 
+
+    def _record_of_months(self, c: Claim, claimed: str, series: dict, cur: float, high: bool) -> Verdict:
+        """"the highest of the N months with a figure since X": X .. the month, X included."""
+        window = [p for p in series if c.since <= p <= c.period]
+        others = [p for p in window if p != c.period]
+        beaten = [p for p in others if (series[p] >= cur if high else series[p] <= cur)]
+        word = "highest" if high else "lowest"
+        truth = f"{len(window)} months with a figure from {c.since}" + (f"; {beaten[-1]} was {series[beaten[-1]]:,.1f} t"
+                                                                       if beaten else f", {word} of them")
+        src = [self._obs_source(r) for r in self.flows(c, c.partner) if r["period"] == c.period
+               and r["net_weight_t"] is not None][:1]
+        ok = not beaten and len(window) == int(c.value)
+        return Verdict(c, CONSISTENT if ok else INCONSISTENT, claimed, truth, "" if ok else
+                       f"{int(c.value) - len(window):+d} months" if not beaten else "", "computed from observed months",
+                       f"among the months with a figure from {c.since} to {c.period}", src)
 
     # ------------------------------------------------------------------ derived figures
     def change_against(self, c: Claim, base: str) -> tuple[Figure | None, str]:
@@ -554,7 +573,9 @@ def _preferred(rows: list[dict]) -> dict:
 
 
 _SCOPE_WORDS = {"scenario": "a modelled scenario", "forecast": "a forecast or expectation",
-                "price": "prices", "other commodity": "another commodity (not rare-earth magnets)"}
+                "price": "prices", "other commodity": "another commodity (not rare-earth magnets)",
+    "importer-side figure": "an importer's own statistics (compare them with `magwatch mirror`; the checker "
+                            "reads China's export series)"}
 
 
 def _bound_text(low: float | None, high: float | None, metric: str) -> str:

@@ -233,13 +233,14 @@ def _dateline(text: str) -> tuple[dt.date | None, bool, str]:
 
 
 _MONTH_MENTION = re.compile(
-    rf"\b(?P<mon>{_MONTH_RE})\b\.?(?:'s)?(?:,?\s+(?P<year>(?:19|20)\d\d))?(?!-\d)|\b(?P<iso>(?:19|20)\d\d)-(?P<isom>\d\d)\b"
+    rf"\b(?P<mon>{_MONTH_RE})\b\.?(?:'s)?(?:,?\s+(?P<year>(?:19|20)\d\d))?(?!-\d)|\b(?P<iso>(?:19|20)\d\d)-(?P<isom>\d\d)\b(?!-\d)"
     rf"|\b(?P<rel>last month|this month|the previous month|the prior month|the preceding month|"
     rf"a month (?:earlier|before|ago)|the month before|a year (?:earlier|before|ago)|the year before|"
     rf"the same (?:month|period) (?:a year (?:earlier|before|ago)|last year|of last year|of the previous year|"
     rf"the previous year|the year before|in \d{{4}})|the year-(?:earlier|ago) (?:month|period|level)|last year)\b", re.I)
-_BASE_BEFORE = re.compile(r"(?:\b(?:from|than|since|compared (?:with|to)|versus|vs\.?|against|over|before|"
-                          r"below|above|on|with)\s+(?:(?:the|its|their)\s+)?(?:(?:levels?|figures?|volumes?|totals?)\s+"
+_BASE_BEFORE = re.compile(r"(?:\b(?:the|its|their)\s+levels?\s+(?:of|seen in|recorded in)\s+$|"
+                          r"\b(?:from|than|since|compared (?:with|to)|versus|vs\.?|against|over|before|"
+                          r"below|above)\s+(?:(?:the|its|their)\s+)?(?:(?:levels?|figures?|volumes?|totals?)\s+"
                           r"(?:of|in|for|recorded in|seen in)\s+)?(?:in\s+)?|\b(?:from|than|compared "
                           r"(?:with|to)|versus|vs\.?|against)\s+(?:about\s+|around\s+|just\s+|only\s+)?"
                           r"\d[\d,.]*\s*(?:t|tonnes|tons|metric tons)\s+(?:in\s+)?)$", re.I)
@@ -726,6 +727,7 @@ def _ratio_base(tail: str, period: str | None) -> str | None:
 
 #: What a sentence is about when it is not an observed magnet figure: (scope, pattern), first match wins.
 SCOPES = (
+    ("importer-side figure", re.compile(r"\breports? imports from China\b", re.I)),
     ("scenario", re.compile(r"\b(?:scenarios?|P10|P50|P90|modell?ed|simulat\w*|paths|time-to-survive|"
                             r"shortfall|stress test)\b", re.I)),
     ("forecast", re.compile(r"\b(?:expect(?:s|ed|ing)? (?:to|that|exports|shipments|a|an|the)|forecasts?\b|"
@@ -843,8 +845,8 @@ def extract(text: str, *, as_of: str | dt.date | None = None, month: str | None 
     claims: list[Claim] = []
     for no, sent in enumerate(split_sentences(raw), start=1):
         s = _sentence(no, sent, ctx)
-        found = list(_claims_in(s, ctx, s.notes))
         scope = _scope_of(sent) or ("other commodity" if re_only else None)
+        found = list(_claims_in(s, ctx, s.notes, any_sentence=scope is not None))
         for c in found:
             _finish(c, s, ctx, scope, re_only)
         claims.extend(found)
@@ -862,8 +864,35 @@ def _plain(text: str) -> str:
         text = html.unescape(re.sub(r"<[^>]+>", " ", text))
     text = re.sub(r"(?m)^\s*\[\^[^\]]+\]:.*(?:\n(?!\s*\n)(?!\s*\[\^).*)*", "", text)
     text = re.sub(r"\[\^[^\]]+\]", "", text)
+    text = re.sub(r"(?m)(?:^\s*\|.*\|\s*$\n?)+", lambda m: _table_sentences(m.group(0)), text)
     text = re.sub(r"(?m)^\s*!\[[^\]]*\]\([^)]*\)\s*$", "", text)
     return re.sub(r"(?m)^\s*#+\s*(.*)$", r"\1.", text)
+
+
+#: Table columns read as a figure's measure: header -> how the cell is written in a sentence.
+_TABLE_MEASURES = {"m/m": "{} m/m", "y/y": "{} y/y", "share": "{} share", "net weight": "{}",
+                   "value": "{}", "tonnes": "{}"}
+
+
+def _table_sentences(block: str) -> str:
+    """A Markdown table as sentences, one a row: "Germany: 1,118 t; -13.2% m/m; 20.4% share."
+
+    Only columns whose header names a measure are read (net weight, m/m, y/y, share); a rank
+    column is left out, since a table does not say which rank (computed or reported) it shows.
+    """
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in block.strip().splitlines()]
+    if len(rows) < 3 or not re.fullmatch(r"[\s:|-]+", "|".join(rows[1])):
+        return block
+    header = [h.lower() for h in rows[0]]
+    out = []
+    for row in rows[2:]:
+        cells = dict(zip(header, row))
+        subject = cells.get("destination") or cells.get("partner") or row[0]
+        parts = [_TABLE_MEASURES[h].format(v) for h, v in cells.items()
+                 if h in _TABLE_MEASURES and re.search(r"\d", v)]
+        if parts:
+            out.append(f"{subject}: {'; '.join(parts)}.")
+    return "\n\n" + "\n\n".join(out) + "\n\n"
 
 
 def _set_published(ctx: _Context, as_of, date: dt.date | None, has_year: bool, body: str) -> None:
@@ -992,9 +1021,10 @@ class _Taken:
         self.spans.append(span)
 
 
-def _claims_in(s: _Sentence, ctx: _Context, snotes: list[str]):
-    """The claims of one sentence, reader by reader (:data:`READERS`, in order)."""
-    if not (_TRADE_WORDS.search(s.text) or MAGNET_WORDS.search(s.text)):
+def _claims_in(s: _Sentence, ctx: _Context, snotes: list[str], any_sentence: bool = False):
+    """The claims of one sentence, reader by reader (:data:`READERS`, in order); only in sentences
+    about trade, unless ``any_sentence`` (a sentence whose scope is reported as not checked)."""
+    if not (any_sentence or _TRADE_WORDS.search(s.text) or MAGNET_WORDS.search(s.text)):
         return
     taken = _Taken()
     for reader in READERS:
@@ -1029,6 +1059,25 @@ def _read_record_in(s, ctx, snotes, taken):
         c = _new(s, ctx, snotes, _span_text(s.text, m.start(), m.end()), kind, float(months), (None, None),
                  None, m.start(), m.end())
         c.window_months = months
+        taken.add(m.start(), m.end())
+        yield c
+
+
+_RECORD_OF = re.compile(
+    rf"\b(?P<kind>highest|lowest)\s+of\s+the\s+(?P<n>\d+)\s+months(?:\s+with\s+a\s+figure)?\s+since\s+"
+    rf"(?P<mon>{_MONTH_RE})\s+(?P<year>(?:19|20)\d\d)\b", re.I)
+#: qualifier of a record over the months with a figure, counted from a month on (inclusive)
+OF_MONTHS = "of the months with a figure"
+
+
+def _read_record_of(s, ctx, snotes, taken):
+    """"the highest of the 22 months with a figure since December 2016": among the months with a
+    figure from that month on (itself included), this one is the highest, and there are 22."""
+    for m in _RECORD_OF.finditer(s.text):
+        kind = "record_high" if m["kind"].lower() == "highest" else "record_low"
+        c = _new(s, ctx, snotes, _span_text(s.text, m.start(), m.end()), kind, float(m["n"]), (None, None),
+                 OF_MONTHS, m.start(), m.end())
+        c.since = f"{int(m['year']):04d}-{MONTHS[m['mon'].lower()]:02d}"
         taken.add(m.start(), m.end())
         yield c
 
@@ -1364,7 +1413,7 @@ def _rank_claims(s: _Sentence, ctx: _Context, snotes: list[str], taken: list):
 
 #: The claim families, read in this order: a span one reader takes is not read again (the
 #: "six" of "six-month high" is not a figure).
-READERS = (_read_record_n, _read_record_in, _read_record_since, _read_record_word, _read_streaks,
+READERS = (_read_record_n, _read_record_in, _read_record_of, _read_record_since, _read_record_word, _read_streaks,
            _rank_claims, _read_tonnes, _read_kg, _read_usd, _read_ratios, _read_percentages)
 
 __all__ = ["HEDGES", "Claim", "extract", "interval", "months_between", "split_sentences"]
