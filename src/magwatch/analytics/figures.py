@@ -134,6 +134,7 @@ class _Cache:
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self.misses = 0                      # answers computed (not found in the cache)
 
     def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
         with self._lock:
@@ -142,6 +143,7 @@ class _Cache:
                 return self._entries[key]
         value = compute()
         with self._lock:
+            self.misses += 1
             self._entries[key] = value
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
