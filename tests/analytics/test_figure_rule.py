@@ -3,7 +3,8 @@
 The callers: ``figures.chosen`` / ``figures.figure`` (the read), the monitor (levels and
 m/m bases through ``changes.at_month_from_rows``, provenance through ``series.pick``),
 event-study series (``events.series.load_series``), scenario baselines
-(``risk.scenario._baseline``) and the mirror's figures (``mirror.figures``). Each is put
+(``risk.scenario._baseline``), export shares and the back-test's observed figure
+(``risk.dependence``, ``risk.backtest``) and the mirror's figures (``mirror.figures``). Each is put
 through the bundled store and a synthetic store with revisions, official-vs-press
 conflicts, two press rows for one key, a row without a source row and value-only
 supplementary rows; every caller must give the figure (value and provenance) that
@@ -162,6 +163,25 @@ def check_store_rows(mw, chosen: dict, as_of=None) -> None:
                 assert (row[measure], row["vintage"]) == (r[measure], r[f"{prefix}_vintage"])
 
 
+def check_risk(mw, chosen: dict) -> None:
+    """Risk: China's export shares by partner and the back-test's observed world figure."""
+    from magwatch.risk import backtest, dependence
+
+    for month in sorted({m for _, m in chosen}):
+        here = {p: r for (p, m), r in chosen.items() if m == month and r["net_weight_t"] is not None}
+        shares = {s["partner"]: s for s in dependence.export_shares(mw, month)}
+        assert set(shares) == set(here) - {"WLD"}, month
+        for partner, s in shares.items():
+            r = here[partner]
+            assert (s["net_weight_t"], s["source_url"]) == (r["net_weight_t"], r["weight_source_url"])
+            assert s["where"].startswith(f"{r['weight_source_file']} rows {r['weight_source_row']}")
+        observed, world = backtest._observed(mw, month), here.get("WLD")
+        assert (observed is None) == (world is None), month
+        if world is not None:
+            assert (observed["net_weight_t"], observed["source_row"]) == (
+                world["net_weight_t"], world["weight_source_row"])
+
+
 def check_every_caller(mw, chosen: dict, monitor_months) -> None:
     months = sorted({m for _, m in chosen})
     for month in months:
@@ -172,6 +192,7 @@ def check_every_caller(mw, chosen: dict, monitor_months) -> None:
     check_baselines(mw, chosen)
     check_mirror(mw, chosen)
     check_figure(mw, chosen)
+    check_risk(mw, chosen)
     check_store_rows(mw, chosen)
 
 

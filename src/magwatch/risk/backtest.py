@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from magwatch.analytics import figures
 from magwatch.risk import scenario as scenario_mod
 from magwatch.risk.citations import reference_rows
 
@@ -22,9 +23,10 @@ OUTCOME_REGIONS = {"USA": ("USA",), "EUU": ("EU", "DEU"), "JPN": ("JPN",), "IND"
 
 
 def _observed(handle, month: str) -> dict | None:
-    rows = handle.flows(reporter="CHN", partner="WLD", flow="X", period=month).to_pylist()
-    rows = [r for r in rows if r["net_weight_t"] is not None]
-    return min(rows, key=lambda r: r["source_row"]) if rows else None
+    """China's world magnet exports in ``month``: the figure :mod:`magwatch.analytics.figures`
+    chooses (None without one)."""
+    return figures.figure(handle, reporter="CHN", partner="WLD", flow="X", period=month,
+                          commodity=scenario_mod.BASELINE_COMMODITY)
 
 
 def backtest(handle, *, paths: int = 20_000, seed: int = 0) -> dict:
@@ -48,7 +50,8 @@ def backtest(handle, *, paths: int = 20_000, seed: int = 0) -> dict:
             "hit" if p10 <= obs["net_weight_t"] <= p90 else
             "miss (observed above band)" if obs["net_weight_t"] > p90 else "miss (observed below band)")
         exports.append(row)
-    claims = handle.claims(partner="WLD", period="2025-05", metric="yoy_pct").to_pylist()
+    claims = figures.chosen_claims(handle, partner="WLD", metric="yoy_pct", start="2025-05",
+                                   end="2025-05").to_pylist()
     if claims:
         exports.append({"check": "reported May 2025 y/y (against May 2024, a base not in the data)",
                         "observed": claims[0]["value"], "unit": "% y/y",

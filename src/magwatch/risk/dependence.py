@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from magwatch.analytics import figures
 from magwatch.risk.citations import number, reference_rows
 from magwatch.risk.indices import hhi_bounds
 
@@ -78,11 +79,11 @@ def china_stage_shares(handle=None) -> list[dict]:
 
 def export_shares(handle, month: str) -> list[dict]:
     """Partner shares of China's magnet exports in ``month`` (computed; partners observed only)."""
-    rows = handle.flows(reporter="CHN", flow="X", period=month).to_pylist()
-    primary: dict[str, dict] = {}
-    for r in sorted(rows, key=lambda r: r["source_row"] or 0):
-        if r["net_weight_t"] is not None and r["partner"] not in primary:
-            primary[r["partner"]] = r
+    rows = figures.chosen(handle, reporter="CHN", commodity="85051110", flow="X", start=month,
+                          end=month).to_pylist()
+    primary = {r["partner"]: {"net_weight_t": r["net_weight_t"], "source_file": r["weight_source_file"],
+                              "source_row": r["weight_source_row"], "source_url": r["weight_source_url"]}
+               for r in rows if r["net_weight_t"] is not None}
     world = primary.get("WLD")
     out = []
     for partner, r in sorted(primary.items(), key=lambda kv: -kv[1]["net_weight_t"]):
