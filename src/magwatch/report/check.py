@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from magwatch.analytics import figures
 from magwatch.errors import NoDataError
 from magwatch.periods import Month, Span
-from magwatch.report.claims import OF_MONTHS, Claim, extract, months_between, _month_add
+from magwatch.report.claims import AMONG_WITH_FIGURE, BETWEEN_FIGURES, OF_MONTHS, Claim, extract, months_between, _month_add
 
 CONSISTENT, INCONSISTENT, UNVERIFIABLE = "consistent", "inconsistent", "unverifiable"
 #: A sentence about a scenario, forecast, price or another commodity: not a magnet observation.
@@ -166,22 +167,28 @@ class Checker:
         return self._monitor[key]
 
     def flows(self, c: Claim, partner: str) -> list[dict]:
+        """The figures that stand for each month of one partner (:func:`figures.chosen`)."""
         key = (c.reporter, c.commodity, c.flow, partner)
         if key not in self._flows:
-            self._flows[key] = self.h.flows(reporter=c.reporter, partner=partner, commodity=c.commodity,
-                                            flow=c.flow, months=1).to_pylist()
+            self._flows[key] = figures.chosen(self.h, reporter=c.reporter, partner=partner,
+                                              commodity=c.commodity, flow=c.flow, months=1).to_pylist()
         return self._flows[key]
 
     def reported(self, c: Claim, partner: str, period: str, metric: str) -> list[dict]:
-        key = (c.reporter, c.commodity, partner, period)
+        """The reported figure that stands for a partner, month and metric (one rule with the
+        observations: :func:`figures.chosen_claims`)."""
+        key = (c.reporter, c.commodity, c.flow, partner)
         if key not in self._claims:
-            self._claims[key] = self.h.claims(reporter=c.reporter, partner=partner, commodity=c.commodity,
-                                              period=period, months=1).to_pylist()
-        return [r for r in self._claims[key] if r["metric"] == metric and r["value"] is not None]
+            self._claims[key] = figures.chosen_claims(self.h, reporter=c.reporter, partner=partner,
+                                                      commodity=c.commodity, flow=c.flow,
+                                                      months=1).to_pylist()
+        return [r for r in self._claims[key] if r["period"] == period and r["metric"] == metric
+                and r["value"] is not None]
 
     def observation(self, c: Claim, partner: str, period: str, column: str = "net_weight_t") -> dict | None:
-        rows = [r for r in self.flows(c, partner) if r["period"] == period and r[column] is not None]
-        return _preferred(rows) if rows else None
+        """The chosen figure of one partner and month, with that measure's provenance."""
+        return _as_observation(next((r for r in self.flows(c, partner) if r["period"] == period
+                                     and r[column] is not None), None), column)
 
     @staticmethod
     def _obs_source(r: dict, basis: str = "observed") -> dict:
@@ -394,6 +401,12 @@ class Checker:
                 return Verdict(c, INCONSISTENT, claimed, f"#{computed_rank} or lower", f"{rank - computed_rank:+d}",
                                "computed", f"{len(bigger)} destination(s) took more than {c.partner} "
                                f"({mine:,.0f} t): {top}", sources)
+            if c.qualifier == AMONG_WITH_FIGURE:
+                verdict = CONSISTENT if rank == computed_rank else INCONSISTENT
+                return Verdict(c, verdict, claimed, f"#{computed_rank} among {len(known)} with a figure",
+                               "" if verdict == CONSISTENT else f"{rank - computed_rank:+d}", "computed",
+                               f"the claim ranks among the {len(known)} destinations with a figure, as it says",
+                               sources)
             if certain:
                 verdict = CONSISTENT if rank == computed_rank else INCONSISTENT
                 return Verdict(c, verdict, claimed, f"#{computed_rank}",
@@ -431,6 +444,8 @@ class Checker:
                            reason=f"no data: no figure for {c.partner} in {c.period}")
         if c.qualifier == OF_MONTHS:
             return self._record_of_months(c, claimed, series, cur, high)
+        if c.qualifier == BETWEEN_FIGURES and c.since:
+            return self._record_between(c, claimed, series, cur, high)
         if c.since is None and c.window_months:
             since = _month_add(c.period, -c.window_months)
         else:
@@ -444,8 +459,7 @@ class Checker:
         last_beat = max((p for p in earlier if (series[p] > cur if high else series[p] < cur)), default=None)
         truth = f"{'highest' if high else 'lowest'} since {last_beat}" if last_beat else \
             f"{'highest' if high else 'lowest'} of the {len(earlier) + 1} months with a figure"
-        src = [self._obs_source(r) for r in self.flows(c, c.partner) if r["period"] == c.period
-               and r["net_weight_t"] is not None][:1]
+        src = [self._obs_source(r) for r in [self.observation(c, c.partner, c.period)] if r]
         if beats:
             p = beats[-1]
             return Verdict(c, INCONSISTENT, claimed, truth, "", "computed from observed months",
@@ -478,12 +492,26 @@ class Checker:
         word = "highest" if high else "lowest"
         truth = f"{len(window)} months with a figure from {c.since}" + (f"; {beaten[-1]} was {series[beaten[-1]]:,.1f} t"
                                                                        if beaten else f", {word} of them")
-        src = [self._obs_source(r) for r in self.flows(c, c.partner) if r["period"] == c.period
-               and r["net_weight_t"] is not None][:1]
+        src = [self._obs_source(r) for r in [self.observation(c, c.partner, c.period)] if r]
         ok = not beaten and len(window) == int(c.value)
         return Verdict(c, CONSISTENT if ok else INCONSISTENT, claimed, truth, "" if ok else
                        f"{int(c.value) - len(window):+d} months" if not beaten else "", "computed from observed months",
                        f"among the months with a figure from {c.since} to {c.period}", src)
+
+    def _record_between(self, c: Claim, claimed: str, series: dict, cur: float, high: bool) -> Verdict:
+        """"lowest since X (N months with a figure in between)": the N months with a figure between
+        X and the month were all higher (lower), and X itself was not."""
+        between = [p for p in series if c.since < p < c.period]
+        beaten = [p for p in between if (series[p] >= cur if high else series[p] <= cur)]
+        since_ok = c.since not in series or (series[c.since] > cur if high else series[c.since] < cur)
+        ok = not beaten and since_ok and len(between) == int(c.value)
+        word = "higher" if high else "lower"
+        why = (f"{beaten[-1]} was {word} or equal ({series[beaten[-1]]:,.1f} t)" if beaten else
+               f"{c.since} was not {word} ({series.get(c.since, 0):,.1f} t)" if not since_ok else
+               f"{len(between)} months with a figure between {c.since} and {c.period}")
+        return Verdict(c, CONSISTENT if ok else INCONSISTENT, claimed, why, "", "computed from observed months",
+                       why + ("; months without a figure are not counted" if ok else ""),
+                       [self._obs_source(r) for r in [self.observation(c, c.partner, c.period)] if r])
 
     # ------------------------------------------------------------------ derived figures
     def change_against(self, c: Claim, base: str) -> tuple[Figure | None, str]:
@@ -506,11 +534,9 @@ class Checker:
         """A total over months: the stored figure for that span if a source published one, else the
         sum of the chosen single-month figures when every month has one."""
         span = Span(Month.parse(c.period), c.months)
-        rows = [r for r in self.h.flows(reporter=c.reporter, partner=c.partner, commodity=c.commodity,
-                                        flow=c.flow, period=c.period, months=c.months).to_pylist()
-                if r["net_weight_t"] is not None]
-        if rows:
-            best = _preferred(rows)
+        best = figures.figure(self.h, reporter=c.reporter, partner=c.partner, commodity=c.commodity,
+                              flow=c.flow, period=c.period, months=c.months)
+        if best is not None:
             v = float(best["net_weight_t"])
             h = _half_unit(v)
             return Figure(v, v - h, v + h, f"observed ({span.label()} total the source published)",
@@ -565,11 +591,15 @@ class Checker:
     }
 
 
-def _preferred(rows: list[dict]) -> dict:
-    """The row that stands for a key among several (see magwatch.analytics.figures)."""
-    return sorted(rows, key=lambda r: (r["source"] == "press", -r["vintage"].toordinal(),
-                                       r["source_row"] if r["source_row"] is not None else 2**63,
-                                       r["source_ref"] or ""))[0]
+def _as_observation(row: dict | None, column: str) -> dict | None:
+    """A chosen figure as a flows-like row: the measure's own provenance under the flows names."""
+    if row is None:
+        return None
+    prefix = figures.MEASURES[column]
+    out = {k: row[k] for k in figures.KEY_COLUMNS}
+    out.update(net_weight_t=row["net_weight_t"], value_usd=row["value_usd"])
+    out.update({p: row[f"{prefix}_{p}"] for p in figures.PROVENANCE})
+    return out
 
 
 _SCOPE_WORDS = {"scenario": "a modelled scenario", "forecast": "a forecast or expectation",

@@ -1068,6 +1068,8 @@ _RECORD_OF = re.compile(
     rf"(?P<mon>{_MONTH_RE})\s+(?P<year>(?:19|20)\d\d)\b", re.I)
 #: qualifier of a record over the months with a figure, counted from a month on (inclusive)
 OF_MONTHS = "of the months with a figure"
+#: qualifier of "highest since X (N months with a figure in between)": only months with a figure count
+BETWEEN_FIGURES = "months with a figure in between"
 
 
 def _read_record_of(s, ctx, snotes, taken):
@@ -1093,6 +1095,9 @@ def _read_record_since(s, ctx, snotes, taken):
                  m.start(), m.end())
         _since_of(c, m)
         c.value = float(c.window_months) if c.window_months else None
+        between = re.match(r"\s*\((?P<k>\d+) months? with a figure in between\)", s.text[m.end():])
+        if between:
+            c.qualifier, c.value = BETWEEN_FIGURES, float(between["k"])
         taken.add(m.start(), m.end())
         yield c
 
@@ -1332,6 +1337,11 @@ def _parse_list(text: str) -> list[tuple[int, str]]:
     return out
 
 
+#: qualifier of a rank stated among the destinations with a figure only
+AMONG_WITH_FIGURE = "among the destinations with a figure"
+_AMONG = re.compile(r"\bamong the (?:\d+ )?destinations with (?:a figure|data)\b", re.I)
+
+
 def _rank_claims(s: _Sentence, ctx: _Context, snotes: list[str], taken: list):
     sent = s.text
     seen: set[tuple[str, int]] = set()
@@ -1343,9 +1353,12 @@ def _rank_claims(s: _Sentence, ctx: _Context, snotes: list[str], taken: list):
         notes = list(snotes)
         period = _month_for(s, a, b, ctx, notes)
         taken.append((a, b))
+        among = AMONG_WITH_FIGURE if _AMONG.search(sent) else None
+        if among:
+            notes.append("rank stated among the destinations with a figure")
         return Claim(text=text, sentence=sent, sentence_no=s.no, metric="rank", value=float(rank),
                      low=float(rank), high=float(rank), partner=code, period=period, resolved=notes,
-                     exact_low=float(rank), exact_high=float(rank))
+                     exact_low=float(rank), exact_high=float(rank), qualifier=among)
 
     for m in _TOP_LIST.finditer(sent):
         items = _parse_list(m["list"])
