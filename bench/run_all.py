@@ -43,6 +43,7 @@ SIZES = {
     "monitor": (["--rows", "20000000"], ["--rows", "1000000"]),     # 20M: issue 3's size
     "scenario": (["--paths", "100000"], ["--paths", "20000"]),
     "api": (["--seconds", "10", "--connections", "50"], ["--seconds", "3", "--connections", "20"]),
+    "check": (["--words", "1000"], ["--words", "1000", "--rounds", "3"]),
 }
 SCALE_ROWS = (100_000_000, 10_000_000)
 
@@ -125,6 +126,14 @@ def bench_scenario(args: list[str]) -> list[dict]:
         row("scenario", "full run incl. quantiles", full, None, "< 10 s", full < 10, "s"),
         row("scenario", "peak memory", peak_gb * 1024, None, "< 4,096 MB", peak_gb < 4, "MB"),
     ]
+
+
+def bench_check(args: list[str]) -> list[dict]:
+    out = run("check.py", args)
+    warm, base = number(r"check warm: ([\d.]+)", out), number(r"extract only: ([\d.]+)", out)
+    return [row("check", "1,000-word article, warm", warm, base, "< 0.3 s", warm < 0.3, "s"),
+            row("check", "same article, cold (first check)", number(r"check cold: ([\d.]+)", out), None,
+                "(figure)", True, "s")]
 
 
 def bench_api(args: list[str]) -> list[dict]:
@@ -246,7 +255,7 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     rows, failed = [], []
     runners = {"ingest": bench_ingest, "monitor": bench_monitor, "scenario": bench_scenario,
-               "api": bench_api}
+               "api": bench_api, "check": bench_check}
     for name in wanted:
         try:
             if name == "scale":
@@ -256,7 +265,7 @@ def main() -> None:
                 print(f"{name}: bench/{name}.py not present; skipped")
             else:
                 got = runners[name](SIZES[name][1 if args.quick else 0])
-                if name in ("monitor", "scenario"):        # they print; keep what they said
+                if name in ("monitor", "scenario", "check"):   # they print; keep what they said
                     (RESULTS / f"{name}.json").write_text(json.dumps(
                         {"benchmark": name, "figures": got}, indent=2) + "\n")
                 rows += got
