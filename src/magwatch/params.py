@@ -9,16 +9,15 @@ from __future__ import annotations
 import datetime as dt
 
 from magwatch.errors import ParameterError
+from magwatch.periods import Month
 
 
 def month(value: str | dt.date | None, parameter: str = "month") -> dt.date | None:
-    """``YYYY-MM`` → the first day of that month (None passes through)."""
-    if value is None or isinstance(value, dt.date):
-        return value.replace(day=1) if isinstance(value, dt.date) else None
-    try:
-        return dt.datetime.strptime(str(value).strip(), "%Y-%m").date()
-    except ValueError:
-        raise ParameterError(parameter, f"expected YYYY-MM, got {value!r}") from None
+    """``YYYY-MM`` (or anything :meth:`Month.parse` reads) → the first day of that month
+    (None passes through)."""
+    if value is None:
+        return None
+    return Month.parse(value, parameter).first_day
 
 
 def date(value: str | dt.date | None, parameter: str = "date") -> dt.date | None:

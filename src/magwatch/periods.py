@@ -13,6 +13,7 @@ Every other module parses, formats and shifts months through this one.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -22,7 +23,9 @@ from magwatch.errors import ParameterError
 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December")
-#: The first and last years a month may have (HS began in 1988; far-future months are typos).
+#: The first and last years a parsed month may have (HS began in 1988; far-future months are
+#: typos). Arithmetic may step beyond them (to any year a ``datetime.date`` can hold), so a
+#: window around an accepted month never fails.
 MIN_YEAR, MAX_YEAR = 1900, 2199
 
 _TEXT = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})|(\d{2}))(?:-01(?:[T ]00:00(?::00(?:\.0+)?)?)?)?\s*$")
@@ -40,8 +43,8 @@ class Month:
     def __post_init__(self) -> None:
         if not 1 <= self.month <= 12:
             raise ValueError(f"month must be 1 to 12, got {self.month}")
-        if not MIN_YEAR <= self.year <= MAX_YEAR:
-            raise ValueError(f"year must be {MIN_YEAR} to {MAX_YEAR}, got {self.year}")
+        if not dt.MINYEAR <= self.year <= dt.MAXYEAR:
+            raise ValueError(f"year must be {dt.MINYEAR} to {dt.MAXYEAR}, got {self.year}")
 
     # ------------------------------------------------------------------ making one
     @classmethod
@@ -56,13 +59,18 @@ class Month:
             value = value.date()
         try:
             if isinstance(value, dt.date):
-                return cls(value.year, value.month)
+                return cls(value.year, value.month)._checked(value, parameter)
             m = _TEXT.match(str(value)) if value is not None else None
             if m:
-                return cls(int(m[1]), int(m[2] or m[3]))
+                return cls(int(m[1]), int(m[2] or m[3]))._checked(value, parameter)
         except ValueError as exc:
             raise ParameterError(parameter, f"{exc}: {value!r}") from None
         raise ParameterError(parameter, f"expected YYYY-MM, got {value!r}")
+
+    def _checked(self, value: object, parameter: str) -> "Month":
+        if not MIN_YEAR <= self.year <= MAX_YEAR:
+            raise ParameterError(parameter, f"year must be {MIN_YEAR} to {MAX_YEAR}, got {value!r}")
+        return self
 
     @classmethod
     def optional(cls, value: MonthLike, parameter: str = "month") -> "Month | None":
@@ -93,7 +101,7 @@ class Month:
 
     @property
     def last_day(self) -> dt.date:
-        return (self + 1).first_day - dt.timedelta(days=1)
+        return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
 
     @property
     def name(self) -> str:

@@ -25,7 +25,6 @@ row is plain Python over their (small) result.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import ibis
@@ -33,7 +32,8 @@ import pyarrow as pa
 
 from magwatch.analytics.changes import SERIES
 from magwatch.analytics.ranks import AGGREGATES
-from magwatch.analytics.series import GROUP, month_index, month_label, monthly, pick
+from magwatch.analytics.series import GROUP, month_index, monthly, pick
+from magwatch.periods import Month
 
 CHANGE_METRICS = {"mom_pct": ("net_weight_kg", 1), "yoy_pct": ("net_weight_kg", 12),
                   "value_mom_pct": ("value_usd", 1), "value_yoy_pct": ("value_usd", 12)}
@@ -144,13 +144,13 @@ def judge_change(claim: dict, series: _Series) -> dict:
     measure, lag = CHANGE_METRICS[claim["metric"]]
     month, reported = claim["month"], claim["value"]
     out = {"computed": None, "computed_low": None, "computed_high": None, "difference": None,
-           "current": None, "base": None, "base_period": month_label(month - lag)}
+           "current": None, "base": None, "base_period": str(Month.from_index(month - lag))}
     cur, base = series.get(key, month, measure), series.get(key, month - lag, measure)
     out["current"] = _in_tonnes(measure, cur) if cur is not None else None
     out["base"] = _in_tonnes(measure, base) if base is not None else None
     found = _interval_for(series, key, month, lag, measure)
     if found is None:
-        missing = [month_label(m) for m, v in ((month, cur), (month - lag, base)) if v is None]
+        missing = [str(Month.from_index(m)) for m, v in ((month, cur), (month - lag, base)) if v is None]
         what = "weight" if measure == "net_weight_kg" else "value"
         out["status"] = "reported only"
         out["reason"] = (f"no {what} figure for {', '.join(missing)} in the store"
@@ -173,7 +173,7 @@ def _explain_change(claim, series, key, measure, lag, rep, value) -> str:
     vintage = claim["vintage"]
     if base_row is not None and base_row["weight_vintage"] is not None and vintage is not None \
             and base_row["weight_vintage"] > vintage and claim["metric"] in ("mom_pct", "yoy_pct"):
-        return (f"base figure for {month_label(month - lag)} was published on "
+        return (f"base figure for {Month.from_index(month - lag)} was published on "
                 f"{base_row['weight_vintage']}, after the claim ({vintage}): the source compared "
                 f"against an earlier print (computed {value:+.1f}%)")
     other = {1: 12, 12: 1}[lag]
@@ -186,7 +186,7 @@ def _explain_change(claim, series, key, measure, lag, rep, value) -> str:
         alt = _interval_for(series, key, month, shift, measure)
         if alt is not None and overlaps(rep, alt[0], ALTERNATIVE_SLACK):
             what = "year probably mislabelled" if shift == 24 else "different base month"
-            return (f"matches the change against {month_label(month - shift)} "
+            return (f"matches the change against {Month.from_index(month - shift)} "
                     f"({alt[1]:+.1f}%): {what}")
     if measure == "net_weight_kg":
         alt = _interval_for(series, key, month, lag, "value_usd")
@@ -275,7 +275,7 @@ def audit(latest, claims, *, reporter: str | None = None) -> pa.Table:
                                                          c["source_url"])])
         else:
             verdict = judge_share(c, series)
-        period = c["period"].strftime("%Y-%m") if isinstance(c["period"], dt.date) else c["period"]
+        period = str(Month.parse(c["period"], "period"))
         result.append({"period": period, "reporter": c["reporter"], "partner": c["partner"],
                        "flow": c["flow"], "commodity": c["commodity"], "metric": c["metric"],
                        "reported": c["value"], **verdict, "source": c["source"],

@@ -25,7 +25,8 @@ from __future__ import annotations
 import ibis
 
 from magwatch.analytics.figures import preference
-from magwatch.analytics.series import GROUP, month_index, monthly, period_of
+from magwatch.analytics.series import GROUP, month_index, monthly
+from magwatch.periods import Month
 
 SERIES = (*GROUP, "partner")
 
@@ -120,7 +121,7 @@ def _three_months(rows, month: int | None, columns):
         latest = month_index(single_months.period).max().as_scalar()
         t = rows.select(*columns, _lag=latest - month_index(rows.period))
         return t.filter(t.period_months == 1, t._lag.isin(list(LAGS)))
-    periods = [period_of(month - lag) for lag in LAGS]
+    periods = [Month.from_index(month - lag).first_day for lag in LAGS]
     lag = ibis.cases(*[(rows.period == p, lag) for p, lag in zip(periods, LAGS)])
     t = rows.select(*columns, _lag=lag)
     return t.filter(t.period_months == 1, t.period.isin(periods))
@@ -214,12 +215,14 @@ def year_to_date(series, month: int, measure: str = "net_weight_kg"):
     only when those figures cover every month exactly once (``*_months`` says
     how many months were covered), otherwise null. Returns one row per series.
     """
-    year, last = divmod(month, 12)           # last = 0 for January
+    at = Month.from_index(month)
+    year, last = at.year, at.month - 1       # last = 0 for January
     t = series.filter(series[measure].notnull())
     t = t.mutate(first=t.month, end=t.month + t.period_months.cast("int64") - 1)
     parts = {}
     for label, y in (("ytd", year), ("ytd_prev", year - 1)):
-        lo, hi = y * 12, y * 12 + last
+        lo = Month(y, 1).index
+        hi = lo + last
         span = t.filter((t.first >= lo) & (t.end <= hi) & (t.period_months <= 2))
         # Prefer the single months; use a combined figure only where no single month exists.
         singles = span.filter(span.period_months == 1)

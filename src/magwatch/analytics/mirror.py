@@ -41,7 +41,6 @@ among the lines found and words the explanations.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import dataclass
 
@@ -49,9 +48,10 @@ import ibis
 import pyarrow as pa
 
 from magwatch.analytics.figures import preference_order
-from magwatch.analytics.series import month_index, month_label, pick
+from magwatch.analytics.series import month_index, pick
 from magwatch.codes import is_aggregate
 from magwatch.errors import NoDataError, ParameterError
+from magwatch.periods import Month
 
 MAX_LAG = 3
 #: Common months needed before a lag's correlation counts.
@@ -78,20 +78,6 @@ COLUMNS = ("period", "partner_period", "status", "export_t", "other_line_t", "im
            "scope_t", "residual_t", "residual_pct", "flag", "export_usd", "import_usd",
            "import_value_local", "import_currency", "value_ratio", "export_source",
            "export_vintage", "export_ref", "import_source", "import_vintage", "import_ref", "note")
-
-
-def label(month: int | None) -> str | None:
-    return None if month is None else month_label(month)
-
-
-def parse(text: str | None, parameter: str) -> int | None:
-    if text is None:
-        return None
-    try:
-        d = dt.datetime.strptime(str(text).strip(), "%Y-%m").date()
-    except ValueError:
-        raise ParameterError(parameter, f"expected YYYY-MM, got {text!r}") from None
-    return d.year * 12 + d.month - 1
 
 
 # -- Ibis expressions ------------------------------------------------------------------------
@@ -290,7 +276,8 @@ class _Line:
 
     def as_dict(self) -> dict:
         return {"classification": self.classification, "commodity": self.commodity,
-                "months": self.months, "first": label(self.first), "last": label(self.last),
+                "months": self.months, "first": str(Month.from_index(self.first)),
+                "last": str(Month.from_index(self.last)),
                 "source": self.sources}
 
 
@@ -328,7 +315,8 @@ def _span(months: list[int]) -> str:
         if m is not None and m == prev + 1:
             prev = m
             continue
-        parts.append(label(start) if start == prev else f"{label(start)}..{label(prev)}")
+        a, b = Month.from_index(start), Month.from_index(prev)
+        parts.append(str(a) if a == b else f"{a}..{b}")
         if m is not None:
             start = prev = m
     return ", ".join(parts)
@@ -352,7 +340,8 @@ def mirror(latest, reference_rows: list[dict] | None = None, *, partner: str,
         raise ParameterError("partner", f"give a partner other than the reporter {reporter!r}")
     if lag is not None and not (0 <= int(lag) <= MAX_LAG):
         raise ParameterError("lag", f"expected 0..{MAX_LAG} months, got {lag!r}")
-    first, last = parse(start, "from"), parse(end, "to")
+    since, until = Month.optional(start, "from"), Month.optional(end, "to")
+    first, last = (None if m is None else m.index for m in (since, until))
     if first is not None and last is not None and first > last:
         raise ParameterError("from", f"{start} is after --to {end}")
     prefix = commodity[:6]
@@ -366,7 +355,7 @@ def mirror(latest, reference_rows: list[dict] | None = None, *, partner: str,
     mine.sort(key=lambda r: -r["months"])
     classification = mine[0]["classification"]
     result: dict = {"reporter": reporter, "partner": partner, "commodity": commodity,
-                    "classification": classification, "from": label(first), "to": label(last),
+                    "classification": classification, "from": since and str(since), "to": until and str(until),
                     "partner_line": None, "lag": None, "scope": None, "cif_fob": None,
                     "usual_range": None, "months": None, "reconciled": [], "explanations": [],
                     "rerouting": [], "context": [], "notes": []}
@@ -517,8 +506,8 @@ def mirror(latest, reference_rows: list[dict] | None = None, *, partner: str,
                                  "months": len(residuals),
                                  "method": f"not established: {len(residuals)} reconciled month(s), "
                                            f"{MIN_RANGE} needed"}
-    out = [o for o in out if (first is None or parse(o["period"], "period") >= first)
-           and (last is None or parse(o["period"], "period") <= last)]
+    out = [o for o in out if (first is None or Month.parse(o["period"]).index >= first)
+           and (last is None or Month.parse(o["period"]).index <= last)]
     result["months"] = pa.Table.from_pylist(out, schema=_schema())
     result["explanations"] = _explain(out, partner, reporter)
     result["rerouting"] = _rerouting(latest, exports, imports, reporter=reporter, partner=partner,
@@ -547,7 +536,7 @@ def _ref(ref, row) -> str | None:
 
 def _row_unpaired(r: dict) -> dict:
     row = {c: None for c in COLUMNS}
-    row.update(period=label(r["month"]), status="no partner series", export_t=_t(r["kg"]),
+    row.update(period=str(Month.from_index(r["month"])), status="no partner series", export_t=_t(r["kg"]),
                export_usd=r["usd"], export_source=r["source"], export_vintage=r["vintage"],
                export_ref=_ref(r["ref"], r["row"]),
                note="the partner's monthly imports are not in the store")
@@ -558,8 +547,9 @@ def _month_row(r: dict, lag: int, share: float | None, relation: str, factor: fl
                pcov: dict, rcov: dict, partner: str, reporter: str) -> dict:
     row = {c: None for c in COLUMNS}
     m, e = r["month"], r["export_month"]
+    pm, em = Month.from_index(m), Month.from_index(e)
     x, mk, o = r["x_kg"], r["m_kg"], r["o_kg"]
-    row.update(period=label(e), partner_period=label(m), export_t=_t(x), import_t=_t(mk),
+    row.update(period=str(em), partner_period=str(pm), export_t=_t(x), import_t=_t(mk),
                other_line_t=_t(o), export_usd=r["x_usd"], import_usd=r["m_usd"],
                import_value_local=r["m_local"], import_currency=r["m_currency"],
                export_source=r["x_source"], export_vintage=r["x_vintage"],
@@ -584,28 +574,28 @@ def _month_row(r: dict, lag: int, share: float | None, relation: str, factor: fl
         residual = mk - x - (scope or 0.0)
         row["residual_t"] = _t(residual)
         row["residual_pct"] = residual / x * 100.0 if x else None
-        notes.append(f"residual = imports({label(m)}) - exports({label(e)})"
+        notes.append(f"residual = imports({pm}) - exports({em})"
                      + (" - scope" if scope is not None else "") + f"; {how}")
     elif x is not None:
         if pcov["last"] is None or m > pcov["last"]:
             row["status"] = "pending"
-            notes.append(f"{partner} has not published {label(m)} yet (its latest month on this "
-                         f"line is {label(pcov['last']) or 'none'})")
+            notes.append(f"{partner} has not published {pm} yet (its latest month on this line is "
+                         f"{'none' if pcov['last'] is None else Month.from_index(pcov['last'])})")
         elif m < pcov["first"]:
             row["status"] = "no partner figure"
-            notes.append(f"before the partner series starts ({label(pcov['first'])})")
+            notes.append(f"before the partner series starts ({Month.from_index(pcov['first'])})")
         else:
             row["status"] = "no partner figure"
-            notes.append(f"{partner} published {label(m)} but the store has no weight for imports "
+            notes.append(f"{partner} published {pm} but the store has no weight for imports "
                          f"from {reporter}" + (" (value only)" if r["m_usd"] or r["m_local"] else ""))
     elif mk is not None:
         if rcov["last"] is None or e > rcov["last"]:
             row["status"] = "pending"
-            notes.append(f"{reporter} has not published {label(e)} yet (its latest month on this "
-                         f"line is {label(rcov['last']) or 'none'})")
+            notes.append(f"{reporter} has not published {em} yet (its latest month on this line is "
+                         f"{'none' if rcov['last'] is None else Month.from_index(rcov['last'])})")
         else:
             row["status"] = "no reporter figure"
-            notes.append(f"the store has no {reporter} export weight to {partner} for {label(e)}"
+            notes.append(f"the store has no {reporter} export weight to {partner} for {em}"
                          + (" (value only)" if r["x_usd"] else "")
                          + "; the bundled press data covers only some months")
     else:
@@ -620,7 +610,7 @@ def _month_row(r: dict, lag: int, share: float | None, relation: str, factor: fl
 def _explain(out: list[dict], partner: str, reporter: str) -> list[str]:
     by: dict[str, list[int]] = {}
     for o in out:
-        by.setdefault(o["status"], []).append(parse(o["period"], "period"))
+        by.setdefault(o["status"], []).append(Month.parse(o["period"]).index)
     lines = []
     words = {
         "reconciled": "reconciled (both sides have a weight)",
@@ -670,15 +660,15 @@ def _rerouting(latest, exports, imports, *, reporter, partner, commodity, classi
             continue
         complete = all(r[k] == REROUTE_MONTHS for k in ("leg1_n_now", "leg1_n_before",
                                                          "leg2_n_now", "leg2_n_before"))
-        end = r["end"]
+        end = Month.from_index(r["end"])
+        window = f"{end - (2 * REROUTE_MONTHS - 1)}..{end}"
         basis = (f"{reporter} exports to {third} ({classification} {commodity}, source "
                  f"{r['leg1_source']}) and {partner} imports from {third} ({pline.classification} "
-                 f"{pline.commodity}, source {r['leg2_source']}), {label(end - 2 * REROUTE_MONTHS + 1)}"
-                 f"..{label(end)}")
+                 f"{pline.commodity}, source {r['leg2_source']}), {window}")
         if not complete:
             signals.append({"kind": "third country", "country": third, "signal": False,
                             "text": f"{third}: not judged, the legs lack months in "
-                                    f"{label(end - 2 * REROUTE_MONTHS + 1)}..{label(end)}",
+                                    f"{window}",
                             "rests_on": basis})
             continue
         rise1 = (r["leg1_now"] / r["leg1_before"] - 1) * 100 if r["leg1_before"] else None
@@ -687,7 +677,7 @@ def _rerouting(latest, exports, imports, *, reporter, partner, commodity, classi
             and rise2 >= REROUTE_RISE_PCT
         signals.append({
             "kind": "third country", "country": third, "signal": hit,
-            "leg1_change_pct": rise1, "leg2_change_pct": rise2, "end": label(end),
+            "leg1_change_pct": rise1, "leg2_change_pct": rise2, "end": str(end),
             "text": (f"{third}: {reporter}->{third} {_pct(rise1)} and {partner}<-{third} {_pct(rise2)}, "
                      f"last {REROUTE_MONTHS} months vs the {REROUTE_MONTHS} before"
                      + (" - possible rerouting" if hit else "")),
@@ -700,13 +690,14 @@ def _rerouting(latest, exports, imports, *, reporter, partner, commodity, classi
             if r["n"] < UV_MIN_HISTORY or not r["mad"]:
                 continue
             z = (r["luv"] - r["median"]) / (MAD_TO_SD * r["mad"])
+            at = Month.from_index(r["month"])
             if abs(z) >= FLAG_Z:
                 signals.append({
                     "kind": "unit value", "country": partner, "signal": True, "side": side,
-                    "month": label(r["month"]), "usd_per_kg": r["uv_now"], "z": z,
-                    "text": f"{who}: unit value {r['uv_now']:,.2f} USD/kg in {label(r['month'])}, "
+                    "month": str(at), "usd_per_kg": r["uv_now"], "z": z,
+                    "text": f"{who}: unit value {r['uv_now']:,.2f} USD/kg in {at}, "
                             f"robust z {z:+.1f} against the median {math.exp(r['median']):,.2f}",
-                    "rests_on": f"{who}, value and weight of {label(r['month'])} against "
+                    "rests_on": f"{who}, value and weight of {at} against "
                                 f"{int(r['n'])} earlier month(s)"})
     return signals
 

@@ -15,7 +15,6 @@ reported figure exist they are checked against each other (``checks``).
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import urlparse
 
 import ibis
@@ -23,9 +22,7 @@ import pyarrow as pa
 
 from magwatch.analytics import anomalies, audit, changes, concentration, figures, ranks, series
 from magwatch.errors import NoDataError, ParameterError
-
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December")
+from magwatch.periods import Month
 
 #: Columns of the flat partner table (table and CSV output).
 TABLE_COLUMNS = ["partner", "net_weight_t", "value_usd", "mom_pct", "mom_basis", "yoy_pct",
@@ -34,17 +31,9 @@ TABLE_COLUMNS = ["partner", "net_weight_t", "value_usd", "mom_pct", "mom_basis",
 
 
 def parse_month(text: str | None) -> int | None:
-    """'YYYY-MM' -> month index (None passes through)."""
-    if text is None:
-        return None
-    try:
-        d = dt.datetime.strptime(str(text).strip(), "%Y-%m").date()
-    except ValueError:
-        raise ParameterError("month", f"expected YYYY-MM, got {text!r}") from None
-    return d.year * 12 + d.month - 1
-
-
-label = series.month_label
+    """'YYYY-MM' -> month index (None passes through); the index :func:`monitor` takes."""
+    month = Month.optional(text, "month")
+    return None if month is None else month.index
 
 
 def outlet(url: str | None) -> str:
@@ -104,13 +93,14 @@ def monitor(latest, claims, *, month: int | None = None, reporter: str = "CHN",
     last = max(singles + [m + 1 for m in combined] + claim_months)
     if month is None:
         month = max(singles + [m + 1 for m in combined])
-    combined_start = month - (month % 12) if month % 12 in (0, 1) else None
+    at = Month.from_index(month)
+    combined_start = Month(at.year, 1).index if at.month <= 2 else None
     use_combined = combined_start in combined and month not in singles
     if month not in singles and not use_combined and month not in claim_months:
         if month > last:
-            raise NoDataError(f"{label(month)} not released for {what}: the latest month with "
-                              f"data is {label(last)}")
-        raise NoDataError(f"no figures for {what} in {label(month)}: a gap in the store "
+            raise NoDataError(f"{at} not released for {what}: the latest month with "
+                              f"data is {Month.from_index(last)}")
+        raise NoDataError(f"no figures for {what} in {at}: a gap in the store "
                           f"(no data), not a zero")
     if use_combined:
         return _combined(ctx, combined_start)
@@ -187,8 +177,8 @@ def _claims_for(ctx, month: int, span: int) -> dict[str, list[dict]]:
 
 def _observed_ytd(ctx, month: int) -> dict[str, dict]:
     s = ctx.series
-    jan = month - month % 12
-    span = month % 12 + 1
+    span = Month.from_index(month).month
+    jan = month - (span - 1)
     if span < 2:
         return {}
     rows = _rows(s.filter((s.month == jan) & (s.period_months == span)))
@@ -242,7 +232,7 @@ def _entry(partner, month, level, ranked, rec, ytd, cz, sz, prov, claimed, obser
             for m in (month - 1, month):
                 r = prov.get((partner, m, 1))
                 if r is not None:
-                    e["sources"].append(_source(f"net weight {label(m)}", r))
+                    e["sources"].append(_source(f"net weight {Month.from_index(m)}", r))
     if level is not None and level.get("value_usd") is not None:
         e["value_usd"] = level["value_usd"]
         e["basis"]["value_usd"] = "observed"
@@ -256,8 +246,8 @@ def _entry(partner, month, level, ranked, rec, ytd, cz, sz, prov, claimed, obser
         e["basis"]["mom_pct"] = "none: January and February are published combined"
     elif level is not None and level["mom_pct"] is not None:
         e["mom_pct"], e["mom_t"] = _round(level["mom_pct"]), _tonnes(level["mom_kg"])
-        e["basis"]["mom_pct"] = f"computed from {label(month - 1)}: {_tonnes(level['weight_prev'])} t"
-        e["sources"].append(_source(f"base {label(month - 1)}", prov[(partner, month - 1, 1)]))
+        e["basis"]["mom_pct"] = f"computed from {Month.from_index(month - 1)}: {_tonnes(level['weight_prev'])} t"
+        e["sources"].append(_source(f"base {Month.from_index(month - 1)}", prov[(partner, month - 1, 1)]))
         chk = _check("mom_pct", level["mom_pct"], level["net_weight_kg"], level["weight_prev"],
                      by_metric.get("mom_pct"))
         if chk:
@@ -271,10 +261,11 @@ def _entry(partner, month, level, ranked, rec, ytd, cz, sz, prov, claimed, obser
     # y/y
     if level is not None and level["yoy_pct"] is not None:
         e["yoy_pct"], e["yoy_t"] = _round(level["yoy_pct"]), _tonnes(level["yoy_kg"])
-        base_label = f"{label(month - 13)}..{label(month - 12)}" if combined else label(month - 12)
+        year_ago = Month.from_index(month - 12)
+        base_label = f"{year_ago - 1}..{year_ago}" if combined else str(year_ago)
         e["basis"]["yoy_pct"] = f"computed from {base_label}: {_tonnes(level['weight_year_ago'])} t"
         if not combined:
-            e["sources"].append(_source(f"base {label(month - 12)}", prov[(partner, month - 12, 1)]))
+            e["sources"].append(_source(f"base {Month.from_index(month - 12)}", prov[(partner, month - 12, 1)]))
             chk = _check("yoy_pct", level["yoy_pct"], level["net_weight_kg"],
                          level["weight_year_ago"], by_metric.get("yoy_pct"))
             if chk:
@@ -284,9 +275,9 @@ def _entry(partner, month, level, ranked, rec, ytd, cz, sz, prov, claimed, obser
         e["yoy_pct"] = c["value"]
         e["basis"]["yoy_pct"] = f"as reported by {outlet(c['source_url'])}"
         if level is not None and level["net_weight_kg"] is not None:
-            e["basis"]["yoy_pct"] += f" ({label(month - 12)} has no figure in the store)"
+            e["basis"]["yoy_pct"] += f" ({Month.from_index(month - 12)} has no figure in the store)"
     elif combined and level is not None:
-        e["basis"]["yoy_pct"] = (f"no data: January-February {month // 12 - 1} is not complete "
+        e["basis"]["yoy_pct"] = (f"no data: January-February {Month.from_index(month).year - 1} is not complete "
                                  f"in the store")
     else:
         e["basis"]["yoy_pct"] = _missing_base(level, month - 12, "same month a year earlier", month)
@@ -329,7 +320,7 @@ def _entry(partner, month, level, ranked, rec, ytd, cz, sz, prov, claimed, obser
                                       f"(needs {6})")
         if sz is None or sz["seasonal_z"] is None:
             n = 0 if sz is None else sz["seasonal_z_history"]
-            e["basis"]["seasonal_z"] = f"none: {n} earlier years of {MONTH_NAMES[month % 12]} (needs 3)"
+            e["basis"]["seasonal_z"] = f"none: {n} earlier years of {Month.from_index(month).name} (needs 3)"
     for c in claimed:
         e["sources"].append(_claim_source(c))
     kinds = {("reported" if v.startswith("as reported") else "computed" if v.startswith("computed")
@@ -341,12 +332,13 @@ def _entry(partner, month, level, ranked, rec, ytd, cz, sz, prov, claimed, obser
 
 def _missing_base(level, base_month, what, month) -> str:
     if level is None or level["net_weight_kg"] is None:
-        return f"no data: no figure for {label(month)}"
-    if month % 12 == 2 and base_month == month - 1:
-        return f"no data: {label(base_month)} has no single-month figure (January-February combined?)"
-    if month % 12 == 1 and base_month == month - 1:
+        return f"no data: no figure for {Month.from_index(month)}"
+    name = Month.from_index(month).name
+    if name == "March" and base_month == month - 1:
+        return f"no data: {Month.from_index(base_month)} has no single-month figure (January-February combined?)"
+    if name == "February" and base_month == month - 1:
         return "none: February has no m/m when January and February are published combined"
-    return f"no data: {label(base_month)} ({what}) has no figure in the store"
+    return f"no data: {Month.from_index(base_month)} ({what}) has no figure in the store"
 
 
 def _record_text(rec, month) -> str | None:
@@ -355,14 +347,14 @@ def _record_text(rec, month) -> str | None:
         return "first figure in the store"
     parts = []
     if rec["higher_before"] is None:
-        parts.append(f"highest of {n + 1} months with data since {label(rec['first_month'])}")
+        parts.append(f"highest of {n + 1} months with data since {Month.from_index(rec['first_month'])}")
     elif rec["months_since_higher"] >= 2:
-        parts.append(f"highest since {label(rec['higher_before'])} "
+        parts.append(f"highest since {Month.from_index(rec['higher_before'])} "
                      f"({rec['months_since_higher']} months with data in between)")
     if rec["lower_before"] is None:
-        parts.append(f"lowest of {n + 1} months with data since {label(rec['first_month'])}")
+        parts.append(f"lowest of {n + 1} months with data since {Month.from_index(rec['first_month'])}")
     elif rec["months_since_lower"] >= 2:
-        parts.append(f"lowest since {label(rec['lower_before'])} "
+        parts.append(f"lowest since {Month.from_index(rec['lower_before'])} "
                      f"({rec['months_since_lower']} months with data in between)")
     return "; ".join(parts) or None
 
@@ -378,7 +370,7 @@ def _streak_text(streak) -> str | None:
 
 
 def _ytd(e, month, ytd, observed) -> None:
-    span = month % 12 + 1
+    span = Month.from_index(month).month
     computed = ytd["ytd"] if ytd else None
     if computed is not None:
         e["ytd_t"] = _tonnes(computed)
@@ -419,7 +411,7 @@ def _result(ctx, month, span, entries, conc, levels) -> dict:
                                  -(e["net_weight_t"] or 0), e["partner"]))
     lacks = []
     if world is None or world["net_weight_t"] is None:
-        lacks.append(f"no world total for {label(month)}: no shares or concentration")
+        lacks.append(f"no world total for {Month.from_index(month)}: no shares or concentration")
     for e in [world] + partners if world else partners:
         for k in ("mom_pct", "yoy_pct"):
             b = e["basis"].get(k, "")
@@ -457,7 +449,7 @@ def _result(ctx, month, span, entries, conc, levels) -> dict:
     flagged = [{"partner": e["partner"], "reasons": e.get("anomaly")}
                for e in ([world] if world else []) + partners + groups if e.get("anomaly")]
     return {
-        "month": label(month) if span == 1 else f"{label(month - 1)}..{label(month)}",
+        "month": str(Month.from_index(month)) if span == 1 else f"{Month.from_index(month - 1)}..{Month.from_index(month)}",
         "period_months": span,
         "reporter": ctx.reporter, "commodity": ctx.commodity, "flow": ctx.flow,
         "world": world, "partners": partners, "groups": groups,

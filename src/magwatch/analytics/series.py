@@ -20,8 +20,6 @@ knows which backend runs it.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import ibis
 
 from magwatch.analytics.figures import MISSING_ROW, PRESS, preference, preference_order
@@ -35,18 +33,9 @@ PROVENANCE = ("source", "source_ref", "source_url", "source_file", "source_row",
 
 
 def month_index(period):
-    """Months since year 0 (a portable integer for month arithmetic)."""
+    """Months since year 0 as an Ibis column: :attr:`magwatch.periods.Month.index`;
+    ``Month.from_index`` turns a value back into a month."""
     return period.year() * 12 + period.month() - 1
-
-
-def month_label(month: int) -> str:
-    """A month index as ``YYYY-MM``."""
-    return f"{month // 12:04d}-{month % 12 + 1:02d}"
-
-
-def period_of(month: int) -> dt.date:
-    """The period (first day) of a month index: the inverse of :func:`month_index`."""
-    return dt.date(month // 12, month % 12 + 1, 1)
 
 
 def select(latest, *, reporter: str | None = None, commodity: str | None = None,

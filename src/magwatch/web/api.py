@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from magwatch.errors import ParameterError
+from magwatch.periods import Month
 from magwatch.render import jsonable, to_csv
 from magwatch.web.problems import PROBLEM_RESPONSES, WebProblem
 
@@ -160,8 +161,7 @@ def provenance(request: Request, partner: str = Query(..., description="ISO3, WL
 def provenance_rows(access, *, partner: str, period: str, reporter: str = "CHN",
                     commodity: str = "85051110", flow: str | None = None) -> dict:
     """Observations (every span starting that month) and reported claims for one key."""
-    if not re.fullmatch(r"\d{4}-\d{2}", period.strip()):
-        raise ParameterError("period", f"expected YYYY-MM, got {period!r}")
+    period = str(Month.parse(period, "period"))
     args = dict(reporter=reporter, partner=partner, commodity=commodity, flow=flow, period=period)
 
     def call(mw):

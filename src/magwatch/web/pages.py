@@ -21,9 +21,9 @@ from jinja2 import Undefined
 from markupsafe import Markup
 
 from magwatch import params
-from magwatch.analytics.monitor import parse_month
-from magwatch.analytics.series import month_label
+from magwatch.analytics import figures
 from magwatch.errors import MagwatchError, ParameterError
+from magwatch.periods import Month
 from magwatch.render import jsonable
 from magwatch.web import problems
 from magwatch.web.api import MAX_SCENARIO_PATHS, provenance_rows, run_scenario
@@ -164,7 +164,7 @@ def partner_page(request: Request, partner: str, reporter: str = "CHN", commodit
             f"no monthly figures for {reporter} {commodity} flow {flow} with partner {partner}"), ctx)
     series = _chart_series(rows)
     first, last = series[0]["period"], series[-1]["period"]
-    shown = [e for e in events if first <= e["event_date"].strftime("%Y-%m") <= last]
+    shown = [e for e in events if first <= str(Month.of(e["event_date"])) <= last]
     chart = {"periods": [p["period"] for p in series], "tonnes": [p["net_weight_t"] for p in series],
              "events": [{"date": e["event_date"].isoformat(), "id": e["event_id"],
                          "type": e["event_type"], "label": e["actor"]} for e in shown],
@@ -200,23 +200,22 @@ def _mirror(mw, partner: str, reporter: str, commodity: str, flow: str) -> dict 
 
 
 def _chart_series(rows: list[dict]) -> list[dict]:
-    """One figure per month for the chart (a weight first, then latest vintage, then lowest
-    source row); months between the first and last with no figure stay empty (None)."""
+    """One figure per month for the chart (a weight first, then the rule of
+    :mod:`magwatch.analytics.figures`); months between the first and last with no figure stay
+    empty (None)."""
     best: dict[str, dict] = {}
     for r in rows:
         if r["period_months"] != 1:
             continue
-        key = (r["net_weight_t"] is None, -(r["vintage"] or dt.date.min).toordinal(), r["source_row"] or 0)
+        key = (r["net_weight_t"] is None, *figures.sort_key(r))
         if r["period"] not in best or key < best[r["period"]]["_key"]:
             best[r["period"]] = {**r, "_key": key}
     if not best:
         return []
-    lo, hi = parse_month(min(best)), parse_month(max(best))
     out = []
-    for i in range(lo, hi + 1):
-        label = month_label(i)
-        r = best.get(label)
-        out.append({"period": label, "net_weight_t": r["net_weight_t"] if r else None})
+    for month in Month.parse(min(best)).until(Month.parse(max(best))):
+        r = best.get(str(month))
+        out.append({"period": str(month), "net_weight_t": r["net_weight_t"] if r else None})
     return out
 
 
