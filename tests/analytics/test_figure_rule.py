@@ -4,7 +4,9 @@ The callers: ``figures.chosen`` / ``figures.figure`` (the read), the monitor (le
 m/m bases through ``changes.at_month_from_rows``, provenance through ``series.pick``),
 event-study series (``events.series.load_series``), scenario baselines
 (``risk.scenario._baseline``), export shares and the back-test's observed figure
-(``risk.dependence``, ``risk.backtest``) and the mirror's figures (``mirror.figures``). Each is put
+(``risk.dependence``, ``risk.backtest``), the brief's partner series and the dashboard's
+partner chart (``report.brief._series``, ``web.pages._chart_series``) and the mirror's
+figures (``mirror.figures``). Each is put
 through the bundled store and a synthetic store with revisions, official-vs-press
 conflicts, two press rows for one key, a row without a source row and value-only
 supplementary rows; every caller must give the figure (value and provenance) that
@@ -182,6 +184,22 @@ def check_risk(mw, chosen: dict) -> None:
                 world["net_weight_t"], world["weight_source_row"])
 
 
+def check_report_and_page(mw, chosen: dict) -> None:
+    """The brief's partner series and the dashboard's partner chart: one weight per month."""
+    from magwatch.report.brief import _series
+    from magwatch.web.pages import _chart_series
+
+    partners = sorted({p for p, _ in chosen})
+    months = sorted({m for _, m in chosen})
+    weights = {k: r["net_weight_t"] for k, r in chosen.items() if r["net_weight_t"] is not None}
+    got = _series(mw, partners, months[-1], months=Month.parse(months[-1]) - Month.parse(months[0]) + 1)
+    assert {(p, m): t for p, series in got.items() for m, t in series.items()} == weights
+    for partner in partners:
+        chart = _chart_series(mw.flows(reporter="CHN", partner=partner, commodity=HS, flow="X").to_pylist())
+        assert {(partner, c["period"]): c["net_weight_t"] for c in chart if c["net_weight_t"] is not None} \
+            == {k: t for k, t in weights.items() if k[0] == partner}
+
+
 def check_every_caller(mw, chosen: dict, monitor_months) -> None:
     months = sorted({m for _, m in chosen})
     for month in months:
@@ -193,6 +211,7 @@ def check_every_caller(mw, chosen: dict, monitor_months) -> None:
     check_mirror(mw, chosen)
     check_figure(mw, chosen)
     check_risk(mw, chosen)
+    check_report_and_page(mw, chosen)
     check_store_rows(mw, chosen)
 
 

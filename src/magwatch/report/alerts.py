@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from magwatch.analytics import figures
 from magwatch.errors import InputError, NoDataError, ParameterError, SourceError
 
 EXAMPLE_RULES = Path(__file__).with_name("alerts.toml")
@@ -239,9 +240,11 @@ def _extreme(handle, rule: Rule, month: str, cache: dict, alerts: list, quiet: l
     fired = 0
     reasons = []
     for code in codes:
-        rows = handle.flows(reporter=rule.reporter, partner=code, commodity=rule.commodity,
-                            flow=rule.flow, months=1).to_pylist()
-        series = {r["period"]: r for r in rows if r["net_weight_t"] is not None}
+        rows = figures.chosen(handle, reporter=rule.reporter, partner=code, commodity=rule.commodity,
+                              flow=rule.flow).to_pylist()
+        series = {r["period"]: {"net_weight_t": r["net_weight_t"],
+                                **{p: r[f"weight_{p}"] for p in figures.PROVENANCE}}
+                  for r in rows if r["net_weight_t"] is not None}
         if month not in series:
             reasons.append(f"{code}: no figure for {month}")
             continue

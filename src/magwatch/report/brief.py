@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from magwatch.analytics import figures
 from magwatch.errors import NoDataError, ParameterError
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -337,8 +338,8 @@ def _series(handle, partners: list[str], month: str, months: int = 18) -> dict[s
     start = _month_add(month, -(months - 1))
     out = {}
     for p in partners:
-        rows = handle.flows(reporter="CHN", commodity="85051110", flow="X", partner=p, months=1,
-                            start=start, end=month).to_pylist()
+        rows = figures.chosen(handle, reporter="CHN", commodity="85051110", flow="X", partner=p,
+                              start=start, end=month).to_pylist()
         out[p] = {r["period"]: float(r["net_weight_t"]) for r in rows if r["net_weight_t"] is not None}
     return out
 
