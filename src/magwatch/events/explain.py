@@ -27,9 +27,10 @@ import pyarrow as pa
 from magwatch import params
 from magwatch.errors import ParameterError
 from magwatch.events import registry
-from magwatch.events.series import DEFAULT_COMMODITY, load_series, shift
+from magwatch.events.series import DEFAULT_COMMODITY, load_series
 from magwatch.events.study import event_study
 from magwatch.frame import Frame
+from magwatch.periods import Month
 
 _SCORE = {"yes": 3, "all": 2, "part": 2, "unspecified": 1, "no": 0}
 AGGREGATE_PARTNERS = ("WLD",)
@@ -64,22 +65,22 @@ def _partner_relation(scope: list[str] | None, partner: str) -> str:
 def explain(store, month: str, *, partner: str = "WLD", commodity: str = DEFAULT_COMMODITY,
             lookback: int = 3, studies: int = 3, reporter: str = "CHN", flow: str = "X") -> Explanation:
     """Events a month's figure follows, ranked; with the figure, its changes and event studies."""
-    first = params.month(month, "month")
-    if first is None:
+    if month is None:
         raise ParameterError("month", "is required (YYYY-MM)")
+    at = Month.parse(month, "month")
     if not 0 <= int(lookback) <= 24:
         raise ParameterError("lookback", f"expected 0-24 months, got {lookback}")
     partner = params.country(partner, "partner", default="WLD")
     commodity = params.commodity(commodity)
-    last = shift(first, 1) - dt.timedelta(days=1)
+    first, last = at.first_day, at.last_day
     middle = first + dt.timedelta(days=(last - first).days / 2)
-    start = shift(first, -int(lookback))
+    start = (at - int(lookback)).first_day
 
     series = load_series(store, partner=partner, commodity=commodity, reporter=reporter, flow=flow)
-    point, prev = series.points.get(first), series.points.get(shift(first, -1))
-    year_ago = series.points.get(shift(first, -12))
+    point, prev = series.points.get(first), series.points.get((at - 1).first_day)
+    year_ago = series.points.get((at - 12).first_day)
     figure = {
-        "period": first.strftime("%Y-%m"),
+        "period": str(at),
         "net_weight_t": point.net_weight_t if point else None,
         "status": "figure" if point else ("value only, no weight" if first in series.value_only
                                           else "no data"),
@@ -104,18 +105,18 @@ def explain(store, month: str, *, partner: str = "WLD", commodity: str = DEFAULT
             "touches_partner": tp, "touches_commodity": tc,
             "relevance": _SCORE[tp] + _SCORE[tc],
             "timing": "in the month" if e["event_date"] >= first else
-            f"{(first.year - e['event_date'].year) * 12 + first.month - e['event_date'].month} month(s) before",
+            f"{at - Month.of(e['event_date'])} month(s) before",
             "days_from_mid_month": days,
             "scope_basis": e["scope_basis"],
         })
     ranked.sort(key=lambda r: (-r["relevance"], abs(r["days_from_mid_month"]), r["event_date"]))
     for i, r in enumerate(ranked, start=1):
         r["rank"] = i
-    attached: dict[dt.date, str] = {}
+    attached: dict[Month, str] = {}
     for r in ranked:
         if r["touches_partner"] in ("no", "unspecified") or r["touches_commodity"] in ("no", "unspecified"):
             continue
-        event_month = r["event_date"].replace(day=1)
+        event_month = Month.of(r["event_date"])
         if event_month in attached:
             r["study"] = {"same_as": attached[event_month]}
             continue

@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from magwatch.codes import is_known
 from magwatch.errors import InputError, ParameterError
+from magwatch.periods import Month
 from magwatch.store import events as event_store
 from magwatch.store.schema import EVENT_DDL  # noqa: F401  (re-exported by magwatch.events)
 
@@ -363,11 +364,8 @@ def _as_date(value: Any, parameter: str, *, end: bool = False) -> dt.date | None
     text = str(value).strip()
     try:
         if re.fullmatch(r"\d{4}-\d{2}", text):
-            first = dt.date(int(text[:4]), int(text[5:]), 1)
-            if not end:
-                return first
-            nxt = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
-            return nxt - dt.timedelta(days=1)
+            month = Month.parse(text, parameter)
+            return month.last_day if end else month.first_day
         return dt.date.fromisoformat(text)
     except ValueError:
         raise ParameterError(parameter, f"expected YYYY-MM-DD or YYYY-MM, got {value!r}") from None

@@ -42,10 +42,10 @@ from magwatch import params
 from magwatch.errors import NoDataError, ParameterError
 from magwatch.events import registry
 from magwatch.events.series import (
-    DEFAULT_COMMODITY, Series, load_series, month, partners_with_data,
-    commodities_with_data, shift,
+    DEFAULT_COMMODITY, Series, load_series, partners_with_data, commodities_with_data,
 )
 from magwatch.frame import Frame
+from magwatch.periods import Month
 
 MIN_PRE = 2
 MIN_TREND = 3
@@ -75,22 +75,24 @@ def _pct(new: float, base: float) -> float:
     return round((new / base - 1.0) * 100.0, 1)
 
 
-def _ym(d: dt.date) -> str:
-    return d.strftime("%Y-%m")
+def _by_month(values: dict) -> dict[Month, float]:
+    """Figures keyed by :class:`Month` (the series keys them by a date or a Month)."""
+    return {Month.parse(p): v for p, v in values.items()}
 
 
 # -- the computations (pure: a dict of period -> value in, numbers or reasons out) -----------
 
 
-def own_level(values: dict[dt.date, float], month0: dt.date, pre: int, post: int) -> dict[str, Any]:
+def own_level(values: dict, month0: Month | dt.date, pre: int, post: int) -> dict[str, Any]:
     """Changes of the after-months against the mean of the before-months."""
-    before = [shift(month0, -k) for k in range(pre, 0, -1)]
-    after = [shift(month0, k) for k in range(0, post + 1)]
+    values, month0 = _by_month(values), Month.parse(month0)
+    before = (month0 - pre).until(month0 - 1)
+    after = month0.until(month0 + post)
     have_pre = [p for p in before if p in values]
     have_post = [p for p in after if p in values]
     out: dict[str, Any] = {
-        "before": [_ym(p) for p in have_pre], "before_gaps": [_ym(p) for p in before if p not in values],
-        "after": [_ym(p) for p in have_post], "after_gaps": [_ym(p) for p in after if p not in values],
+        "before": [str(p) for p in have_pre], "before_gaps": [str(p) for p in before if p not in values],
+        "after": [str(p) for p in have_post], "after_gaps": [str(p) for p in after if p not in values],
         "pre_level_t": None, "post_level_t": None, "changes_pct": {}, "effect_pct": None, "reason": None,
     }
     if have_post:
@@ -107,54 +109,56 @@ def own_level(values: dict[dt.date, float], month0: dt.date, pre: int, post: int
     if not have_post:
         out["reason"] = "no after-month in the data"
         return out
-    changes = {_ym(p): _pct(values[p], level) for p in have_post}
+    changes = {str(p): _pct(values[p], level) for p in have_post}
     out["changes_pct"] = changes
     out["effect_pct"] = round(float(np.mean(list(changes.values()))), 1)
     return out
 
 
-def year_earlier_scaled(values: dict[dt.date, float], month0: dt.date, pre: int,
+def year_earlier_scaled(values: dict, month0: Month | dt.date, pre: int,
                         post: int) -> dict[str, Any]:
     """Counterfactual: the same months a year earlier, scaled by the before-months' ratio."""
-    before = [shift(month0, -k) for k in range(pre, 0, -1)]
-    after = [shift(month0, k) for k in range(0, post + 1)]
-    pairs = [p for p in before if p in values and shift(p, -12) in values]
-    out: dict[str, Any] = {"pairs": [_ym(p) for p in pairs], "scale": None,
+    values, month0 = _by_month(values), Month.parse(month0)
+    before = (month0 - pre).until(month0 - 1)
+    after = month0.until(month0 + post)
+    pairs = [p for p in before if p in values and p - 12 in values]
+    out: dict[str, Any] = {"pairs": [str(p) for p in pairs], "scale": None,
                            "counterfactual_t": {}, "changes_pct": {}, "effect_pct": None,
                            "reason": None}
     if not pairs:
-        missing = [f"{_ym(p)} (no {'figure' if p not in values else 'year-earlier figure ' + _ym(shift(p, -12))})"
+        missing = [f"{p} (no {'figure' if p not in values else f'year-earlier figure {p - 12}'})"
                    for p in before]
         out["reason"] = ("not computable: no before-month has both its own and its year-earlier "
                          "figure in the data: " + ", ".join(missing))
         return out
-    base = sum(values[shift(p, -12)] for p in pairs)
+    base = sum(values[p - 12] for p in pairs)
     if base <= 0:
         out["reason"] = "not computable: year-earlier before-months sum to zero"
         return out
     scale = sum(values[p] for p in pairs) / base
     out["scale"] = round(scale, 4)
-    usable = [p for p in after if p in values and shift(p, -12) in values]
+    usable = [p for p in after if p in values and p - 12 in values]
     if not usable:
-        gaps = [_ym(shift(p, -12)) for p in after if shift(p, -12) not in values]
+        gaps = [str(p - 12) for p in after if p - 12 not in values]
         out["reason"] = ("not computable: the year-earlier months of the after-months are not in "
                          "the data" + (f" ({', '.join(gaps)})" if gaps else ""))
         return out
     for p in usable:
-        cf = values[shift(p, -12)] * scale
-        out["counterfactual_t"][_ym(p)] = round(cf, 2)
-        out["changes_pct"][_ym(p)] = _pct(values[p], cf)
+        cf = values[p - 12] * scale
+        out["counterfactual_t"][str(p)] = round(cf, 2)
+        out["changes_pct"][str(p)] = _pct(values[p], cf)
     out["effect_pct"] = round(float(np.mean(list(out["changes_pct"].values()))), 1)
-    skipped = [_ym(p) for p in after if p not in usable]
+    skipped = [str(p) for p in after if p not in usable]
     if skipped:
         out["note"] = f"after-months without a counterfactual: {', '.join(skipped)}"
     return out
 
 
-def pre_trend(values: dict[dt.date, float], month0: dt.date, pre: int, post: int,
+def pre_trend(values: dict, month0: Month | dt.date, pre: int, post: int,
               effect_pct: float | None) -> dict[str, Any]:
     """Was the series already moving? A line through the before-months, compared with the effect."""
-    before = [(-k, shift(month0, -k)) for k in range(pre, 0, -1)]
+    values, month0 = _by_month(values), Month.parse(month0)
+    before = [(-k, month0 - k) for k in range(pre, 0, -1)]
     pts = [(k, values[p]) for k, p in before if p in values]
     out: dict[str, Any] = {"slope_pct_per_month": None, "drift_pct": None, "verdict": None,
                            "reason": None}
@@ -166,7 +170,7 @@ def pre_trend(values: dict[dt.date, float], month0: dt.date, pre: int, post: int
     y = np.array([v for _, v in pts], dtype=float)
     slope = float(np.polyfit(x, y, 1)[0])
     level = float(y.mean())
-    after_offsets = [k for k in range(0, post + 1) if shift(month0, k) in values] or list(range(0, post + 1))
+    after_offsets = [k for k in range(0, post + 1) if month0 + k in values] or list(range(0, post + 1))
     distance = float(np.mean(after_offsets)) - float(x.mean())
     out["slope_pct_per_month"] = round(slope / level * 100.0, 1) if level else None
     out["drift_pct"] = round(slope * distance / level * 100.0, 1) if level else None
@@ -284,23 +288,24 @@ def _alt_text(alts: list[dict[str, Any]]) -> str | None:
     return "; ".join(parts)
 
 
-def _month_rows(series: Series, month0: dt.date, pre: int, post: int, own: dict,
+def _month_rows(series: Series, month0: Month, pre: int, post: int, own: dict,
                 scaled: dict) -> list[dict[str, Any]]:
     rows = []
     for k in range(-pre, post + 1):
-        p = shift(month0, k)
-        pt = series.points.get(p)
-        prev = series.points.get(shift(p, -1))
-        ya = series.points.get(shift(p, -12))
-        mom, yoy = series.reported(p, "mom_pct"), series.reported(p, "yoy_pct")
-        status = "figure" if pt else ("value only, no weight" if p in series.value_only else "no data")
+        p = month0 + k
+        day = p.first_day
+        pt = series.points.get(day)
+        prev = series.points.get((p - 1).first_day)
+        ya = series.points.get((p - 12).first_day)
+        mom, yoy = series.reported(day, "mom_pct"), series.reported(day, "yoy_pct")
+        status = "figure" if pt else ("value only, no weight" if day in series.value_only else "no data")
         rows.append({
-            "offset": k, "period": _ym(p),
+            "offset": k, "period": str(p),
             "phase": "before" if k < 0 else ("event month" if k == 0 else "after"),
             "net_weight_t": pt.net_weight_t if pt else None, "status": status,
             "source_file": pt.source_file if pt else None, "source_row": pt.source_row if pt else None,
             "source_url": pt.source_url if pt else None, "vintage": pt.vintage if pt else None,
-            "alternatives": _alt_text((pt.alternatives if pt else series.value_only.get(p, []))),
+            "alternatives": _alt_text((pt.alternatives if pt else series.value_only.get(day, []))),
             "mom_computed_pct": _pct(pt.net_weight_t, prev.net_weight_t) if pt and prev and prev.net_weight_t else None,
             "mom_reported_pct": mom.value if mom else None,
             "yoy_computed_pct": _pct(pt.net_weight_t, ya.net_weight_t) if pt and ya and ya.net_weight_t else None,
@@ -308,28 +313,27 @@ def _month_rows(series: Series, month0: dt.date, pre: int, post: int, own: dict,
             "reported_source_url": (yoy or mom).source_url if (yoy or mom) else None,
             "year_earlier_t": ya.net_weight_t if ya else None,
             "year_earlier_row": ya.source_row if ya else None,
-            "change_vs_pre_level_pct": own["changes_pct"].get(_ym(p)) if k >= 0 else None,
-            "scaled_counterfactual_t": scaled["counterfactual_t"].get(_ym(p)) if k >= 0 else None,
-            "change_vs_scaled_pct": scaled["changes_pct"].get(_ym(p)) if k >= 0 else None,
+            "change_vs_pre_level_pct": own["changes_pct"].get(str(p)) if k >= 0 else None,
+            "scaled_counterfactual_t": scaled["counterfactual_t"].get(str(p)) if k >= 0 else None,
+            "change_vs_scaled_pct": scaled["changes_pct"].get(str(p)) if k >= 0 else None,
         })
     return rows
 
 
-def _year_on_year(series: Series, month0: dt.date, post: int) -> list[dict[str, Any]]:
+def _year_on_year(series: Series, month0: Month, post: int) -> list[dict[str, Any]]:
     out = []
     for k in range(0, post + 1):
-        p = shift(month0, k)
-        pt, ya = series.points.get(p), series.points.get(shift(p, -12))
-        claim = series.reported(p, "yoy_pct")
-        row: dict[str, Any] = {"period": _ym(p), "year_earlier": _ym(shift(p, -12))}
+        p = month0 + k
+        pt, ya = series.points.get(p.first_day), series.points.get((p - 12).first_day)
+        claim = series.reported(p.first_day, "yoy_pct")
+        row: dict[str, Any] = {"period": str(p), "year_earlier": str(p - 12)}
         if pt and ya and ya.net_weight_t:
             row.update(basis="computed", yoy_pct=_pct(pt.net_weight_t, ya.net_weight_t),
                        rows=[pt.source_row, ya.source_row],
                        reported_yoy_pct=claim.value if claim else None)
         elif claim is not None:
             row.update(basis="as reported", yoy_pct=claim.value, source_url=claim.source_url,
-                       why=f"{_ym(shift(p, -12))} is not in the data" if not ya else
-                       f"{_ym(p)} is not in the data")
+                       why=f"{p - 12} is not in the data" if not ya else f"{p} is not in the data")
         else:
             row.update(basis="no data", yoy_pct=None,
                        why="neither the year-earlier figure nor a reported y/y change is in the data")
@@ -337,23 +341,23 @@ def _year_on_year(series: Series, month0: dt.date, post: int) -> list[dict[str, 
     return out
 
 
-def _placebos(store, series: Series, month0: dt.date, pre: int, post: int,
+def _placebos(store, series: Series, month0: Month, pre: int, post: int,
               partners_scope: list[str] | None, commodities_scope: list[str] | None,
               event_known: bool) -> dict[str, Any]:
     runs: list[dict[str, Any]] = []
     notes: list[str] = []
     values = _values(series)
     # same calendar window in earlier years
-    first = series.first
+    first = None if series.first is None else Month.parse(series.first)
     for years in range(1, MAX_PLACEBO_YEARS + 1):
-        m0 = shift(month0, -12 * years)
-        if first is None or shift(m0, post) < first:
+        m0 = month0 - 12 * years
+        if first is None or m0 + post < first:
             break
         r = own_level(values, m0, pre, post)
-        runs.append({"kind": "calendar", "label": f"{_ym(shift(m0, -pre))}..{_ym(shift(m0, post))}",
+        runs.append({"kind": "calendar", "label": f"{m0 - pre}..{m0 + post}",
                      "partner": series.partner, "commodity": series.commodity,
                      "effect_pct": r["effect_pct"], "reason": r["reason"]})
-    lo, hi = shift(month0, -pre), shift(month0, post)
+    lo, hi = (month0 - pre).first_day, (month0 + post).first_day
     # partners the event does not touch
     if not event_known:
         notes.append("untouched partners/commodities: no registry event on this date, so which "
@@ -406,7 +410,7 @@ def event_study(store, event: str | dt.date, *, partner: str = "WLD",
     partner = params.country(partner, "partner", default="WLD")
     commodity = params.commodity(commodity)
     day, events = _resolve(store, event)
-    month0 = month(day)
+    month0 = Month.of(day)
     series = load_series(store, partner=partner, commodity=commodity, reporter=reporter, flow=flow)
     if not series.points:
         raise NoDataError(f"no monthly net-weight figures for {reporter} {flow} {commodity} "
@@ -422,16 +426,16 @@ def event_study(store, event: str | dt.date, *, partner: str = "WLD",
     placebos["interval"] = placebo_interval(own["effect_pct"], effects)
     months = _month_rows(series, month0, pre, post, own, scaled)
     jump = None
-    p0, pm1 = series.points.get(month0), series.points.get(shift(month0, -1))
+    p0, pm1 = series.points.get(month0.first_day), series.points.get((month0 - 1).first_day)
     if p0 and pm1 and pm1.net_weight_t:
-        claim = series.reported(month0, "mom_pct")
-        jump = {"from": _ym(pm1.period), "to": _ym(month0), "from_t": pm1.net_weight_t,
+        claim = series.reported(month0.first_day, "mom_pct")
+        jump = {"from": str(Month.parse(pm1.period)), "to": str(month0), "from_t": pm1.net_weight_t,
                 "to_t": p0.net_weight_t, "mom_pct": _pct(p0.net_weight_t, pm1.net_weight_t),
                 "rows": [pm1.source_row, p0.source_row],
                 "reported_mom_pct": claim.value if claim else None}
     ids = {e["event_id"] for e in events}
-    in_window = [e for e in registry.list_events(store, start=shift(month0, -pre),
-                                                 end=shift(month0, post + 1) - dt.timedelta(days=1),
+    in_window = [e for e in registry.list_events(store, start=(month0 - pre).first_day,
+                                                 end=(month0 + post).last_day,
                                                  partner=partner if partner != "WLD" else None,
                                                  commodity=commodity).to_pylist()
                  if e["event_id"] not in ids]
@@ -450,8 +454,8 @@ def event_study(store, event: str | dt.date, *, partner: str = "WLD",
                    "measure": "net weight, tonnes",
                    "table": "observation_latest (monthly spans; one figure per month: rows with a "
                             "weight first, then latest vintage, then lowest source row)"},
-        "window": {"before": pre, "after": post, "month0": _ym(month0),
-                   "from": _ym(shift(month0, -pre)), "to": _ym(shift(month0, post))},
+        "window": {"before": pre, "after": post, "month0": str(month0),
+                   "from": str(month0 - pre), "to": str(month0 + post)},
         "months": months,
         "own_level": own,
         "year_earlier_scaled": scaled,
@@ -461,8 +465,8 @@ def event_study(store, event: str | dt.date, *, partner: str = "WLD",
         "placebos": placebos,
         "other_events_in_window": [
             {"event_id": e["event_id"], "event_date": e["event_date"], "event_type": e["event_type"],
-             "summary": e["summary"], "offset": (e["event_date"].year - month0.year) * 12
-             + e["event_date"].month - month0.month} for e in in_window],
+             "summary": e["summary"], "offset": Month.of(e["event_date"]) - month0}
+            for e in in_window],
         "computed_or_reported": "levels, changes and placebos are computed here from the listed "
                                 "source rows; fields named *_reported and basis 'as reported' are "
                                 "the sources' own statements",
@@ -550,7 +554,7 @@ def _reading(d: dict[str, Any], series: Series) -> list[str]:
                    f"({'excludes' if iv['excludes_zero'] else 'includes'} zero).")
     by_period = {m["period"]: m for m in d["months"]}
     for e in d["other_events_in_window"]:
-        m = by_period.get(e["event_date"].strftime("%Y-%m"))
+        m = by_period.get(str(Month.of(e["event_date"])))
         fig = ""
         if m and m["net_weight_t"] is not None:
             fig = f" -> {m['period']}: {_t(m['net_weight_t'])}"

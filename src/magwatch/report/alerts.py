@@ -21,6 +21,7 @@ from typing import Any
 
 from magwatch.analytics import figures
 from magwatch.errors import InputError, NoDataError, ParameterError, SourceError
+from magwatch.periods import Month
 
 EXAMPLE_RULES = Path(__file__).with_name("alerts.toml")
 
@@ -146,12 +147,6 @@ def _cmp(value: float, op: str, threshold: float) -> bool:
             "<=": value <= threshold}[op]
 
 
-def _month_add(period: str, months: int) -> str:
-    y, m = int(period[:4]), int(period[5:7])
-    n = y * 12 + m - 1 + months
-    return f"{n // 12:04d}-{n % 12 + 1:02d}"
-
-
 def latest_month(handle, reporter="CHN", commodity="85051110", flow="X") -> str:
     rows = handle.flows(reporter=reporter, commodity=commodity, flow=flow, partner="WLD").to_pylist()
     periods = [r["period"] for r in rows if r["net_weight_t"] is not None]
@@ -249,7 +244,7 @@ def _extreme(handle, rule: Rule, month: str, cache: dict, alerts: list, quiet: l
             reasons.append(f"{code}: no figure for {month}")
             continue
         cur = float(series[month]["net_weight_t"])
-        window = [_month_add(month, -k) for k in range(1, rule.months)]
+        window = [str(Month.parse(month) - k) for k in range(1, rule.months)]
         have = [p for p in window if p in series]
         if len(have) < rule.min_coverage * len(window):
             reasons.append(f"{code}: only {len(have)} of the previous {len(window)} months have a figure")
@@ -277,7 +272,7 @@ def _extreme(handle, rule: Rule, month: str, cache: dict, alerts: list, quiet: l
 
 def _hhi_cross(handle, rule: Rule, month: str, cache: dict, alerts: list, quiet: list) -> None:
     now = _monitor(handle, rule, month, cache)
-    before = _monitor(handle, rule, _month_add(month, -1), cache)
+    before = _monitor(handle, rule, str(Month.parse(month) - 1), cache)
     if now is None or before is None:
         quiet.append({"rule": rule.name, "why": f"needs {month} and the month before; one has no data"})
         return
@@ -332,7 +327,7 @@ def _revision(handle, rule: Rule, month: str, cache: dict, alerts: list, quiet: 
 
 def evaluate(handle, rules: list[Rule], month: str | None = None) -> Evaluation:
     """Evaluate ``rules`` on ``month`` (default: the latest month with a world figure)."""
-    month = month or latest_month(handle)
+    month = str(Month.parse(month, "month")) if month else latest_month(handle)
     alerts: list[Alert] = []
     quiet: list[dict] = []
     cache: dict = {}

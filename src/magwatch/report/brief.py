@@ -20,19 +20,20 @@ from typing import Any
 
 from magwatch.analytics import figures
 from magwatch.errors import NoDataError, ParameterError
+from magwatch.periods import Month
 
 TEMPLATES = Path(__file__).with_name("templates")
-MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December"]
 DEFAULT_SCENARIO = "repeat-2025-04"
 
 
 # ----------------------------------------------------------------------------- wording
 
 def month_name(period: str | None) -> str:
-    if not period or not re.fullmatch(r"\d{4}-\d{2}", period):
+    """``June 2025`` for a month; anything else (a quarter, a year, None) as given."""
+    try:
+        return Month.parse(period).label()
+    except ParameterError:
         return period or ""
-    return f"{MONTH_NAMES[int(period[5:7]) - 1]} {period[:4]}"
 
 
 def change_verb(pct: float | None) -> str:
@@ -194,16 +195,10 @@ def _figure_row(row: dict, notes: Footnotes, month: str, world_row: dict | None,
 
 # ----------------------------------------------------------------------------- facts
 
-def _month_add(period: str, months: int) -> str:
-    y, m = int(period[:4]), int(period[5:7])
-    n = y * 12 + m - 1 + months
-    return f"{n // 12:04d}-{n % 12 + 1:02d}"
-
-
 def _mirror_rows(handle, month: str) -> list[dict]:
     """Importer-side figures whose period is the month or contains it (quarter, year)."""
-    y, m = month[:4], int(month[5:7])
-    spans = {month, f"{y}-Q{(m - 1) // 3 + 1}", y}
+    m = Month.parse(month)
+    spans = {str(m), f"{m.year}-Q{(m.month - 1) // 3 + 1}", str(m.year)}
     rows = []
     for i, r in enumerate(handle.reference("partner_imports_monthly").to_pylist(), start=1):
         if r.get("period") in spans and r.get("exporter") == "CHN":
@@ -225,10 +220,11 @@ class Brief:
 def gather(handle, month: str, *, top: int = 5, scenario: str | None = DEFAULT_SCENARIO,
            paths: int = 2000, seed: int = 0) -> tuple[dict, Footnotes, Any]:
     """The facts of the brief for ``month`` and their footnotes (plus the scenario result)."""
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month or ""):
-        raise ParameterError("month", f"expected YYYY-MM, got {month!r}")
+    at = Month.parse(month, "month")
+    month = str(at)
     notes = Footnotes()
-    facts: dict[str, Any] = {"month": month, "month_name": month_name(month),
+    facts: dict[str, Any] = {"month": month, "month_name": at.label(),
+                             "year_earlier_name": (at - 12).label(),
                              "generated": dt.date.today().isoformat(), "missing": [], "lead": None,
                              "world": None, "partners": [], "groups": [], "events": [], "mirror": [],
                              "risk": {"stages": [], "scenario": None}, "coverage_pct": None,
@@ -328,14 +324,14 @@ def gather(handle, month: str, *, top: int = 5, scenario: str | None = DEFAULT_S
                        [{"role": "scenario file", "url": None, "file": Path(result.scenario.file).name,
                          "row": None, "vintage": None}])
         facts["risk"]["scenario"] = {"name": scenario, "title": result.scenario.title,
-                                     "start": result.scenario.start.strftime("%Y-%m"),
+                                     "start": str(Month.of(result.scenario.start)),
                                      "months": result.scenario.model.months, "paths": paths, "seed": seed,
                                      "peak": peak, "fastest": fastest, "fn": fn}
     return facts, notes, result
 
 
 def _series(handle, partners: list[str], month: str, months: int = 18) -> dict[str, dict[str, float]]:
-    start = _month_add(month, -(months - 1))
+    start = str(Month.parse(month) - (months - 1))
     out = {}
     for p in partners:
         rows = figures.chosen(handle, reporter="CHN", commodity="85051110", flow="X", partner=p,
@@ -356,8 +352,8 @@ def draw_charts(handle, facts: dict, result, out_dir: Path) -> dict[str, dict[st
     codes = ["WLD"] + [f["partner"] for f in facts["partners"][:4]]
     names = {f["partner"]: f["name"] for f in facts["partners"]}
     series = _series(handle, codes, month)
-    start = _month_add(month, -17)
-    evs = handle.events(start=f"{start}-01", end=f"{month}-28").to_pylist()
+    at = Month.parse(month)
+    evs = handle.events(start=(at - 17).first_day, end=f"{at}-28").to_pylist()
     keep = [e for e in evs if e["event_type"] in ("export_control", "license", "trade_deal")
             and e.get("touches_commodity") in ("yes", "all", None)]
     events = [{"event_date": e["event_date"], "label": f"{e['event_date']:%d %b} {e['event_type']}"}
@@ -412,7 +408,7 @@ def build(handle, month: str, *, out_dir: str | Path | None = None, formats=("md
     if bad:
         raise ParameterError("format", f"expected md, html or pdf, got {bad[0]!r}")
     facts, notes, result = gather(handle, month, top=top, scenario=scenario, paths=paths, seed=seed)
-    brief = Brief(month, facts, notes.items)
+    brief = Brief(facts["month"], facts, notes.items)
     drawn = {}
     if out_dir is not None:
         out = Path(out_dir)
@@ -423,7 +419,7 @@ def build(handle, month: str, *, out_dir: str | Path | None = None, formats=("md
     brief.markdown = render(facts, notes.items, drawn, "md")
     brief.html = render(facts, notes.items, drawn, "html")
     if out_dir is not None:
-        stem = Path(out_dir) / f"brief-{month}"
+        stem = Path(out_dir) / f"brief-{brief.month}"
         if "md" in formats:
             stem.with_suffix(".md").write_text(brief.markdown, encoding="utf-8")
             brief.files.append(stem.with_suffix(".md"))

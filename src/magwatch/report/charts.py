@@ -6,8 +6,9 @@ never an interpolated point, and every chart carries a line naming its data and 
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
+
+from magwatch.periods import Month
 
 FORMATS = ("png", "svg")
 COLOURS = ["#1b4f72", "#c0392b", "#27ae60", "#8e44ad", "#d68910", "#17a589", "#566573"]
@@ -32,10 +33,6 @@ def _save(fig, stem: Path) -> dict[str, Path]:
     return out
 
 
-def _month_date(period: str) -> dt.date:
-    return dt.date(int(period[:4]), int(period[5:7]), 1)
-
-
 def volume_chart(series: dict[str, dict[str, float]], names: dict[str, str], events: list[dict],
                  month: str, stem: Path, *, caption: str) -> dict[str, Path]:
     """World exports (bars) and top destinations (lines with gaps) by month, with event markers.
@@ -45,21 +42,16 @@ def volume_chart(series: dict[str, dict[str, float]], names: dict[str, str], eve
     """
     plt = _plt()
     known = sorted({p for s in series.values() for p in s})
-    months = []
-    if known:
-        y, m = int(known[0][:4]), int(known[0][5:7])
-        while f"{y:04d}-{m:02d}" <= month:
-            months.append(f"{y:04d}-{m:02d}")
-            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    months = [str(m) for m in Month.parse(known[0]).until(Month.parse(month))] if known else []
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6.2), sharex=True,
                                       gridspec_kw={"height_ratios": [1, 1.3]})
     world = series.get("WLD", {})
-    xs = [_month_date(p) for p in months]
-    top.bar([_month_date(p) for p in world], list(world.values()), width=20, color="#aab7b8",
+    xs = [Month.parse(p).first_day for p in months]
+    top.bar([Month.parse(p).first_day for p in world], list(world.values()), width=20, color="#aab7b8",
             label="World (all destinations)")
     for p in months:
         if p not in world:
-            top.annotate("no data", (_month_date(p), 0), rotation=90, fontsize=6, color="#7f8c8d",
+            top.annotate("no data", (Month.parse(p).first_day, 0), rotation=90, fontsize=6, color="#7f8c8d",
                          ha="center", va="bottom")
     top.set_ylabel("tonnes")
     top.set_title(f"China's rare-earth magnet exports (HS 85051110) to {month}", fontsize=11)
