@@ -63,8 +63,8 @@ class Month:
             m = _TEXT.match(str(value)) if value is not None else None
             if m:
                 return cls(int(m[1]), int(m[2] or m[3]))._checked(value, parameter)
-        except ValueError as exc:
-            raise ParameterError(parameter, f"{exc}: {value!r}") from None
+        except ValueError:                      # month 0 or 13
+            pass
         raise ParameterError(parameter, f"expected YYYY-MM, got {value!r}")
 
     def _checked(self, value: object, parameter: str) -> "Month":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from magwatch.periods import Month
 from magwatch.analytics import figures
 from magwatch.risk import scenario as scenario_mod
 from magwatch.risk.citations import reference_rows
@@ -76,7 +77,7 @@ def backtest(handle, *, paths: int = 20_000, seed: int = 0) -> dict:
         outcome = "no data: no stoppage or cut reported"
         if first:
             date = first[1]["date"]
-            observed_month = (int(date[:4]) - model_start(scn)[0]) * 12 + int(date[5:7]) - model_start(scn)[1]
+            observed_month = Month.parse(date[:7], "date") - Month.of(scn.start)
             day = int(date[8:10]) if len(date) >= 10 else 15
             observed_month += (day - 1) / 30.0
             outcome = "hit" if lo <= observed_month <= hi + 1e-9 else (
@@ -90,10 +91,6 @@ def backtest(handle, *, paths: int = 20_000, seed: int = 0) -> dict:
                        "outcome": outcome})
     return {"scenario": scn.name, "paths": paths, "seed": seed,
             "inputs": [c.as_row() for c in scn.inputs], "checks": exports + onsets}
-
-
-def model_start(scn) -> tuple[int, int]:
-    return scn.start.year, scn.start.month
 
 
 __all__ = ["backtest"]

@@ -8,9 +8,8 @@ computed from the inputs that exist is shown beside it, labelled as a bound.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from magwatch.errors import ParameterError
+from magwatch.periods import Month
 from magwatch.risk import dependence
 from magwatch.risk.citations import Cited, number, reference_rows
 from magwatch.risk.indices import (
@@ -179,14 +178,11 @@ def risk_report(handle, month: str | None = None) -> dict:
             from magwatch.errors import NoDataError
 
             raise NoDataError("no China export observations in the store: run `magwatch load`")
-    try:
-        year = dt.datetime.strptime(month, "%Y-%m").year
-    except ValueError:
-        raise ParameterError("month", f"expected YYYY-MM, got {month!r}") from None
+    at = Month.parse(month, "month")
     return {
-        "month": month,
-        "exports_by_partner": dependence.export_shares(handle, month),
-        "importer_dependence": dependence.importer_dependence(handle, year),
+        "month": str(at),
+        "exports_by_partner": dependence.export_shares(handle, str(at)),
+        "importer_dependence": dependence.importer_dependence(handle, at.year),
         "china_stage_shares": dependence.china_stage_shares(handle),
         "indices": [eu_sr_row("Neodymium", handle), eu_sr_row("Dysprosium", handle),
                     *geopolrisk_rows(handle)],
