@@ -342,5 +342,6 @@ def figure(store, *, reporter: str, partner: str, commodity: str, flow: str, per
     return None
 
 
-__all__ = ["CHOSEN_COLUMNS", "CLAIM_COLUMNS", "MEASURES", "PRESS", "RULE", "SOURCE_RANK",
-           "chosen", "chosen_claims", "figure", "preference", "preference_order", "sort_key"]
+__all__ = ["CHOSEN_COLUMNS", "CLAIM_COLUMNS", "KEY_COLUMNS", "MEASURES", "PRESS", "PROVENANCE", "RULE",
+           "SOURCE_RANK", "chosen", "chosen_claims", "figure", "preference", "preference_order",
+           "sort_key"]
