@@ -27,6 +27,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from magwatch.records import CLAIM_SCHEMA, OBSERVATION_SCHEMA
+from magwatch.periods import Month
 from magwatch.store import Release, Store
 from magwatch.store.ingest import file_sha256
 
@@ -54,9 +55,7 @@ def vintage_of(text: str | None) -> tuple[dt.date, str]:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         return dt.date.fromisoformat(text), "day"
     if re.fullmatch(r"\d{4}-\d{2}", text):
-        year, month = int(text[:4]), int(text[5:])
-        nxt = dt.date(year + month // 12, month % 12 + 1, 1)
-        return nxt - dt.timedelta(days=1), "month"
+        return Month.parse(text, "source_date").last_day, "month"
     if re.fullmatch(r"\d{4}", text):
         return dt.date(int(text), 12, 31), "year"
     return COMPILED, "compiled"
@@ -65,10 +64,6 @@ def vintage_of(text: str | None) -> tuple[dt.date, str]:
 def _number(text: str | None) -> float | None:
     text = (text or "").strip()
     return float(text) if text else None
-
-
-def _month(text: str) -> dt.date:
-    return dt.date(int(text[:4]), int(text[5:7]), 1)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -110,7 +105,8 @@ def _claim(row_no: int, file: str, sha: str, *, partner: str, period: dt.date, m
 def _monthly(rows: list[dict], file: str, sha: str) -> tuple[list[dict], list[dict]]:
     obs, claims = [], []
     for n, r in enumerate(rows, start=1):
-        period, vintage, url = _month(r["period"]), vintage_of(r["source_date"]), r["source_url"]
+        period = Month.parse(r["period"], "period").first_day
+        vintage, url = vintage_of(r["source_date"]), r["source_url"]
         weight, value = _number(r["net_weight_t"]), _number(r["value_usd"])
         if weight is not None or value is not None:
             obs.append(_observation(n, file, sha, reporter="CHN", partner=r["partner"],
@@ -127,7 +123,8 @@ def _monthly(rows: list[dict], file: str, sha: str) -> tuple[list[dict], list[di
 
 def _rankings(rows: list[dict], file: str, sha: str) -> tuple[list[dict], list[dict]]:
     claims = [
-        _claim(n, file, sha, partner=r["partner"], period=_month(r["period"]), months=1,
+        _claim(n, file, sha, partner=r["partner"], months=1,
+               period=Month.parse(r["period"], "period").first_day,
                metric="rank", value=float(r["rank"]), url=r["source_url"],
                vintage=vintage_of(None), note=r["note"])
         for n, r in enumerate(rows, start=1)

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from magwatch.errors import ParameterError
+from magwatch.periods import Month
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
@@ -86,12 +87,8 @@ class Query:
         if self.start is None or self.end is None:
             raise ParameterError("from", "give both --from and --to as YYYY-MM")
         if self.end < self.start:
-            raise ParameterError("to", f"{self.end:%Y-%m} is before --from {self.start:%Y-%m}")
-        out, d = [], self.start
-        while d <= self.end:
-            out.append(d)
-            d = dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
-        return out
+            raise ParameterError("to", f"{Month.of(self.end)} is before --from {Month.of(self.start)}")
+        return [m.first_day for m in Month.of(self.start).until(Month.of(self.end))]
 
     def to_json(self) -> dict[str, Any]:
         return {"reporters": list(self.reporters), "partners": list(self.partners),

@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from magwatch.codes import is_aggregate, to_iso3
 from magwatch.errors import ParameterError, SourceError, UnknownCodeError
+from magwatch.periods import Month
 from magwatch.records import OBSERVATION_SCHEMA
 from magwatch.sources import ApiSource, commodity_parameter, Fetched, Query, Request, month_chunks, register
 from magwatch.sources.http import SourceClient, json_answer
@@ -86,10 +87,11 @@ def _vintage(text: str | None) -> tuple[dt.date, str] | None:
             return dt.datetime.strptime(candidate, fmt).date(), "day"
         except ValueError:
             continue
-    m = re.fullmatch(r"(\d{4})-(\d{2})", s)
-    if m:
-        y, mo = int(m.group(1)), int(m.group(2))
-        return dt.date(y + (mo == 12), mo % 12 + 1, 1) - dt.timedelta(days=1), "month"
+    if re.fullmatch(r"\d{4}-\d{2}", s):
+        try:
+            return Month.parse(s).last_day, "month"
+        except ParameterError:
+            return None
     return None
 
 
@@ -177,7 +179,7 @@ class Census(ApiSource):
 
     def explain_empty(self, request: Request) -> str:
         last = max(request.periods)
-        month_end = dt.date(last.year + (last.month == 12), last.month % 12 + 1, 1)
+        month_end = (Month.of(last) + 1).first_day
         if dt.date.today() < month_end + dt.timedelta(days=40):
             return (f"not released yet: Census publishes a month about 5 weeks after it ends "
                     f"(HTTP 204 for {last:%Y-%m})")
@@ -210,8 +212,8 @@ class Census(ApiSource):
             classification = LEVELS.get(len(commodity), (None, "HS"))[1]
             period_text = str(col("time") or "")
             try:
-                period = dt.date(int(period_text[:4]), int(period_text[5:7]), 1)
-            except ValueError:
+                period = Month.parse(period_text[:7], "time").first_day
+            except ParameterError:
                 raise SourceError(f"census: row {n} of {fetched.url} has time {period_text!r}, "
                                   f"expected YYYY-MM") from None
             value = _num(col(spec["value"]))

@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from magwatch.codes import is_aggregate, to_iso3
 from magwatch.errors import ParameterError, SourceError, UnknownCodeError
+from magwatch.periods import Month
 from magwatch.records import OBSERVATION_SCHEMA
 from magwatch.sources import ApiSource, commodity_parameter, Fetched, Query, Request, Split, month_chunks, register
 from magwatch.sources.http import SourceClient, json_answer
@@ -140,7 +141,7 @@ class Comext(ApiSource):
 
     def explain_empty(self, request: Request) -> str:
         last = max(request.periods)
-        month_end = dt.date(last.year + (last.month == 12), last.month % 12 + 1, 1)
+        month_end = (Month.of(last) + 1).first_day
         if dt.date.today() < month_end + dt.timedelta(days=50):
             return (f"not released yet: Comext publishes a month about 6-7 weeks after it ends "
                     f"(no values for {last:%Y-%m})")

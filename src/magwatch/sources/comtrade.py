@@ -36,6 +36,7 @@ import pyarrow as pa
 
 from magwatch.codes import to_iso3
 from magwatch.errors import InputError, ParameterError, SourceError, UnknownCodeError
+from magwatch.periods import Month
 from magwatch.records import OBSERVATION_SCHEMA, QUANTITY_UNITS
 from magwatch.sources import ApiSource, commodity_parameter, Fetched, Query, Request, Split, month_chunks, register
 from magwatch.sources.http import Answer, SourceClient
@@ -86,7 +87,10 @@ def _period_text(month: dt.date, freq: str) -> str:
 def _period_date(text: Any, *, where: str, row: int) -> tuple[dt.date, int]:
     s = str(text).strip()
     if re.fullmatch(r"\d{6}", s):
-        return dt.date(int(s[:4]), int(s[4:]), 1), 1
+        try:
+            return Month.parse(s, "period").first_day, 1
+        except ParameterError as exc:
+            raise InputError(exc.reason, file=where, row=row, field="period") from None
     if re.fullmatch(r"\d{4}", s):
         return dt.date(int(s), 1, 1), 12
     raise InputError(f"period {s!r} is neither YYYY nor YYYYMM", file=where, row=row, field="period")

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from magwatch import params
 from magwatch.errors import NoDataError, ParameterError
+from magwatch.periods import Month
 from magwatch.sources import Query, Request, Split, get
 from magwatch.store import Release, Store, fetch_log
 
@@ -109,8 +110,7 @@ def _settled(source, request: Request, previous: fetch_log.BatchState | None,
     if last is None:
         return False
     window = source.revision_window_months
-    cutoff_index = today.year * 12 + today.month - 1 - window
-    return last.year * 12 + last.month - 1 < cutoff_index
+    return Month.of(last) < Month.of(today) - window
 
 
 def _release_vintage(table: pa.Table) -> dt.date | None:

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from magwatch import params as checked
 from magwatch.errors import ParameterError
+from magwatch.periods import Month
 from magwatch.store.schema import OBSERVATION_KEY_SQL, fetch_one
 
 #: Columns of a flows answer: figures first, then where each came from.
@@ -160,8 +161,8 @@ def info(con: duckdb.DuckDBPyConnection, path: Path | None) -> dict[str, object]
         "observations": obs[0],
         "latest_observations": one("SELECT count(*) FROM observation_latest")[0],
         "claims": one("SELECT count(*) FROM claim_latest")[0],
-        "first_period": obs[1].strftime("%Y-%m") if obs[1] else None,
-        "last_period": obs[2].strftime("%Y-%m") if obs[2] else None,
+        "first_period": str(Month.of(obs[1])) if obs[1] else None,
+        "last_period": str(Month.of(obs[2])) if obs[2] else None,
         "sources": [r[0] for r in con.execute("SELECT DISTINCT source FROM release ORDER BY 1").fetchall()],
         "reference_tables": [r[0] for r in con.execute("SELECT DISTINCT name FROM reference ORDER BY 1").fetchall()],
     }
