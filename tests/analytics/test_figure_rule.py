@@ -364,6 +364,7 @@ def test_synthetic_reported_figures(synthetic):
 
 def test_repeated_reads_are_kept_per_store_state(synthetic, tmp_path):
     first = figures.chosen(synthetic)
+    figures.figure(synthetic, reporter="CHN", partner="USA", commodity=HS, flow="X", period="2025-01")
     computed = figures.CACHE.misses
     for partner in ("USA", "DEU", None):                 # the same store state: no new query
         again = figures.chosen(synthetic, partner=partner)

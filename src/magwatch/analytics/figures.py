@@ -45,6 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from magwatch import params
+from magwatch.periods import Month
 
 #: Rank of a source among rows of one key (lower first); a source not named here ranks 0.
 SOURCE_RANK: dict[str, int] = {"press": 1}
@@ -307,6 +308,17 @@ def chosen_claims(store, *, reporter: str | None = "CHN", partner: str | None = 
     return _narrow(t, partner=partner, start=start, end=end, months=months, extra=extra)
 
 
+def _index(store, question: tuple) -> dict[tuple, list[dict]]:
+    """The chosen figures of one question as rows by (partner, period, span), kept per store state."""
+    def build(_backend):
+        t = _cached(store, ("observation", *question), lambda b: _chosen_table(b, *question))
+        out: dict[tuple, list[dict]] = {}
+        for row in t.to_pylist():
+            out.setdefault((row["partner"], row["period"], row["period_months"]), []).append(row)
+        return out
+    return _cached(store, ("index", *question), build)
+
+
 #: The measures :func:`figure` answers, with the prefix of their provenance columns.
 MEASURES = {"net_weight_t": "weight", "value_usd": "value"}
 
@@ -326,10 +338,10 @@ def figure(store, *, reporter: str, partner: str, commodity: str, flow: str, per
         from magwatch.errors import ParameterError
 
         raise ParameterError("measure", f"expected one of {', '.join(MEASURES)}, got {measure!r}")
-    t = chosen(store, reporter=reporter, partner=partner, commodity=commodity, flow=flow,
-               start=period, end=period, as_of=as_of, months=months)
+    question = _question(reporter, commodity, flow, as_of)
+    key = (params.country(partner, "partner"), str(Month.parse(period, "period")), int(months))
     prefix = MEASURES[measure]
-    for row in t.to_pylist():
+    for row in _index(store, question).get(key, ()):
         if row[measure] is None:
             continue
         low, high = ("weight_low_t", "weight_high_t") if prefix == "weight" else (
