@@ -185,3 +185,21 @@ def test_hashing_and_equality():
     assert {Month(2025, 6): "x"}[Month.parse("202506")] == "x"
     assert Month(2025, 6) != "2025-06"
     assert Month(2025, 6) != Month(2024, 6)
+
+
+# -- far months through the handle: one-line ParameterErrors, never a ValueError -----------------
+
+@pytest.mark.parametrize("call", [
+    lambda mw: mw.monitor("9999-12"),
+    lambda mw: mw.explain("9999-12"),
+    lambda mw: mw.risk(month="9999-12"),
+    lambda mw: mw.brief("9999-12"),
+    lambda mw: mw.flows(period="9999-12"),
+    lambda mw: mw.mirror("USA", start="9999-12"),
+    lambda mw: mw.event_study("9999-12-31"),
+    lambda mw: mw.events(start="9999-12"),
+], ids=["monitor", "explain", "risk", "brief", "flows", "mirror", "event_study", "events"])
+def test_far_months_are_refused_by_every_entry(mw, call):
+    with pytest.raises(ParameterError) as info:
+        call(mw)
+    assert "1900 to 2199" in str(info.value) and "\n" not in str(info.value)

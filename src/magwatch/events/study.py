@@ -410,7 +410,7 @@ def event_study(store, event: str | dt.date, *, partner: str = "WLD",
     partner = params.country(partner, "partner", default="WLD")
     commodity = params.commodity(commodity)
     day, events = _resolve(store, event)
-    month0 = Month.of(day)
+    month0 = Month.parse(day, "event")          # refuses far years: the window stays in range
     series = load_series(store, partner=partner, commodity=commodity, reporter=reporter, flow=flow)
     if not series.points:
         raise NoDataError(f"no monthly net-weight figures for {reporter} {flow} {commodity} "
