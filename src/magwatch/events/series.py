@@ -78,16 +78,6 @@ class Series:
         return None
 
 
-def month(value: dt.date) -> dt.date:
-    """Transitional: ``Month.of(value).first_day`` (until every caller uses Month)."""
-    return Month.of(value).first_day
-
-
-def shift(period: dt.date, months: int) -> dt.date:
-    """Transitional: ``(Month.of(period) + months).first_day`` (until every caller uses Month)."""
-    return (Month.of(period) + months).first_day
-
-
 def _point(row: dict[str, Any], group: list[dict[str, Any]]) -> Point:
     """The chosen weight of a month (a :func:`figures.chosen` row) with the month's other rows."""
     best = (row["weight_source"], row["weight_source_ref"])
