@@ -122,3 +122,35 @@ def test_precision_table():
     assert hi == 1255 and lo < 1200                                 # nearly: up to the figure
     assert interval(3000, "3,000", "more than") == (3000, None)
     assert set(HEDGES) >= {"about", "roughly", "nearly", "almost", "more than", "less than"}
+
+
+FAMILIES = [
+    ("China's magnet exports in January-November 2025 totalled 51,440 tonnes.",
+     ("cumulative_t", "WLD", "2025-01", 11), CONSISTENT),
+    ("In the first half of 2025, exports reached 22,319 t.", ("cumulative_t", "WLD", "2025-01", 6), CONSISTENT),
+    ("January-February 2026 shipments combined came to 10,763 t.", ("cumulative_t", "WLD", "2026-01", 2),
+     CONSISTENT),
+    ("January-November 2025 shipments totalled 61,440 tonnes.", ("cumulative_t", "WLD", "2025-01", 11),
+     INCONSISTENT),
+    ("Germany bought 3.7 times May's volume in June 2025.", ("ratio_mom", "DEU", "2025-06", 1), CONSISTENT),
+    ("World exports more than doubled from May in June 2025.", ("ratio_mom", "WLD", "2025-06", 1), CONSISTENT),
+    ("World exports halved from April in May 2025.", ("ratio_mom", "WLD", "2025-05", 1), CONSISTENT),
+    ("World exports halved from May in June 2025.", ("ratio_mom", "WLD", "2025-06", 1), INCONSISTENT),
+    ("Germany took a fifth of the total in July 2025.", ("share_pct", "DEU", "2025-07", 1), CONSISTENT),
+    ("Germany took a third of the total in July 2025.", ("share_pct", "DEU", "2025-07", 1), INCONSISTENT),
+    ("The European Union took 37.6% of exports in October 2025.", ("share_pct", "EUU", "2025-10", 1), CONSISTENT),
+    ("In October 2025 exports fell for a second consecutive month.", ("streak_fall", "WLD", "2025-10", 1),
+     CONSISTENT),
+    ("In October 2025 exports fell for a fifth consecutive month.", ("streak_fall", "WLD", "2025-10", 1),
+     INCONSISTENT),
+    ("Shipments to the US in October 2025 were the highest since January.", ("record_high", "USA", "2025-10", 1),
+     CONSISTENT),
+    ("World exports in October 2025 were a nine-month low.", ("record_low", "WLD", "2025-10", 1), INCONSISTENT),
+]
+
+
+@pytest.mark.parametrize("text,key,verdict", FAMILIES, ids=[f[0][:40] for f in FAMILIES])
+def test_claim_families(handle, checker, text, key, verdict):
+    found = [(v.claim.metric, v.claim.partner, v.claim.period, v.claim.months, v.verdict)
+             for v in check_text(handle, text, checker=checker)]
+    assert (*key, verdict) in found, found

@@ -239,6 +239,7 @@ _MONTH_MENTION = re.compile(
     rf"the same (?:month|period) (?:a year (?:earlier|before|ago)|last year|of last year|of the previous year|"
     rf"the previous year|the year before|in \d{{4}})|the year-(?:earlier|ago) (?:month|period|level)|last year)\b", re.I)
 _BASE_BEFORE = re.compile(r"(?:\b(?:the|its|their)\s+levels?\s+(?:of|seen in|recorded in)\s+$|"
+                          r"\b(?:times|fold|half|third|quarter|fifth|twice|double)\s+(?:of\s+)?(?:the\s+|its\s+)?$|"
                           r"\b(?:from|than|since|compared (?:with|to)|versus|vs\.?|against|over|before|"
                           r"below|above)\s+(?:(?:the|its|their)\s+)?(?:(?:levels?|figures?|volumes?|totals?)\s+"
                           r"(?:of|in|for|recorded in|seen in)\s+)?(?:in\s+)?|\b(?:from|than|compared "
@@ -518,7 +519,8 @@ _RATIO = re.compile(
     r"one quarter|three-quarters|a fifth|one-fifth|a tenth|one-tenth|one tenth|twice|double|three times|"
     r"four times|five times)|(?P<n>\d+(?:\.\d+)?|two|three|four|five|six|seven|eight|nine|ten)"
     r"[- ]?(?:fold|times))\b(?P<tail>[^.;]{0,60})", re.I)
-_FOLD_RE = re.compile(r"\b(?P<verb>doubled|tripled|trebled|quadrupled|halved)\b(?P<tail>[^.;]{0,60})", re.I)
+_FOLD_RE = re.compile(r"\b(?:(?P<q>more than|nearly|almost|about|roughly|just over|just under)\s+)?"
+                      r"(?P<verb>doubled|tripled|trebled|quadrupled|halved)\b(?P<tail>[^.;]{0,60})", re.I)
 
 _RANK_NOUN = r"(?:destination|buyer|market|importer|recipient|customer|purchaser|export market)s?"
 _RANK_PHRASE = re.compile(
@@ -1198,7 +1200,8 @@ def _as_base(c: Claim, s: _Sentence, m: re.Match) -> None:
 def _as_cumulative(c: Claim, s: _Sentence, ctx: _Context, pos: int) -> None:
     ca, cb = s.clauses[_clause_of(s, pos)]
     spans = [sp for sp in s.spans if ca <= sp.start < cb] or \
-        [sp for sp in s.spans if re.search(r"\b(?:total|cumulative|combined|so far)", s.text, re.I)]
+        [sp for sp in s.spans if not s.has_subject
+         or re.search(r"\b(?:total|cumulative|combined|so far)", s.text, re.I)]
     if not spans:
         return
     period, months = _span_period(spans[0], s, ctx, c.resolved)
@@ -1273,8 +1276,9 @@ def _read_ratios(s, ctx, snotes, taken):
         if base is None:
             continue
         r = _FOLD[m["verb"].lower()]
+        q = (m["q"] or "").lower() or None
         c = _new(s, ctx, snotes, _span_text(s.text, m.start(), m.end("verb") + 20), base, r,
-                 _ratio_interval(r, None, True), None, m.start(), m.end("verb"))
+                 _ratio_interval(r, q, True), q, m.start(), m.end("verb"))
         taken.add(m.start(), m.end("verb"))
         yield c
 
