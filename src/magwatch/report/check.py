@@ -23,7 +23,7 @@ import pyarrow as pa
 from magwatch.analytics import figures
 from magwatch.errors import NoDataError
 from magwatch.periods import Month, Span
-from magwatch.report.claims import AMONG_WITH_FIGURE, BETWEEN_FIGURES, OF_MONTHS, Claim, extract, months_between, _month_add
+from magwatch.report.claims import AMONG_WITH_FIGURE, BETWEEN_FIGURES, OF_MONTHS, Claim, extract
 
 CONSISTENT, INCONSISTENT, UNVERIFIABLE = "consistent", "inconsistent", "unverifiable"
 #: A sentence about a scenario, forecast, price or another commodity: not a magnet observation.
@@ -233,7 +233,7 @@ class Checker:
         if row is not None and row.get(metric) is not None and basis_text.startswith("computed"):
             months = -1 if metric == "mom_pct" else -12
             cur = self.observation(c, c.partner, c.period)
-            base = self.observation(c, c.partner, _month_add(c.period, months))
+            base = self.observation(c, c.partner, str(Month.parse(c.period) + months))
             v = float(row[metric])
             low, high = v - 0.05, v + 0.05
             sources = []
@@ -447,12 +447,12 @@ class Checker:
         if c.qualifier == BETWEEN_FIGURES and c.since:
             return self._record_between(c, claimed, series, cur, high)
         if c.since is None and c.window_months:
-            since = _month_add(c.period, -c.window_months)
+            since = str(Month.parse(c.period) - c.window_months)
         else:
             since = c.since
         earlier = sorted(p for p in series if p < c.period)
         start = since if since is not None else (earlier[0] if earlier else c.period)
-        window = [_month_add(start, i) for i in range(1, months_between(start, c.period))]
+        window = [str(m) for m in Month.parse(start).until(Month.parse(c.period))][1:-1]
         if since is None:
             window = [start] + window if earlier else []
         beats = [p for p in window if p in series and (series[p] >= cur if high else series[p] <= cur)]
