@@ -4,7 +4,8 @@ The callers: ``figures.chosen`` / ``figures.figure`` (the read), the monitor (le
 m/m bases through ``changes.at_month_from_rows``, provenance through ``series.pick``),
 event-study series (``events.series.load_series``), scenario baselines
 (``risk.scenario._baseline``), export shares and the back-test's observed figure
-(``risk.dependence``, ``risk.backtest``), the brief's partner series and the dashboard's
+(``risk.dependence``, ``risk.backtest``), the claim checker (``report.check.Checker``),
+the brief's partner series and the dashboard's
 partner chart (``report.brief._series``, ``web.pages._chart_series``) and the mirror's
 figures (``mirror.figures``). Each is put
 through the bundled store and a synthetic store with revisions, official-vs-press
@@ -154,6 +155,28 @@ def check_figure(mw, chosen: dict, as_of=None) -> None:
             assert got["figures"] == r[f"{prefix}_figures"]
 
 
+def check_checker(mw, chosen: dict) -> None:
+    """The claim checker's figure of each partner and month, and the verdict on that figure."""
+    from magwatch.report.check import CONSISTENT, Checker
+    from magwatch.report.claims import Claim
+
+    checker = Checker(mw)
+    for (partner, month), r in chosen.items():
+        for measure, prefix in figures.MEASURES.items():
+            claim = Claim("", "", 0, measure, None, None, None, partner=partner, period=month)
+            got = checker.observation(claim, partner, month, measure)
+            if r[measure] is None:
+                assert got is None
+                continue
+            assert got[measure] == r[measure]
+            assert tuple(got[p] for p in PROV) == prov(r, prefix)
+        if r["net_weight_t"] is not None:
+            v = r["net_weight_t"]
+            claim = Claim("", "", 0, "net_weight_t", v, v, v, partner=partner, period=month,
+                          exact_low=v, exact_high=v)
+            assert checker.check(claim).verdict == CONSISTENT
+
+
 def check_store_rows(mw, chosen: dict, as_of=None) -> None:
     """Each chosen figure is a row of the store's own flows answer (latest, or as of)."""
     rows = {(r["partner"], r["period"], r["source"], r["source_ref"]): r
@@ -210,6 +233,7 @@ def check_every_caller(mw, chosen: dict, monitor_months) -> None:
     check_baselines(mw, chosen)
     check_mirror(mw, chosen)
     check_figure(mw, chosen)
+    check_checker(mw, chosen)
     check_risk(mw, chosen)
     check_report_and_page(mw, chosen)
     check_store_rows(mw, chosen)
