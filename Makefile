@@ -3,16 +3,20 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 OUT := out
-export MAGWATCH_DB ?= $(CURDIR)/$(OUT)/magwatch.duckdb
+# `make run` fills the store every command opens by default ($MAGWATCH_DB if set, else
+# magwatch.duckdb in the user data directory). `make test` never touches it: pytest runs
+# with MAGWATCH_DB unset and the user data directory moved under $(OUT)/test-home.
+TEST_ENV := env -u MAGWATCH_DB XDG_DATA_HOME=$(CURDIR)/$(OUT)/test-home/data
+PIP_QUIET := PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_WARN_SCRIPT_LOCATION=1
 
 .PHONY: run test test-slow bench venv system-deps bench-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(PIP_QUIET) $(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(PIP_QUIET) $(BIN)/pip install --quiet --quiet -e ".[test]"
 	touch $@
 
 venv: $(VENV)/.installed
@@ -43,16 +47,26 @@ bench-deps:
 	$(call apt-install,$(BENCH_PACKAGES))
 
 run: venv
-	mkdir -p $(OUT)
-	$(BIN)/magwatch load
-	$(BIN)/magwatch brief --month 2025-06 --format md,html --out $(OUT)
-	@echo "HTML brief and charts written to $(OUT)/"
+	@mkdir -p $(OUT)
+	@$(BIN)/magwatch load
+	@$(BIN)/magwatch brief --month 2025-06 --format md,html --out $(OUT) >$(OUT)/brief.log 2>&1 \
+	  || { cat $(OUT)/brief.log; exit 1; }
+	@$(BIN)/magwatch info --format json | $(BIN)/python -c \
+	  "import json,sys; print(json.load(sys.stdin)['data_age']['line'])"
+	@echo "brief for June 2025: $(OUT)/brief-2025-06.html and .md; charts in $(OUT)/charts/"
+	@echo "next:"
+	@echo "  $(BIN)/magwatch monitor --month 2025-06     # the month's figures and flags"
+	@echo "  $(BIN)/magwatch serve                       # dashboard and API on http://127.0.0.1:8000"
+	@echo "  $(BIN)/magwatch check $(OUT)/brief-2025-06.md  # verify the claims in a text"
+	@echo "  $(BIN)/magwatch import FILE                 # add your own figures (docs/import.md)"
 
 test: venv system-deps
-	$(BIN)/pytest
+	@mkdir -p $(OUT)/test-home/data
+	$(TEST_ENV) $(BIN)/pytest
 
 test-slow: venv system-deps
-	$(BIN)/pytest -m "slow"
+	@mkdir -p $(OUT)/test-home/data
+	$(TEST_ENV) $(BIN)/pytest -m "slow"
 
 bench: venv bench-deps
 	$(BIN)/python bench/run_all.py

@@ -221,5 +221,17 @@ def load_bundled(store: Store, progress=None) -> list[Release]:
     return results
 
 
+def summary(results: list[Release], path: Path | str | None) -> str:
+    """One line on a load: files, figures and claims added, and where they went."""
+    new = [r for r in results if not r.skipped]
+    rows = sum(r.rows_added for r in new)
+    claims = sum(r.claims_added for r in new)
+    if not new:
+        return f"bundled data already loaded in {path} ({len(results)} files); nothing changed"
+    skipped = len(results) - len(new)
+    again = f"; {skipped} already loaded" if skipped else ""
+    return (f"loaded {len(new)} bundled files into {path}: {rows:,} figures, "
+            f"{claims:,} reported claims and {len(new)} reference tables added{again}")
 
-__all__ = ["FILES", "data_dir", "load_bundled", "vintage_of"]
+
+__all__ = ["FILES", "data_dir", "load_bundled", "summary", "vintage_of"]

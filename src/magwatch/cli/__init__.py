@@ -13,7 +13,7 @@ from typing import Optional
 
 import typer
 
-from magwatch.errors import MagwatchError
+from magwatch.errors import MagwatchError, NoDataError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Rare-earth magnet trade intelligence from official statistics.")
@@ -23,8 +23,11 @@ state: dict[str, Optional[Path]] = {"db": None}
 
 @app.callback()
 def _global(db: Optional[Path] = typer.Option(
-        None, "--db", help="Store file (default: $MAGWATCH_DB or the user data directory).")) -> None:
-    state["db"] = db
+        None, "--db", help="Store file (default: $MAGWATCH_DB, else magwatch.duckdb in the "
+                           "user data directory; `magwatch info` shows which).")) -> None:
+    from magwatch.config import checked_db_path
+
+    state["db"] = checked_db_path(db, "--db") if db is not None else None
 
 
 def open_handle(read_only: bool = False):
@@ -46,12 +49,31 @@ def _register() -> None:
     from magwatch.cli import web  # noqa: F401
 
 
+def store_path() -> Path:
+    """The store the command line opens: ``--db``, else ``MAGWATCH_DB``, else the default."""
+    from magwatch.config import resolve_db_path
+
+    return resolve_db_path(state["db"], "--db")
+
+
+def _message(exc: MagwatchError) -> str:
+    """One line; a "no data" error also names the store read and how to fill it."""
+    if not isinstance(exc, NoDataError):
+        return str(exc)
+    from magwatch.config import no_data_hint
+
+    try:
+        return f"{exc} ({no_data_hint(store_path())})"
+    except MagwatchError:
+        return str(exc)
+
+
 def main() -> None:
     _register()
     try:
         app(prog_name="magwatch")       # usage errors: Typer prints them and exits 2
     except MagwatchError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {_message(exc)}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("aborted", err=True)

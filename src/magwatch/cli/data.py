@@ -21,14 +21,12 @@ def load() -> None:
     """Load the bundled real data (idempotent)."""
     from rich.progress import Progress
 
-    from magwatch.bundled import FILES
+    from magwatch.bundled import FILES, summary
 
     with open_handle() as mw, Progress(transient=True) as progress:
         task = progress.add_task("loading bundled data", total=len(FILES))
         results = mw.load(progress=lambda name: progress.advance(task))
-    for release in results:
-        typer.echo(release.describe() if not release.skipped else
-                   f"{release.file_name}: already loaded")
+    typer.echo(summary(results, mw.store.path))
 
 
 @app.command("import")
@@ -119,4 +117,5 @@ def info(fmt: str = typer.Option("table", "--format", help="table|json")) -> Non
         typer.echo(to_json(facts))
     else:
         for key, value in facts.items():
+            value = value.get("line", value) if isinstance(value, dict) else value
             typer.echo(f"{key:>20}: {json.dumps(value) if isinstance(value, list) else value}")

@@ -151,11 +151,52 @@ def reference(con: duckdb.DuckDBPyConnection, name: str) -> pa.Table:
     return pa.Table.from_pylist([json.loads(r[0]) for r in rows])
 
 
-def info(con: duckdb.DuckDBPyConnection, path: Path | None) -> dict[str, object]:
+def _newest_event(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The latest event date: stored events and the bundled timeline (not yet seeded)."""
+    dates = [fetch_one(con.execute(
+        "SELECT max(TRY_CAST(json_extract_string(record, '$.date') AS DATE)) FROM reference "
+        "WHERE name = 'rare_earth_events'"))[0]]
+    if fetch_one(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'event'"))[0]:
+        dates.append(fetch_one(con.execute("SELECT max(event_date) FROM event"))[0])
+    return max((d for d in dates if d is not None), default=None)
+
+
+def _last_changed(con: duckdb.DuckDBPyConnection) -> str | None:
+    """When a release or an added event last changed the store (UTC, to the second)."""
+    stamps = [fetch_one(con.execute("SELECT max(ingested_at) FROM release"))[0]]
+    if fetch_one(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'event'"))[0]:
+        stamps.append(fetch_one(con.execute(
+            "SELECT max(added_at) FROM event WHERE origin <> 'bundled'"))[0])
+    newest = max((s for s in stamps if s is not None), default=None)
+    return newest.strftime("%Y-%m-%d %H:%M:%S") if newest else None
+
+
+def _newest_month(con: duckdb.DuckDBPyConnection, where: str = "TRUE") -> str | None:
+    newest = fetch_one(con.execute(
+        f"SELECT max(period) FROM observation_latest WHERE period_months = 1 AND {where}"))[0]
+    return str(Month.of(newest)) if newest else None
+
+
+def data_age(con: duckdb.DuckDBPyConnection, today: dt.date) -> dict[str, object]:
+    """The release calendar's China-customs month due by ``today`` against the store's."""
+    from magwatch import calendar
+
+    state = calendar.status(today, _newest_month(con, "reporter = 'CHN' AND flow = 'X'"))
+    return {**state, "line": calendar.line(state)}
+
+
+def info(con: duckdb.DuckDBPyConnection, path: Path | None,
+         today: dt.date | None = None) -> dict[str, object]:
+    """What the store holds: where it is, how new it is, then the counts."""
     one = lambda sql: fetch_one(con.execute(sql))  # noqa: E731
     obs = one("SELECT count(*), min(period), max(period) FROM observation")
+    event = _newest_event(con)
     return {
         "path": str(path) if path else ":memory:",
+        "newest_month": _newest_month(con),
+        "newest_event": event.isoformat() if event else None,
+        "last_changed": _last_changed(con),
+        "data_age": data_age(con, today or dt.date.today()),
         "size_bytes": path.stat().st_size if path and path.exists() else None,
         "releases": one("SELECT count(*) FROM release")[0],
         "observations": obs[0],
