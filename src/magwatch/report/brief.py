@@ -229,6 +229,7 @@ def gather(handle, month: str, *, top: int = 5, scenario: str | None = DEFAULT_S
                              "world": None, "partners": [], "groups": [], "events": [], "mirror": [],
                              "risk": {"stages": [], "scenario": None}, "coverage_pct": None,
                              "fn_coverage": None, "unfigured_ranked": [], "rank_disagreements": []}
+    facts["data_age"] = handle.info()["data_age"]["line"]     # magwatch.calendar
     try:
         mon = handle.monitor(month)
     except NoDataError as exc:
