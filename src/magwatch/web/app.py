@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import importlib
+import importlib.resources
 import os
 import platform
 from contextlib import asynccontextmanager
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from fastapi.responses import Response
 
@@ -39,10 +41,12 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
 ]
-#: The interactive API docs page is FastAPI's Swagger UI, which loads its script from jsDelivr.
-DOCS_CSP = (b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            b"style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-            b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+#: The interactive API docs page is FastAPI's Swagger UI with its files served from
+#: /api/docs/assets (the fastapi-swagger package's copy of the Swagger UI dist): it needs
+#: no network. Its page starts Swagger UI with one inline script.
+DOCS_CSP = (b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'; "
+            b"img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+DOCS_ASSETS = "/api/docs/assets"
 HEALTH_BODY = b'{"status":"ok"}'
 #: Worker threads for the routes (Starlette's default is 40). Repeats are answered on the event
 #: loop by the response cache and at most one store call per CPU computes at a time, so more
@@ -100,7 +104,7 @@ class Guard:
                                             parameter=found.parameter)
                 await response(scope, receive, self._with_headers(send))
                 return
-        docs = scope["path"] == "/api/docs"
+        docs = scope["path"] == "/api/docs" or scope["path"].startswith(DOCS_ASSETS + "/")
         await self.app(scope, receive, self._with_headers(send, docs))
 
     @staticmethod
@@ -127,6 +131,33 @@ HANDLE_MODULES = (
 )
 
 
+def swagger_dir() -> Path:
+    """Swagger UI's bundle, stylesheet and icon as the fastapi-swagger package ships them."""
+    return Path(str(importlib.resources.files("fastapi_swagger") / "resources"))
+
+
+def _docs(app: FastAPI) -> None:
+    """``/api/docs``: Swagger UI over /openapi.json, every file served by magwatch itself."""
+    app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_dir()), name="docs-assets")
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def api_docs() -> Response:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url, title="magwatch API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png")
+
+
+def _data_age(request: Request) -> str | None:
+    """The header's line on how new the store is (magwatch.calendar), or None if unreadable."""
+    try:
+        facts = request.app.state.access.read(("info",), lambda mw: mw.info())
+    except magwatch.MagwatchError:
+        return None
+    return facts["data_age"]["line"]
+
+
 def create_app(db_path: str | os.PathLike[str] | None = None, *, token=_FROM_ENV,
                max_upload_bytes: int | None = None) -> FastAPI:
     """The web application over the store at ``db_path`` (default ``MAGWATCH_DB``).
@@ -141,7 +172,7 @@ def create_app(db_path: str | os.PathLike[str] | None = None, *, token=_FROM_ENV
                   description="Rare-earth magnet trade intelligence from official statistics: "
                               "observations, reported claims, monitor, audit, events and risk, "
                               "each figure with its source and vintage.",
-                  docs_url="/api/docs", redoc_url=None, openapi_url="/openapi.json",
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json",
                   lifespan=_lifespan)
     app.state.access = StoreAccess(resolve_db_path(db_path))
     app.state.token = os.environ.get("MAGWATCH_TOKEN") if token is _FROM_ENV else token
@@ -156,6 +187,8 @@ def create_app(db_path: str | os.PathLike[str] | None = None, *, token=_FROM_ENV
     async def healthz() -> Response:
         return Response(HEALTH_BODY, media_type="application/json")
 
+    _docs(app)
+    pages.templates.env.globals.update(data_age=_data_age)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
