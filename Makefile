@@ -12,12 +12,13 @@ PIP_QUIET := PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_WARN_SCRIPT_LOCATION=1
 .PHONY: run test test-slow bench venv system-deps bench-deps clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(PIP_QUIET) $(BIN)/pip install --quiet --upgrade pip
+	@echo "setting up $(VENV) (a few minutes the first time)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(PIP_QUIET) $(BIN)/pip install -qq --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(PIP_QUIET) $(BIN)/pip install --quiet --quiet -e ".[test]"
-	touch $@
+	@$(PIP_QUIET) $(BIN)/pip install -qq -e ".[test]"
+	@touch $@
 
 venv: $(VENV)/.installed
 
