@@ -23,7 +23,10 @@ def load() -> None:
 
     from magwatch.bundled import FILES, summary
 
-    with open_handle() as mw, Progress(transient=True) as progress:
+    import sys
+
+    quiet = not sys.stderr.isatty()          # no bar, and no blank line, when not on a terminal
+    with open_handle() as mw, Progress(transient=True, disable=quiet) as progress:
         task = progress.add_task("loading bundled data", total=len(FILES))
         results = mw.load(progress=lambda name: progress.advance(task))
     typer.echo(summary(results, mw.store.path))
