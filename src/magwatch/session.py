@@ -214,12 +214,13 @@ class Magwatch:
 
     def brief(self, month: str, *, out_dir: str | os.PathLike[str] | None = None,
               formats=("md", "html"), top: int = 5, scenario: str | None = "repeat-2025-04",
-              paths: int = 2000, seed: int = 0, charts: bool = True):
-        """The monthly brief (Markdown/HTML/PDF text, charts, footnotes) for ``month``."""
+              paths: int = 2000, seed: int = 0, charts: bool = True, focus: str | None = None):
+        """The monthly brief (Markdown/HTML/PDF text, charts, footnotes) for ``month``; ``focus``
+        (a destination code such as DEU or EUU) leads it with that destination."""
         from magwatch.report.brief import build
 
         return build(self, month, out_dir=out_dir, formats=formats, top=top, scenario=scenario,
-                     paths=paths, seed=seed, charts=charts)
+                     paths=paths, seed=seed, charts=charts, focus=focus)
 
     def check(self, text: str, *, as_of: str | dt.date | None = None, month: str | None = None) -> Frame:
         """Find the numeric claims in ``text`` and give each a verdict against the store.

@@ -26,7 +26,7 @@ def test_june_2025_story(june):
     brief, _ = june
     md = brief.markdown
     head = md.splitlines()[0]
-    assert head.startswith("# China's rare-earth magnet exports to the United States jumped 660.8% in June 2025")
+    assert head.startswith("# China's rare-earth magnet exports to the United States jumped 661% in June 2025")
     assert "3,188 t" in head
     lede = md.split("## Top destinations")[0]
     assert re.search(r"China exported 3,188 t\[\^\d+\] of rare-earth permanent magnets", lede)
@@ -93,7 +93,8 @@ def test_thin_and_empty_months(bundled_db):
         empty = handle.brief("2023-03", scenario=None)
     # June 2019: only a US figure; no world total, so no shares or changes of the total
     assert "The store has no world total for June 2019" in thin.markdown
-    assert "no world total for June 2019" in thin.markdown.split("## What is missing")[1]
+    assert "No world total for June 2019: changes and shares of the total cannot be given" in \
+        thin.markdown.split("## What is missing")[1]
     assert "No figures for March 2023" in empty.markdown
     assert "## Top destinations" not in empty.markdown
 
@@ -122,6 +123,11 @@ def test_cli_brief_and_check(bundled_db, tmp_path):
     assert "660.8%" in res.stdout and (tmp_path / "out" / "brief-2025-06.html").exists()
     res = runner.invoke(app, ["--db", str(db), "brief", "--month", "2025-06", "--format", "html"])
     assert res.exit_code != 0
+    res = runner.invoke(app, ["--db", str(db), "brief", "--month", "2025-10", "--focus", "DEU", "--scenario", "none"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith("# China's rare-earth magnet exports to Germany fell 13% in October 2025")
+    res = runner.invoke(app, ["--db", str(db), "brief", "--month", "2025-10", "--focus", "Atlantis"])
+    assert res.exit_code != 0 and "focus" in (res.output + str(res.exception))
     text = tmp_path / "t.txt"
     text.write_text("China's magnet exports to the US rose to 335 t in June 2025.", encoding="utf-8")
     res = runner.invoke(app, ["--db", str(db), "check", str(text), "--format", "json", "--strict"])
@@ -159,3 +165,23 @@ def test_html_opens_in_chromium_with_charts(june):
     assert errors == []
     assert title == "magwatch brief, June 2025"
     assert len(sizes) == 3 and all(done and w > 300 and h > 200 for done, w, h in sizes), sizes
+
+
+@pytest.mark.browser
+def test_html_fits_a_390_px_screen(june, tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("Debian chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    _, out = june
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.goto((out / "brief-2025-06.html").as_uri())
+        page.wait_for_load_state("load")
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        images = page.eval_on_selector_all("img", "els => els.map(e => e.getBoundingClientRect().right)")
+        page.screenshot(path=str(tmp_path / "brief-2025-06-390.png"), full_page=True)
+        browser.close()
+    assert scroll <= 390
+    assert images and max(images) <= 390

@@ -37,7 +37,9 @@ def brief(month: str = typer.Option(..., help="YYYY-MM"),
           scenario: str = typer.Option("repeat-2025-04", help="Risk scenario for the outlook ('none' to skip)"),
           paths: int = typer.Option(2000, help="Monte Carlo paths for the scenario"),
           seed: int = typer.Option(0, help="Random seed for the scenario"),
-          top: int = typer.Option(5, help="Destinations to list")) -> None:
+          top: int = typer.Option(5, help="Destinations to list"),
+          focus: Optional[str] = typer.Option(None, help="Destination to lead with (DEU, EUU, USA, JPN, KOR, "
+                                              "IND...); default: the month's biggest move")) -> None:
     """The monthly brief: Markdown to the terminal; with --out, files and charts (PNG+SVG)."""
     formats = _formats(fmt)
     if out is None and any(f in ("html", "pdf") for f in formats):
@@ -46,7 +48,8 @@ def brief(month: str = typer.Option(..., help="YYYY-MM"),
         raise ParameterError("paths", f"expected a positive number, got {paths}")
     with open_handle(read_only=True) as mw:
         result = mw.brief(month, out_dir=out, formats=formats, top=top,
-                          scenario=None if scenario.lower() == "none" else scenario, paths=paths, seed=seed)
+                          scenario=None if scenario.lower() == "none" else scenario, paths=paths, seed=seed,
+                          focus=focus)
     if "md" in formats:
         typer.echo(result.markdown)
     for path in result.files:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from magwatch.analytics import figures
+from magwatch.codes import countries
 from magwatch.errors import NoDataError, ParameterError
 from magwatch.periods import Month
 
@@ -83,16 +84,82 @@ def the_name(name: str | None) -> str:
     return name
 
 
+#: what a table cell shows when the store has no figure (explained under the table)
+NO_FIGURE = "\u2013"
+
+
 def tonnes(x: float | None) -> str:
     if x is None:
-        return "no data"
+        return NO_FIGURE
     return f"{x:,.1f} t".replace(".0 t", " t")
 
 
 def pct(x: float | None, signed: bool = True) -> str:
     if x is None:
-        return "no data"
+        return NO_FIGURE
     return f"{x:+,.1f}%" if signed else f"{abs(x):,.1f}%"
+
+
+def headline_pct(x: float) -> str:
+    """A change as a headline gives it: whole percent from 10% on ('661%'), one decimal below ('6.0%')."""
+    return f"{abs(x):,.0f}%" if abs(x) >= 10 else f"{abs(x):.1f}%"
+
+
+#: EU member states: their importers are modelled within the European Union in the scenarios
+EU_MEMBERS = frozenset("AUT BEL BGR HRV CYP CZE DNK EST FIN FRA DEU GRC HUN IRL ITA LVA LTU LUX MLT NLD POL "
+                       "PRT ROU SVK SVN ESP SWE".split())
+
+SECTORS = {"conventional_vehicles": "conventional vehicles", "ev_nev": "electric vehicles",
+           "hvac_appliances": "HVAC appliances", "industrial_motors": "industrial motors",
+           "consumer_electronics": "consumer electronics", "wind": "wind turbines",
+           "elevators": "elevators", "other": "other uses"}
+
+
+def country_name(code: str | None) -> str:
+    """'Germany' for DEU, 'the world total' for WLD; a code the tables do not know stays as given."""
+    if not code:
+        return ""
+    if code == "WLD":
+        return "the world total"
+    try:
+        return the_name(countries.name(code))
+    except Exception:       # noqa: BLE001 - an unknown code is shown as it is
+        return code
+
+
+def possessive(name: str) -> str:
+    return name + ("'" if name.endswith("s") else "'s")
+
+
+def sector_name(sector: str | None) -> str:
+    return SECTORS.get(sector or "", (sector or "").replace("_", " "))
+
+
+def period_words(period: str | None) -> str:
+    """'June 2025', 'the first quarter of 2024', '2024' (a year), as given otherwise."""
+    m = re.fullmatch(r"(\d{4})-Q([1-4])", period or "")
+    if m:
+        return f"the {ordinal(int(m.group(2)))} quarter of {m.group(1)}"
+    if re.fullmatch(r"\d{4}-\d{2}", period or ""):
+        return month_name(period)
+    return period or ""
+
+
+def plain_words(text: str) -> str:
+    """Month codes as month names and destination codes as names ('DEU, 2024-10' -> 'Germany, October 2024')."""
+    text = re.sub(r"\b\d{4}-\d{2}\b(?!-)", lambda m: month_name(m.group(0)), text)
+    return re.sub(r"\b[A-Z]{3}\b", lambda m: _name_or_code(m.group(0)), text)
+
+
+def _name_or_code(code: str) -> str:
+    try:
+        return countries.name(code) if countries.is_known(code) else code
+    except Exception:       # noqa: BLE001
+        return code
+
+
+def list_words(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def record_phrase(text: str | None) -> str | None:
@@ -106,7 +173,9 @@ def record_phrase(text: str | None) -> str | None:
     m = re.match(r"(highest|lowest) of (\d+) months with data since (\d{4}-\d{2})", text)
     if m:
         return f"the {m.group(1)} of the {m.group(2)} months with a figure since {month_name(m.group(3))}"
-    return text
+    if text == "first figure in the store":
+        return "the first figure in the store"
+    return plain_words(text)
 
 
 # ----------------------------------------------------------------------------- footnotes
@@ -218,32 +287,96 @@ class Brief:
 
 
 def gather(handle, month: str, *, top: int = 5, scenario: str | None = DEFAULT_SCENARIO,
-           paths: int = 2000, seed: int = 0) -> tuple[dict, Footnotes, Any]:
-    """The facts of the brief for ``month`` and their footnotes (plus the scenario result)."""
+           paths: int = 2000, seed: int = 0, focus: str | None = None) -> tuple[dict, Footnotes, Any]:
+    """The facts of the brief for ``month`` and their footnotes (plus the scenario result).
+
+    ``focus``: a destination code (DEU, EUU, USA...) the brief leads with; by default it leads
+    with the month's biggest move.
+    """
     at = Month.parse(month, "month")
     month = str(at)
+    focus = _focus_code(focus)
     notes = Footnotes()
     facts: dict[str, Any] = {"month": month, "month_name": at.label(),
                              "year_earlier_name": (at - 12).label(),
                              "generated": dt.date.today().isoformat(), "missing": [], "lead": None,
                              "world": None, "partners": [], "groups": [], "events": [], "mirror": [],
                              "risk": {"stages": [], "scenario": None}, "coverage_pct": None,
-                             "fn_coverage": None, "unfigured_ranked": [], "rank_disagreements": []}
+                             "fn_coverage": None, "unfigured_ranked": [], "rank_disagreements": [],
+                             "n_with_figure": 0, "focus": None, "focus_code": focus}
     facts["data_age"] = handle.info()["data_age"]["line"]     # magwatch.calendar
     try:
         mon = handle.monitor(month)
     except NoDataError as exc:
         facts["empty"] = str(exc)
         facts["missing"].append(f"no figures for {month_name(month)} in the store: {exc}")
+        facts["headline"] = headline(facts)
         return facts, notes, None
     facts["empty"] = None
+    _month_facts(facts, mon, notes, top)
+    _lead(facts, mon, notes, focus)
+    _event_facts(facts, handle, notes)
+    _mirror_facts(facts, handle, notes)
+    result = _risk_facts(facts, handle, notes, scenario, paths, seed)
+    facts["missing"] = _merged([_missing_words(m, facts) for m in facts["missing"]])
+    facts["headline"] = headline(facts)
+    return facts, notes, result
+
+
+def _why_no_change(row: dict | None) -> str | None:
+    """Why a row has no m/m or y/y change, in words without month names (they would re-date the text)."""
+    if not row:
+        return None
+    why = []
+    for metric in ("mom_pct", "yoy_pct"):
+        basis = (row.get("basis") or {}).get(metric) or ""
+        if row.get(metric) is not None:
+            continue
+        if "published combined" in basis:
+            why.append("China publishes January and February as one figure")
+        elif "same month a year earlier" in basis:
+            why.append("the store has no figure for the same month a year earlier")
+        elif "previous month" in basis:
+            why.append("the store has no figure for the month before")
+    return "; ".join(why) or None
+
+
+def _merged(items: list[str]) -> list[str]:
+    """One line for each subject: 'No world total for June 2019: a' and '...: b' become '...: a; b'."""
+    out: dict[str, str] = {}
+    for item in items:
+        head, sep, tail = item.partition(": ")
+        if sep and head in out:
+            out[head] += "; " + tail
+        else:
+            out[head if sep else item] = item
+    return list(out.values())
+
+
+def _focus_code(focus: str | None) -> str | None:
+    if focus is None or not str(focus).strip():
+        return None
+    code = str(focus).strip().upper()
+    if not countries.is_known(code) or code == "WLD":
+        raise ParameterError("focus", f"expected a destination code such as DEU, EUU, USA, JPN, KOR or IND, "
+                                      f"got {focus!r}")
+    return code
+
+
+def _month_facts(facts: dict, mon: dict, notes: Footnotes, top: int) -> None:
+    """Levels, changes, ranks and shares of the world, the destinations and the groups."""
+    month = facts["month"]
     world_row = mon.get("world") if mon.get("world") and mon["world"].get("net_weight_t") is not None else None
+    facts["world_row"] = world_row
     facts["world"] = _figure_row(world_row, notes, month, None) if world_row else None
+    facts["world_why"] = _why_no_change(world_row)
     if not world_row:
         facts["missing"].append(f"no world total for {month_name(month)}: changes and shares of the total "
                                 "cannot be given")
     partners = [r for r in mon["partners"] if r.get("net_weight_t") is not None]
     partners.sort(key=lambda r: (r.get("rank") or 99, -(r["net_weight_t"] or 0)))
+    facts["partner_rows"] = partners
+    facts["n_with_figure"] = len(partners)
     facts["partners"] = [_figure_row(r, notes, month, world_row) for r in partners[:top]]
     facts["unfigured_ranked"] = [
         {"partner": r["partner"], "name": r.get("partner_name") or r["partner"],
@@ -261,53 +394,123 @@ def gather(handle, month: str, *, top: int = 5, scenario: str | None = DEFAULT_S
             f"share of the world total covered by destination figures, {month}",
             "computed (sum of the destination net weights / world net weight)",
             _pick(world_row, "net weight") + [s for r in partners for s in _pick(r, "net weight")])
+    if not partners:
+        facts["missing"].append(f"no destination has a figure for {month_name(month)}: the store holds no "
+                                "breakdown by destination")
+    if facts["world_why"]:
+        facts["missing"].append(f"no change for the world total: {facts['world_why']}")
     facts["missing"].extend(mon.get("lacks") or [])
     facts["notes"] = mon.get("notes") or []
-
-    # the lead: the biggest month-on-month move among the world and destinations with >=5% share
-    cands = [f for f in ([facts["world"]] if facts["world"] else []) + facts["partners"]
-             if f.get("mom_pct") is not None and (f["partner"] == "WLD" or (f.get("share_pct") or 0) >= 5)]
-    facts["lead"] = max(cands, key=lambda f: abs(f["mom_pct"])) if cands else (
-        facts["world"] or (facts["partners"][0] if facts["partners"] else None))
     ranked = [f for f in facts["partners"] if f.get("rank")]
     facts["top_dest"] = ranked[0] if ranked else None
     facts["second_dest"] = ranked[1] if len(ranked) > 1 else None
     facts["rank_disagreements"] = [f for f in ranked if f.get("reported_rank") not in (None, f["rank"])]
 
-    # events
+
+def _lead(facts: dict, mon: dict, notes: Footnotes, focus: str | None) -> None:
+    """The lead: the focus destination when asked for, else the biggest month-on-month move among
+    the world and the destinations with at least 5% of the total."""
+    if focus:
+        shown = {f["partner"]: f for f in facts["partners"] + facts["groups"]}
+        row = shown.get(focus)
+        if row is None:
+            raw = next((r for r in facts["partner_rows"] if r["partner"] == focus), None)
+            row = _figure_row(raw, notes, facts["month"], facts["world_row"]) if raw else None
+        unfigured = next((u for u in facts["unfigured_ranked"] if u["partner"] == focus), None)
+        facts["focus"] = {"code": focus, "name": country_name(focus), "row": row, "unfigured": unfigured,
+                          "is_group": any(g["partner"] == focus for g in facts["groups"])}
+        if row is not None:
+            facts["lead"] = row
+            return
+    cands = [f for f in ([facts["world"]] if facts["world"] else []) + facts["partners"]
+             if f.get("mom_pct") is not None and (f["partner"] == "WLD" or (f.get("share_pct") or 0) >= 5)]
+    facts["lead"] = max(cands, key=lambda f: abs(f["mom_pct"])) if cands else (
+        facts["world"] or (facts["partners"][0] if facts["partners"] else None))
+
+
+def _event_facts(facts: dict, handle, notes: Footnotes) -> None:
     facts["events"] = []
     try:
-        exp = handle.explain(month).to_dict()
-        for ev in exp.get("events", [])[:5]:
-            fn = notes.add(f"event {ev['event_id']}", "event registry (reported)",
-                           [{"role": "event", "url": ev.get("source_url"), "file": "rare_earth_events.csv",
-                             "vintage": None}])
-            facts["events"].append({**{k: ev.get(k) for k in ("event_id", "event_date", "event_type", "actor",
-                                                              "summary", "timing", "relevance")},
-                                    "fn": fn})
+        exp = handle.explain(facts["month"]).to_dict()
     except (NoDataError, ParameterError) as exc:
         facts["missing"].append(f"events: {exc}")
+        return
+    for ev in exp.get("events", [])[:5]:
+        fn = notes.add(f"event {ev['event_id']}", "event registry (reported)",
+                       [{"role": "event", "url": ev.get("source_url"), "file": "rare_earth_events.csv",
+                         "vintage": None}])
+        facts["events"].append({**{k: ev.get(k) for k in ("event_id", "event_date", "event_type", "actor",
+                                                          "summary", "timing", "relevance")},
+                                "when": _timing_words(ev.get("timing")), "fn": fn})
 
-    # mirror (importer-side figures)
+
+def _timing_words(timing: str | None) -> str:
+    """'2 month(s) before' -> 'two months before'."""
+    m = re.fullmatch(r"(\d+) month\(s\) (before|after)", timing or "")
+    if not m:
+        return timing or ""
+    n = int(m.group(1))
+    words = {1: "a month", 2: "two months", 3: "three months", 4: "four months", 5: "five months",
+             6: "six months"}
+    return f"{words.get(n, f'{n} months')} {m.group(2)}"
+
+
+def _mirror_facts(facts: dict, handle, notes: Footnotes) -> None:
+    """Importer-side figures for the month, its quarter or its year: only rows with a figure."""
     facts["mirror"] = []
-    for r in _mirror_rows(handle, month):
-        fn = notes.add(f"{r['importer']} imports from China, {r['period']}", "reported (importer-side statistic)",
+    for r in _mirror_rows(handle, facts["month"]):
+        figure = _mirror_figure(r)
+        if figure is None:
+            continue
+        fn = notes.add(f"{country_name(r['importer'])} imports from China, {period_words(r['period'])}",
+                       "reported (importer-side statistic)",
                        [{"role": "importer-side", "url": r.get("source_url"),
                          "file": "partner_imports_monthly.csv", "row": r["source_row"],
                          "vintage": r.get("source_date")}])
-        facts["mirror"].append({**r, "fn": fn})
+        facts["mirror"].append({**r, "importer_name": country_name(r["importer"]), "figure": figure[0],
+                                "after": figure[1],
+                                "period_words": period_words(r["period"]), "fn": fn})
     if not facts["mirror"]:
-        facts["missing"].append(f"no importer-side (mirror) figure for {month_name(month)} in the store; "
-                                "the mirror check is not possible")
+        facts["missing"].append(f"no importer-side (mirror) figure for {month_name(facts['month'])} in the "
+                                "store; the mirror check is not possible")
 
-    # risk outlook
-    facts["risk"] = {"stages": [], "scenario": None}
-    result = None
+
+def _num(text: Any) -> float | None:
     try:
-        rep = handle.risk(month)
+        return float(text) if text not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _mirror_figure(r: dict) -> tuple[str, str] | None:
+    """(' of 11,000 t', ', up 24% on the year as the source reports it'): the figure before the period
+    and what follows it; None when the row has no figure."""
+    t, usd, share, yoy = (_num(r.get(k)) for k in ("net_weight_t", "value_usd", "exporter_share_pct_reported",
+                                                     "yoy_pct_reported"))
+    parts = []
+    if t is not None:
+        parts.append(tonnes(t))
+    if usd is not None:
+        parts.append(("worth " if parts else "") + f"US${usd:,.0f}")
+    if not parts and share is None:
+        return None
+    main = " of " + " ".join(parts) if parts else ""
+    extra = ""
+    if share is not None:
+        extra += f", {share:,.1f}% of its imports of the product"
+    if yoy is not None:
+        extra += f", {'up' if yoy >= 0 else 'down'} {abs(yoy):,.0f}% on the year as the source reports it"
+    return main, extra
+
+
+def _risk_facts(facts: dict, handle, notes: Footnotes, scenario: str | None, paths: int, seed: int):
+    """China's share of each supply stage, and the scenario's shortfall and time-to-survive."""
+    facts["risk"] = {"stages": [], "scenario": None}
+    try:
+        rep = handle.risk(facts["month"])
         for st in rep.get("china_stage_shares", []):
             if st.get("china_share_pct") is None:
-                facts["missing"].append(f"China's share of the {st['stage']} stage: no figure")
+                facts["missing"].append(f"China's share of the {st['stage']} stage: no figure in the store")
                 continue
             file, _, row = (st.get("where") or "").partition(" row ")
             fn = notes.add(f"China's share of {st['stage']}", f"{st.get('kind')} ({st.get('note') or ''})",
@@ -316,19 +519,88 @@ def gather(handle, month: str, *, top: int = 5, scenario: str | None = DEFAULT_S
             facts["risk"]["stages"].append({**st, "fn": fn})
     except (NoDataError, ParameterError) as exc:
         facts["missing"].append(f"risk: {exc}")
-    if scenario:
-        result = handle.scenario(scenario, paths=paths, seed=seed)
-        peak = max(result.total, key=lambda r: r["shortfall_t_p50"])
-        fastest = min(result.survival, key=lambda r: r["tts_months_p50"])
-        fn = notes.add(f"scenario {scenario}", f"computed (Monte Carlo, {paths:,} paths, seed {seed}; "
-                       "inputs and their sources: magwatch scenario run)",
-                       [{"role": "scenario file", "url": None, "file": Path(result.scenario.file).name,
-                         "row": None, "vintage": None}])
-        facts["risk"]["scenario"] = {"name": scenario, "title": result.scenario.title,
-                                     "start": str(Month.of(result.scenario.start)),
-                                     "months": result.scenario.model.months, "paths": paths, "seed": seed,
-                                     "peak": peak, "fastest": fastest, "fn": fn}
-    return facts, notes, result
+    if not scenario:
+        return None
+    result = handle.scenario(scenario, paths=paths, seed=seed)
+    peak = max(result.total, key=lambda r: r["shortfall_t_p50"])
+    fastest = min(result.survival, key=lambda r: r["tts_months_p50"])
+    fn = notes.add(f"scenario {scenario}", f"computed (Monte Carlo, {paths:,} paths, seed {seed}; "
+                   "inputs and their sources: magwatch scenario run)",
+                   [{"role": "scenario file", "url": None, "file": Path(result.scenario.file).name,
+                     "row": None, "vintage": None}])
+    facts["risk"]["scenario"] = {
+        "name": scenario, "title": result.scenario.title, "start": str(Month.of(result.scenario.start)),
+        "start_name": Month.of(result.scenario.start).label(), "months": result.scenario.model.months,
+        "paths": paths, "seed": seed, "peak": {**peak, "month_name": month_name(peak["month"])},
+        "fastest": {**fastest, "importer_name": country_name(fastest["importer"]),
+                    "sector_name": sector_name(fastest["sector"])},
+        "focus": _focus_survival(facts.get("focus_code"), result.survival), "fn": fn}
+    return result
+
+
+def _focus_survival(focus: str | None, survival: list[dict]) -> dict | None:
+    """The focus destination's importers, sector by sector, shortest median time-to-survive first.
+
+    An EU member state's importers are modelled within the European Union."""
+    if not focus:
+        return None
+    importer = "EUU" if focus in EU_MEMBERS else focus
+    rows = sorted((r for r in survival if r["importer"] == importer), key=lambda r: r["tts_months_p50"])
+    return {"code": focus, "name": country_name(focus), "importer": importer,
+            "importer_name": country_name(importer), "within": importer != focus,
+            "sectors": [{**r, "sector_name": sector_name(r["sector"])} for r in rows]}
+
+
+_REPORTED_BASE = re.compile(r"([A-Z]{3}): as reported by (\S+) \((\d{4}-\d{2}) has no figure in the store\)$")
+
+
+def _missing_words(text: str, facts: dict) -> str:
+    """What is missing, in plain words: names for codes, month names, one count of destinations."""
+    m = _REPORTED_BASE.match(text)
+    if m:
+        code, outlet, base = m.groups()
+        kind = "year-on-year" if base == str(Month.parse(facts["month"]) - 12) else "month-on-month"
+        who = "the world total" if code == "WLD" else country_name(code)
+        return (f"{possessive(who)[:1].upper()}{possessive(who)[1:]} {kind} change is as reported by {outlet}; "
+                f"{month_name(base)} has no figure in the store")
+    if text.startswith("no values (USD)"):
+        return "No US-dollar values: the store has weights only"
+    m = re.match(r"destinations ranked by a source but without a figure here: (.*)$", text)
+    if m:
+        names = [country_name(c.strip()) for c in m.group(1).split(",")]
+        verb = "is" if len(names) == 1 else "are"
+        return f"{list_words(names)} {verb} ranked by a source but {'has' if verb == 'is' else 'have'} no tonnage in the store"
+    if text.startswith("partner figures cover"):
+        n = facts["n_with_figure"]
+        return (f"In {facts['month_name']}, destination figures cover {facts['coverage_pct']}% of the world total: "
+                f"ranks are computed among the {n} destination{'s' if n != 1 else ''} with a figure")
+    text = plain_words(text)
+    return text[:1].upper() + text[1:]
+
+
+def headline(facts: dict) -> str:
+    """The headline: the lead's move at news precision, or what exists in a thin month."""
+    f, name = facts.get("lead"), facts["month_name"]
+    focus = facts.get("focus")
+    world = facts.get("world")
+    tail = f"; world shipments {tonnes(world['net_weight_t'])}" if world else "; no world total in the store"
+    if focus and focus["row"] is None:
+        return f"No figure for China's rare-earth magnet exports to {focus['name']} in {name}{tail}"
+    if f is None:
+        return f"No figures for China's rare-earth magnet exports in {name}"
+    to = "" if f["partner"] == "WLD" else f" to {f['name'] and the_name(f['name'])}"
+    rest = "" if f["partner"] == "WLD" else tail
+    if f.get("mom_pct") is not None:
+        move = f["verb_mom"] + ("" if f["verb_mom"] == "was flat" else " " + headline_pct(f["mom_pct"]))
+        return f"China's rare-earth magnet exports{to} {move} in {name} to {tonnes(f['net_weight_t'])}{rest}"
+    level = f"China's rare-earth magnet exports{to} were {tonnes(f['net_weight_t'])} in {name}"
+    if f.get("yoy_pct") is not None:
+        word = "up" if f["yoy_pct"] > 0 else "down"
+        return f"{level}, {word} {headline_pct(f['yoy_pct'])} from a year earlier{rest}"
+    lacks = ["no change on the month or the year"]
+    if not facts["partners"]:
+        lacks.append("no destination figures")
+    return f"{level}{rest}; {' and '.join(lacks)} in the store"
 
 
 def _series(handle, partners: list[str], month: str, months: int = 18) -> dict[str, dict[str, float]]:
@@ -357,18 +629,20 @@ def draw_charts(handle, facts: dict, result, out_dir: Path) -> dict[str, dict[st
     evs = handle.events(start=(at - 17).first_day, end=f"{at}-28").to_pylist()
     keep = [e for e in evs if e["event_type"] in ("export_control", "license", "trade_deal")
             and e.get("touches_commodity") in ("yes", "all", None)]
-    events = [{"event_date": e["event_date"], "label": f"{e['event_date']:%d %b} {e['event_type']}"}
+    events = [{"event_date": e["event_date"],
+               "label": f"{e['event_date']:%d %b} {e['event_type'].replace('_', ' ')}"}
               for e in keep][-8:]
     stem = f"brief-{month}"
     drawn["volume"] = charts.volume_chart(
         series, names, events, month, chart_dir / f"{stem}-volume",
         caption="Net weight by month as published (observed); gaps are months without a figure. "
                 "Events: magwatch event registry. Sources: footnotes of the brief.")
-    if facts.get("world"):
+    if facts.get("world") and facts["partners"]:
         shares = [(f["name"], f["share_pct"]) for f in facts["partners"] if f.get("share_pct") is not None]
         cover = facts.get("coverage_pct")
         drawn["shares"] = charts.share_chart(
-            shares, None if cover is None else round(100 - cover, 1), month, chart_dir / f"{stem}-shares",
+            shares, None if cover is None else round(100 - cover, 1), month,
+            chart_dir / f"{stem}-shares",
             caption="Share = destination net weight / world net weight (computed from the footnoted figures).")
     if result is not None:
         drawn["fan"] = charts.fan_chart(result, chart_dir / f"{stem}-risk-fan")
@@ -380,7 +654,9 @@ def _env(kind: str):
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=kind == "html",
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.Undefined)
-    env.filters.update(upfirst=lambda s: s[:1].upper() + s[1:], the=the_name, tonnes=tonnes, pct=pct, month_name=month_name, ordinal=ordinal, verb=change_verb)
+    env.filters.update(upfirst=lambda s: s[:1].upper() + s[1:], the=the_name, tonnes=tonnes, pct=pct,
+                       month_name=month_name, ordinal=ordinal, verb=change_verb, possessive=possessive,
+                       months=lambda x: f"{x:,.1f} month" + ("" if f"{x:.1f}" == "1.0" else "s"))
     if kind == "md":
         env.globals["ref"] = lambda n: f"[^{n}]" if n else ""
     else:
@@ -400,15 +676,17 @@ def render(facts: dict, footnotes: list[dict], charts: dict, kind: str, chart_ba
 
 def build(handle, month: str, *, out_dir: str | Path | None = None, formats=("md", "html"),
           top: int = 5, scenario: str | None = DEFAULT_SCENARIO, paths: int = 2000, seed: int = 0,
-          charts: bool = True) -> Brief:
+          charts: bool = True, focus: str | None = None) -> Brief:
     """Build the brief for ``month``; with ``out_dir``, write the files and charts there.
 
     ``formats``: any of ``md``, ``html``, ``pdf`` (PDF through WeasyPrint, from the HTML).
+    ``focus``: a destination code (DEU, EUU, USA, JPN, KOR, IND...) the brief leads with.
     """
     bad = [f for f in formats if f not in ("md", "html", "pdf")]
     if bad:
         raise ParameterError("format", f"expected md, html or pdf, got {bad[0]!r}")
-    facts, notes, result = gather(handle, month, top=top, scenario=scenario, paths=paths, seed=seed)
+    facts, notes, result = gather(handle, month, top=top, scenario=scenario, paths=paths, seed=seed,
+                                  focus=focus)
     brief = Brief(facts["month"], facts, notes.items)
     drawn = {}
     if out_dir is not None:
@@ -442,5 +720,6 @@ def write_pdf(html_path: Path, pdf_path: Path) -> Path:
     return pdf_path
 
 
-__all__ = ["Brief", "Footnotes", "build", "change_verb", "draw_charts", "gather", "month_name", "ordinal",
-           "ratio_words", "record_phrase", "render", "write_pdf"]
+__all__ = ["Brief", "Footnotes", "build", "change_verb", "country_name", "draw_charts", "gather", "headline",
+           "headline_pct", "month_name", "ordinal", "period_words", "plain_words", "ratio_words",
+           "record_phrase", "render", "write_pdf"]

@@ -54,7 +54,7 @@ def volume_chart(series: dict[str, dict[str, float]], names: dict[str, str], eve
             top.annotate("no data", (Month.parse(p).first_day, 0), rotation=90, fontsize=6, color="#7f8c8d",
                          ha="center", va="bottom")
     top.set_ylabel("tonnes")
-    top.set_title(f"China's rare-earth magnet exports (HS 85051110) to {month}", fontsize=11)
+    top.set_title(f"China's rare-earth magnet exports (CN 85051110), to {Month.parse(month).label()}", fontsize=11)
     top.legend(loc="upper left", fontsize=8)
     for i, (code, s) in enumerate((k, v) for k, v in series.items() if k != "WLD"):
         ys = [s.get(p) for p in months]
@@ -91,7 +91,7 @@ def share_chart(shares: list[tuple[str, float]], uncovered_pct: float | None, mo
         ax.annotate(f"{v:.1f}%", (b.get_width(), b.get_y() + b.get_height() / 2), xytext=(3, 0),
                     textcoords="offset points", va="center", fontsize=8)
     ax.set_xlabel("share of China's world exports, % of net weight")
-    ax.set_title(f"Destination shares, {month} (computed)", fontsize=11)
+    ax.set_title(f"Destination shares, {Month.parse(month).label()} (computed)", fontsize=11)
     ax.set_xlim(0, max(values + [1]) * 1.18)
     ax.grid(axis="x", alpha=0.3)
     fig.text(0.01, 0.005, caption, fontsize=6.5, color="#555555")
