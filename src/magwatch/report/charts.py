@@ -51,7 +51,7 @@ def volume_chart(series: dict[str, dict[str, float]], names: dict[str, str], eve
             label="World (all destinations)")
     for p in months:
         if p not in world:
-            top.annotate("no data", (Month.parse(p).first_day, 0), rotation=90, fontsize=6, color="#7f8c8d",
+            top.annotate("no figure", (Month.parse(p).first_day, 0), rotation=90, fontsize=6, color="#7f8c8d",
                          ha="center", va="bottom")
     top.set_ylabel("tonnes")
     top.set_title(f"China's rare-earth magnet exports (CN 85051110), to {Month.parse(month).label()}", fontsize=11)
@@ -61,9 +61,17 @@ def volume_chart(series: dict[str, dict[str, float]], names: dict[str, str], eve
         bottom.plot(xs, [float("nan") if y is None else y for y in ys], marker="o", markersize=3.5,
                     color=COLOURS[i % len(COLOURS)], label=names.get(code, code))
     bottom.set_ylabel("tonnes")
-    bottom.legend(loc="upper left", fontsize=8, ncol=3)
+    if any(v for k, v in series.items() if k != "WLD"):
+        bottom.legend(loc="upper left", fontsize=8, ncol=3)
+    else:
+        bottom.text(0.5, 0.5, "No destination has a figure in these months", transform=bottom.transAxes,
+                    ha="center", va="center", fontsize=10, color="#566573")
+        bottom.set_yticks([])
+    from matplotlib.ticker import StrMethodFormatter
+
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
+        ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
         for k, ev in enumerate(events):
             ax.axvline(ev["event_date"], color="#e67e22", linestyle="--", linewidth=0.9)
             if ax is top:
