@@ -67,7 +67,7 @@ LAGGED = {"net_weight_kg": ("net_weight_kg", "weight_prev", "weight_year_ago"),
 _FIGURES = (*SERIES, "period", "period_months", "net_weight_kg", "value_usd")
 
 
-def at_month_from_rows(rows, month: int | None = None):
+def at_month_from_rows(rows, month: int | None = None, periods=None):
     """:func:`at_month` of :func:`series.pick` of ``rows``, for many series at once.
 
     ``rows`` are rows of the latest-vintage table, where several sources may hold
@@ -84,7 +84,7 @@ def at_month_from_rows(rows, month: int | None = None):
       each month's figure by :func:`figures.preference` (``argmin``): the rule of
       :func:`series.pick` (:data:`figures.RULE`), applied where there is a choice to make.
     """
-    t = _three_months(rows, month, _FIGURES)
+    t = _three_months(rows, month, _FIGURES, periods)
     by_lag = {lag: t._lag == lag for lag in LAGS}
     aggregates = {"_period": t.period.max(where=by_lag[0])}
     for i, lag in enumerate(LAGS):
@@ -97,7 +97,8 @@ def at_month_from_rows(rows, month: int | None = None):
     single = one.filter(one._period.notnull(), ~several).select(
         *SERIES, month=month_index(one._period), **{c: one[c] for c in columns})
 
-    d = _three_months(rows, month, (*_FIGURES, "source", "source_ref", "vintage", "source_row"))
+    d = _three_months(rows, month, (*_FIGURES, "source", "source_ref", "vintage", "source_row"),
+                      periods)
     d = d.semi_join(one.filter(one._period.notnull(), several).select(*SERIES), list(SERIES))
     key = preference(d)
     chosen = {"_period": d.period.max(where=d._lag == 0)}
@@ -110,7 +111,7 @@ def at_month_from_rows(rows, month: int | None = None):
     return _changes(single.union(chosen.cast(single.schema())))
 
 
-def _three_months(rows, month: int | None, columns):
+def _three_months(rows, month: int | None, columns, periods=None):
     """Single-month rows of ``month`` and the months 1 and 12 before, with ``_lag`` = 0, 1, 12.
 
     Built from ``rows`` afresh on each call (columns first), so two calls with other
@@ -121,7 +122,9 @@ def _three_months(rows, month: int | None, columns):
         latest = month_index(single_months.period).max().as_scalar()
         t = rows.select(*columns, _lag=latest - month_index(rows.period))
         return t.filter(t.period_months == 1, t._lag.isin(list(LAGS)))
-    periods = [Month.from_index(month - lag).first_day for lag in LAGS]
+    if periods is None:
+        periods = [Month.from_index(month - lag).first_day for lag in LAGS]
+    periods = list(periods)
     lag = ibis.cases(*[(rows.period == p, lag) for p, lag in zip(periods, LAGS)])
     t = rows.select(*columns, _lag=lag)
     return t.filter(t.period_months == 1, t.period.isin(periods))
@@ -214,14 +217,18 @@ def year_to_date(series, month: int, measure: str = "net_weight_kg"):
     (single months and the combined January-February figure); it is reported
     only when those figures cover every month exactly once (``*_months`` says
     how many months were covered), otherwise null. Returns one row per series.
+    ``month`` is a month index or an Ibis integer (a parameter).
     """
-    at = Month.from_index(month)
-    year, last = at.year, at.month - 1       # last = 0 for January
+    if isinstance(month, int):
+        at = Month.from_index(month)
+        first, last = Month(at.year, 1).index, at.month - 1       # last = 0 for January
+    else:
+        last = month % 12                      # month index = year x 12 + month - 1
+        first = month - last
     t = series.filter(series[measure].notnull())
     t = t.mutate(first=t.month, end=t.month + t.period_months.cast("int64") - 1)
     parts = {}
-    for label, y in (("ytd", year), ("ytd_prev", year - 1)):
-        lo = Month(y, 1).index
+    for label, lo in (("ytd", first), ("ytd_prev", first - 12)):
         hi = lo + last
         span = t.filter((t.first >= lo) & (t.end <= hi) & (t.period_months <= 2))
         # Prefer the single months; use a combined figure only where no single month exists.

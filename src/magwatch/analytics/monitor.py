@@ -53,27 +53,49 @@ def _rows(expr) -> list[dict]:
     return expr.to_pyarrow().to_pylist()
 
 
-class _Context:
+class _Exprs:
+    """The monitor's input expressions for one reporter, commodity and flow (values or
+    ``ibis.param`` parameters)."""
+
     def __init__(self, latest, claims, reporter, commodity, flow):
-        self.reporter, self.commodity, self.flow = reporter, commodity, flow
         self.rows = series.select(latest, reporter=reporter, commodity=commodity, flow=flow)
         self.series = series.pick(self.rows)
         self.claims = claims.filter((claims.reporter == reporter) & (claims.commodity == commodity)
                                     & (claims.flow == flow))
 
 
-def _months_with_data(ctx) -> tuple[list[int], list[int]]:
-    s = ctx.series
-    spans = s.filter(s.period_months <= 2).select("month", "period_months").distinct()
-    got = _rows(spans)
-    singles = sorted({r["month"] for r in got if r["period_months"] == 1})
-    combined = sorted({r["month"] for r in got if r["period_months"] == 2})
-    return singles, combined
+class _Context:
+    """One monitor call: its tables and values; :meth:`rows` runs a query shape on them."""
+
+    def __init__(self, latest, claims, reporter, commodity, flow):
+        self.reporter, self.commodity, self.flow = reporter, commodity, flow
+        self.tables = (latest, claims)
+        self.values = {"reporter": reporter, "commodity": commodity, "flow": flow}
+
+    def rows(self, shape: str, build, **values) -> list[dict]:
+        """Rows of ``build(exprs, **params)``, compiled once per shape (:func:`series.run`)."""
+        def whole(latest, claims, reporter, commodity, flow, **params):
+            return build(_Exprs(latest, claims, reporter, commodity, flow), **params)
+
+        return series.run(f"monitor.{shape}", whole, self.tables, {**self.values, **values})
 
 
-def _claim_months(ctx) -> list[int]:
-    c = audit.claimed(ctx.claims)
-    return sorted({r["month"] for r in _rows(c.select("month").distinct())})
+def _spans(x):
+    """Months with a single or combined (January-February) figure, and months with claims."""
+    s = x.series
+    spans = s.filter(s.period_months <= 2).select(
+        "month", span=s.period_months.cast("int64")).distinct()
+    c = audit.claimed(x.claims)
+    claimed = c.select("month", span=ibis.literal(0, "int64")).distinct()
+    return spans.union(claimed)
+
+
+def _months_with_data(ctx) -> tuple[list[int], list[int], list[int]]:
+    got = ctx.rows("spans", _spans)
+    singles = sorted({r["month"] for r in got if r["span"] == 1})
+    combined = sorted({r["month"] for r in got if r["span"] == 2})
+    claim_months = sorted({r["month"] for r in got if r["span"] == 0})
+    return singles, combined, claim_months
 
 
 def monitor(latest, claims, *, month: int | None = None, reporter: str = "CHN",
@@ -85,8 +107,7 @@ def monitor(latest, claims, *, month: int | None = None, reporter: str = "CHN",
     if not commodity.isdigit():
         raise ParameterError("commodity", f"expected digits, got {commodity!r}")
     ctx = _Context(latest, claims, reporter, commodity, flow)
-    singles, combined = _months_with_data(ctx)
-    claim_months = _claim_months(ctx)
+    singles, combined, claim_months = _months_with_data(ctx)
     what = f"{reporter} {commodity} flow {flow}"
     if not singles and not combined and not claim_months:
         raise NoDataError(f"no monthly figures for {what} in the store")
@@ -109,16 +130,24 @@ def monitor(latest, claims, *, month: int | None = None, reporter: str = "CHN",
 
 # -- single month -------------------------------------------------------------------------
 
+def _at(x, month, p0, p1, p12):
+    return changes.at_month_from_rows(x.rows, month, periods=(p0, p1, p12))
+
+
 def _single(ctx, month: int) -> dict:
-    at = changes.at_month_from_rows(ctx.rows, month)     # = at_month(ctx.series, month)
-    rk = ranks.ranked(at)
-    levels = {r["partner"]: r for r in _rows(at)}
-    ranked = {r["partner"]: r for r in _rows(rk)}
-    conc = _rows(concentration.hhi(rk))
-    recs = {r["partner"]: r for r in _rows(changes.records(ctx.series, month))}
-    ytd = {r["partner"]: r for r in _rows(changes.year_to_date(ctx.series, month))}
-    cz = {r["partner"]: r for r in _rows(anomalies.change_scores(ctx.series, month))}
-    sz = {r["partner"]: r for r in _rows(anomalies.seasonal_scores(ctx.series, month))}
+    firsts = {f"p{lag}": Month.from_index(month - lag).first_day for lag in changes.LAGS}
+    at = lambda x, month, **p: _at(x, month, **p)             # noqa: E731
+    levels = _keyed(ctx.rows("at", at, month=month, **firsts))
+    ranked = _keyed(ctx.rows("ranked", lambda x, **p: ranks.ranked(at(x, **p)),
+                             month=month, **firsts))
+    conc = ctx.rows("hhi", lambda x, **p: concentration.hhi(ranks.ranked(at(x, **p))),
+                    month=month, **firsts)
+    recs = _keyed(ctx.rows("records", lambda x, month: changes.records(x.series, month), month=month))
+    ytd = _keyed(ctx.rows("ytd", lambda x, month: changes.year_to_date(x.series, month), month=month))
+    cz = _keyed(ctx.rows("change_z", lambda x, month: anomalies.change_scores(x.series, month),
+                         month=month))
+    sz = _keyed(ctx.rows("seasonal_z", lambda x, month: anomalies.seasonal_scores(x.series, month),
+                         month=month))
     prov = _provenance(ctx, [month, month - 1, month - 12])
     claimed = _claims_for(ctx, month, 1)
     observed_ytd = _observed_ytd(ctx, month)
@@ -129,18 +158,28 @@ def _single(ctx, month: int) -> dict:
     return _result(ctx, month, 1, entries, conc, levels)
 
 
+def _keyed(rows: list[dict]) -> dict[str, dict]:
+    return {r["partner"]: r for r in rows}
+
+
+def _ytd_shaped(x, month):
+    """Year-to-date totals of a combined January-February, shaped like at-month rows."""
+    ytd_rows = changes.year_to_date(x.series, month)
+    return ytd_rows.filter(ytd_rows.ytd.notnull()).mutate(
+        month=month, net_weight_kg=ytd_rows.ytd,
+        weight_prev=ibis.null("float64"), weight_year_ago=ytd_rows.ytd_prev,
+        value_usd=ibis.null("float64"))
+
+
 def _combined(ctx, start: int) -> dict:
     """January-February published as one figure: no m/m, y/y against the previous Jan-Feb."""
     feb = start + 1
-    ytd_rows = changes.year_to_date(ctx.series, feb)
-    shaped = ytd_rows.filter(ytd_rows.ytd.notnull()).mutate(
-        month=ibis.literal(feb), net_weight_kg=ytd_rows.ytd,
-        weight_prev=ibis.null("float64"), weight_year_ago=ytd_rows.ytd_prev,
-        value_usd=ibis.null("float64"))
-    rk = ranks.ranked(shaped)
-    totals = {r["partner"]: r for r in _rows(ytd_rows)}
-    ranked = {r["partner"]: r for r in _rows(rk)}
-    conc = _rows(concentration.hhi(rk))
+    totals = _keyed(ctx.rows("ytd", lambda x, month: changes.year_to_date(x.series, month),
+                             month=feb))
+    ranked = _keyed(ctx.rows("ytd_ranked", lambda x, month: ranks.ranked(_ytd_shaped(x, month)),
+                             month=feb))
+    conc = ctx.rows("ytd_hhi", lambda x, month: concentration.hhi(ranks.ranked(_ytd_shaped(x, month))),
+                    month=feb)
     prov = _provenance(ctx, [start, start + 1, start - 12, start - 11], spans=(1, 2))
     claimed = _claims_for(ctx, start, 2)
     entries = {}
@@ -160,29 +199,40 @@ def _combined(ctx, start: int) -> dict:
 # -- pieces -------------------------------------------------------------------------------
 
 def _provenance(ctx, months: list[int], spans=(1,)) -> dict:
-    s = ctx.series
-    rows = _rows(s.filter(s.month.isin(months) & s.period_months.isin(list(spans))))
+    def build(x, **m):
+        s = x.series
+        return s.filter(s.month.isin([m[f"m{i}"] for i in range(len(months))])
+                        & s.period_months.isin(list(spans)))
+
+    rows = ctx.rows(f"provenance{len(months)}.{'.'.join(map(str, spans))}", build,
+                    **{f"m{i}": v for i, v in enumerate(months)})
     return {(r["partner"], r["month"], r["period_months"]): r for r in rows}
 
 
 def _claims_for(ctx, month: int, span: int) -> dict[str, list[dict]]:
-    c = ctx.claims
-    c = c.filter((c.period_months == span) & (series.month_index(c.period) == month))
+    def build(x, month, span):
+        c = x.claims
+        c = c.filter((c.period_months == span) & (series.month_index(c.period) == month))
+        return c.select("partner", "metric", "value", "source", "source_ref", "source_url",
+                        "source_file", "source_row", "vintage")
+
     out: dict[str, list[dict]] = {}
-    for r in _rows(c.select("partner", "metric", "value", "source", "source_ref", "source_url",
-                            "source_file", "source_row", "vintage")):
+    for r in ctx.rows("claims", build, month=month, span=span):
         out.setdefault(r["partner"], []).append(r)
     return out
 
 
 def _observed_ytd(ctx, month: int) -> dict[str, dict]:
-    s = ctx.series
     span = Month.from_index(month).month
     jan = month - (span - 1)
     if span < 2:
         return {}
-    rows = _rows(s.filter((s.month == jan) & (s.period_months == span)))
-    return {r["partner"]: r for r in rows}
+
+    def build(x, jan, span):
+        s = x.series
+        return s.filter((s.month == jan) & (s.period_months == span))
+
+    return _keyed(ctx.rows("observed_ytd", build, jan=jan, span=span))
 
 
 def _source(role: str, row: dict, measure: str = "weight") -> dict:

@@ -88,3 +88,89 @@ def pick(rows):
 def monthly(series):
     """Single-month figures only (period_months = 1): the rows m/m and y/y compare."""
     return series.filter(series.period_months == 1)
+
+
+# -- compiled once: expression shapes with bound parameters ------------------------------
+
+#: Compiled query text per expression shape (see :func:`run`). The text depends on the
+#: shape, the backend and the input tables' names and schemas, never on the data, so a
+#: store change cannot make an entry stale; results are not kept.
+COMPILED: dict[tuple, tuple] = {}
+_MAX_COMPILED = 256
+_SQL_TYPES = {"int64": "BIGINT", "string": "VARCHAR", "date": "DATE"}
+
+
+def _dtype(value) -> str:
+    import datetime as dt
+
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"unsupported parameter value {value!r}")
+    if isinstance(value, int):
+        return "int64"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dt.date):
+        return "date"
+    raise TypeError(f"unsupported parameter value {value!r}")
+
+
+def _sentinel(i: int, dtype: str):
+    import datetime as dt
+
+    return {"int64": 918_273_645_000 + i, "string": f"__mw_param_{i}__", "date": dt.date(1001, 1, 1 + i)}[dtype]
+
+
+def _table_key(table) -> tuple:
+    op = table.op()
+    return (type(op).__name__, getattr(op, "name", None), getattr(op, "namespace", None),
+            tuple((k, str(v)) for k, v in op.schema.items()))
+
+
+def _compile_duckdb(backend, expr, params: dict, types: dict) -> tuple[str, list[str]]:
+    """DuckDB SQL of ``expr`` with each parameter as a named placeholder ``$name``."""
+    sentinels = {name: _sentinel(i, types[name]) for i, name in enumerate(params)}
+    sql = backend.compile(expr, params={params[n]: v for n, v in sentinels.items()})
+    used = []
+    for name, value in sentinels.items():
+        text = backend.compile(ibis.literal(value, type=params[name].type()).name("x"))
+        text = text.split("SELECT ", 1)[1].rsplit(' AS "x"', 1)[0]
+        if text in sql:
+            dtype = _SQL_TYPES[types[name]]
+            sql = sql.replace(text, f"CAST(${name} AS {dtype})")
+            used.append(name)
+    return sql, used
+
+
+def run(shape: str, build, tables: tuple, values: dict) -> list[dict]:
+    """Rows of ``build(*tables, **params)`` with ``values`` bound to the parameters.
+
+    ``shape`` names what ``build`` builds (same name, same expression for any values);
+    the expression is built and compiled once per shape, backend and input tables, with
+    each value an ``ibis.param``. On DuckDB the compiled text runs with the values as
+    bound parameters (no Ibis compilation per call); other backends execute the kept
+    expression with ``params``.
+    """
+    backend = tables[0]._find_backend()
+    types = tuple((k, _dtype(v)) for k, v in sorted(values.items()))
+    key = (shape, backend.name, tuple(_table_key(t) for t in tables), types)
+    entry = COMPILED.get(key)
+    if entry is None or (entry[0] == "expr" and entry[3] is not backend):
+        params = {k: ibis.param(dtype) for k, dtype in types}
+        expr = build(*tables, **params)
+        schema = expr.as_table().schema()
+        if backend.name == "duckdb":
+            sql, used = _compile_duckdb(backend, expr, params, dict(types))
+            entry = ("sql", sql, used, schema)
+        else:
+            entry = ("expr", expr, params, backend)
+        if len(COMPILED) >= _MAX_COMPILED:
+            COMPILED.clear()
+        COMPILED[key] = entry
+    if entry[0] == "sql":
+        from ibis.backends.duckdb.converter import DuckDBPyArrowData
+
+        _, sql, used, schema = entry
+        arrow = backend.con.sql(sql, params={n: values[n] for n in used}).to_arrow_table()
+        return DuckDBPyArrowData.convert_table(arrow, schema).to_pylist()
+    _, expr, params, _ = entry
+    return expr.to_pyarrow(params={params[k]: values[k] for k in values}).to_pylist()
