@@ -130,32 +130,35 @@ def monitor(latest, claims, *, month: int | None = None, reporter: str = "CHN",
 
 # -- single month -------------------------------------------------------------------------
 
-def _at(x, month, p0, p1, p12):
-    return changes.at_month_from_rows(x.rows, month, periods=(p0, p1, p12))
+def _figures(x, month, p0, p1, p12, m0, m1, m2, jan, span):
+    """Every figure of a single month's monitor, by piece (one query on DuckDB)."""
+    at = changes.at_month_from_rows(x.rows, month, periods=(p0, p1, p12))
+    rk = ranks.ranked(at)
+    s = x.series
+    return {"at": at, "ranked": rk, "hhi": concentration.hhi(rk),
+            "records": changes.records(s, month), "ytd": changes.year_to_date(s, month),
+            "change_z": anomalies.change_scores(s, month),
+            "seasonal_z": anomalies.seasonal_scores(s, month),
+            "provenance": s.filter(s.month.isin([m0, m1, m2]) & (s.period_months == 1)),
+            "observed_ytd": s.filter((s.month == jan) & (s.period_months == span))}
 
 
 def _single(ctx, month: int) -> dict:
-    firsts = {f"p{lag}": Month.from_index(month - lag).first_day for lag in changes.LAGS}
-    at = lambda x, month, **p: _at(x, month, **p)             # noqa: E731
-    levels = _keyed(ctx.rows("at", at, month=month, **firsts))
-    ranked = _keyed(ctx.rows("ranked", lambda x, **p: ranks.ranked(at(x, **p)),
-                             month=month, **firsts))
-    conc = ctx.rows("hhi", lambda x, **p: concentration.hhi(ranks.ranked(at(x, **p))),
-                    month=month, **firsts)
-    recs = _keyed(ctx.rows("records", lambda x, month: changes.records(x.series, month), month=month))
-    ytd = _keyed(ctx.rows("ytd", lambda x, month: changes.year_to_date(x.series, month), month=month))
-    cz = _keyed(ctx.rows("change_z", lambda x, month: anomalies.change_scores(x.series, month),
-                         month=month))
-    sz = _keyed(ctx.rows("seasonal_z", lambda x, month: anomalies.seasonal_scores(x.series, month),
-                         month=month))
-    prov = _provenance(ctx, [month, month - 1, month - 12])
+    span = Month.from_index(month).month
+    got = ctx.rows("single", _figures, month=month, m0=month, m1=month - 1, m2=month - 12,
+                   jan=month - (span - 1), span=span,
+                   **{f"p{lag}": Month.from_index(month - lag).first_day for lag in changes.LAGS})
+    levels, ranked = _keyed(got["at"]), _keyed(got["ranked"])
+    recs, ytd = _keyed(got["records"]), _keyed(got["ytd"])
+    cz, sz = _keyed(got["change_z"]), _keyed(got["seasonal_z"])
+    prov = {(r["partner"], r["month"], r["period_months"]): r for r in got["provenance"]}
     claimed = _claims_for(ctx, month, 1)
-    observed_ytd = _observed_ytd(ctx, month)
+    observed_ytd = _keyed(got["observed_ytd"]) if span >= 2 else {}
     partners = sorted(set(levels) | set(claimed))
     entries = {p: _entry(p, month, levels.get(p), ranked.get(p), recs.get(p), ytd.get(p),
                          cz.get(p), sz.get(p), prov, claimed.get(p, []), observed_ytd.get(p))
                for p in partners}
-    return _result(ctx, month, 1, entries, conc, levels)
+    return _result(ctx, month, 1, entries, got["hhi"], levels)
 
 
 def _keyed(rows: list[dict]) -> dict[str, dict]:
@@ -171,16 +174,21 @@ def _ytd_shaped(x, month):
         value_usd=ibis.null("float64"))
 
 
+def _combined_figures(x, month, m0, m1, m2, m3):
+    """Every figure of a January-February monitor, by piece (one query on DuckDB)."""
+    rk = ranks.ranked(_ytd_shaped(x, month))
+    s = x.series
+    return {"ytd": changes.year_to_date(s, month), "ranked": rk, "hhi": concentration.hhi(rk),
+            "provenance": s.filter(s.month.isin([m0, m1, m2, m3]) & s.period_months.isin([1, 2]))}
+
+
 def _combined(ctx, start: int) -> dict:
     """January-February published as one figure: no m/m, y/y against the previous Jan-Feb."""
     feb = start + 1
-    totals = _keyed(ctx.rows("ytd", lambda x, month: changes.year_to_date(x.series, month),
-                             month=feb))
-    ranked = _keyed(ctx.rows("ytd_ranked", lambda x, month: ranks.ranked(_ytd_shaped(x, month)),
-                             month=feb))
-    conc = ctx.rows("ytd_hhi", lambda x, month: concentration.hhi(ranks.ranked(_ytd_shaped(x, month))),
-                    month=feb)
-    prov = _provenance(ctx, [start, start + 1, start - 12, start - 11], spans=(1, 2))
+    got = ctx.rows("combined", _combined_figures, month=feb, m0=start, m1=start + 1,
+                   m2=start - 12, m3=start - 11)
+    totals, ranked, conc = _keyed(got["ytd"]), _keyed(got["ranked"]), got["hhi"]
+    prov = {(r["partner"], r["month"], r["period_months"]): r for r in got["provenance"]}
     claimed = _claims_for(ctx, start, 2)
     entries = {}
     for p in sorted(set(totals) | set(claimed)):
@@ -198,17 +206,6 @@ def _combined(ctx, start: int) -> dict:
 
 # -- pieces -------------------------------------------------------------------------------
 
-def _provenance(ctx, months: list[int], spans=(1,)) -> dict:
-    def build(x, **m):
-        s = x.series
-        return s.filter(s.month.isin([m[f"m{i}"] for i in range(len(months))])
-                        & s.period_months.isin(list(spans)))
-
-    rows = ctx.rows(f"provenance{len(months)}.{'.'.join(map(str, spans))}", build,
-                    **{f"m{i}": v for i, v in enumerate(months)})
-    return {(r["partner"], r["month"], r["period_months"]): r for r in rows}
-
-
 def _claims_for(ctx, month: int, span: int) -> dict[str, list[dict]]:
     def build(x, month, span):
         c = x.claims
@@ -220,19 +217,6 @@ def _claims_for(ctx, month: int, span: int) -> dict[str, list[dict]]:
     for r in ctx.rows("claims", build, month=month, span=span):
         out.setdefault(r["partner"], []).append(r)
     return out
-
-
-def _observed_ytd(ctx, month: int) -> dict[str, dict]:
-    span = Month.from_index(month).month
-    jan = month - (span - 1)
-    if span < 2:
-        return {}
-
-    def build(x, jan, span):
-        s = x.series
-        return s.filter((s.month == jan) & (s.period_months == span))
-
-    return _keyed(ctx.rows("observed_ytd", build, jan=jan, span=span))
 
 
 def _source(role: str, row: dict, measure: str = "weight") -> dict:

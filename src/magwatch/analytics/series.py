@@ -21,6 +21,7 @@ knows which backend runs it.
 from __future__ import annotations
 
 import ibis
+import pyarrow as pa
 
 from magwatch.analytics.figures import MISSING_ROW, PRESS, preference, preference_order
 
@@ -141,28 +142,44 @@ def _compile_duckdb(backend, expr, params: dict, types: dict) -> tuple[str, list
     return sql, used
 
 
-def run(shape: str, build, tables: tuple, values: dict) -> list[dict]:
+def together(pieces: dict):
+    """One one-row table holding each piece's rows as a list of structs: one query for all."""
+    from functools import reduce
+
+    ones = [e.aggregate(**{name: ibis.struct({c: e[c] for c in e.columns}).collect()})
+            for name, e in pieces.items()]
+    return reduce(lambda a, b: a.cross_join(b), ones)
+
+
+def _compiled(key, backend, build, tables, types):
+    params = {k: ibis.param(dtype) for k, dtype in types}
+    expr = build(*tables, **params)
+    pieces = expr if isinstance(expr, dict) else None
+    if backend.name != "duckdb":
+        return ("expr", pieces or expr, params, backend)
+    one = together(pieces) if pieces is not None else expr
+    sql, used = _compile_duckdb(backend, one, params, dict(types))
+    schema = ({k: e.schema() for k, e in pieces.items()} if pieces is not None
+              else expr.as_table().schema())
+    return ("sql", sql, used, schema)
+
+
+def run(shape: str, build, tables: tuple, values: dict):
     """Rows of ``build(*tables, **params)`` with ``values`` bound to the parameters.
 
     ``shape`` names what ``build`` builds (same name, same expression for any values);
     the expression is built and compiled once per shape, backend and input tables, with
     each value an ``ibis.param``. On DuckDB the compiled text runs with the values as
     bound parameters (no Ibis compilation per call); other backends execute the kept
-    expression with ``params``.
+    expression with ``params``. A ``build`` returning a dict of expressions gives a dict
+    of row lists, from one query on DuckDB (:func:`together`).
     """
     backend = tables[0]._find_backend()
     types = tuple((k, _dtype(v)) for k, v in sorted(values.items()))
     key = (shape, backend.name, tuple(_table_key(t) for t in tables), types)
     entry = COMPILED.get(key)
     if entry is None or (entry[0] == "expr" and entry[3] is not backend):
-        params = {k: ibis.param(dtype) for k, dtype in types}
-        expr = build(*tables, **params)
-        schema = expr.as_table().schema()
-        if backend.name == "duckdb":
-            sql, used = _compile_duckdb(backend, expr, params, dict(types))
-            entry = ("sql", sql, used, schema)
-        else:
-            entry = ("expr", expr, params, backend)
+        entry = _compiled(key, backend, build, tables, types)
         if len(COMPILED) >= _MAX_COMPILED:
             COMPILED.clear()
         COMPILED[key] = entry
@@ -171,6 +188,16 @@ def run(shape: str, build, tables: tuple, values: dict) -> list[dict]:
 
         _, sql, used, schema = entry
         arrow = backend.con.sql(sql, params={n: values[n] for n in used}).to_arrow_table()
-        return DuckDBPyArrowData.convert_table(arrow, schema).to_pylist()
+        if not isinstance(schema, dict):
+            return DuckDBPyArrowData.convert_table(arrow, schema).to_pylist()
+        out = {}
+        for name, piece in schema.items():        # a list of structs -> the piece's rows
+            structs = arrow.column(name).combine_chunks().flatten()
+            table = pa.Table.from_struct_array(structs)
+            out[name] = DuckDBPyArrowData.convert_table(table, piece).to_pylist()
+        return out
     _, expr, params, _ = entry
-    return expr.to_pyarrow(params={params[k]: values[k] for k in values}).to_pylist()
+    bound = {params[k]: values[k] for k in values}
+    if isinstance(expr, dict):
+        return {k: e.to_pyarrow(params=bound).to_pylist() for k, e in expr.items()}
+    return expr.to_pyarrow(params=bound).to_pylist()
