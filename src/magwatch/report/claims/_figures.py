@@ -50,6 +50,29 @@ _FOLD_RE = re.compile(r"\b(?:(?P<q>more than|nearly|almost|about|roughly|just ov
                       r"(?P<verb>doubled|tripled|trebled|quadrupled|halved)\b(?P<tail>[^.;]{0,60})", re.I)
 
 
+_WORLD_TAIL = re.compile(r"^\s*(?:of\s+)?(?:magnets\s+)?(?:that\s+)?(?:china|it)\s+(?:exported|shipped|sold)\b|"
+                         r"^\s*(?:in total|overall|in all|worldwide|globally)\b", re.I)
+
+
+def _is_world_total(s, a: int, b: int) -> bool:
+    """A tonnage written as the total: "of the 3,091 tonnes China exported", "3,188 t in total"."""
+    return bool(_WORLD_TAIL.match(s.text[b:b + 40])) and bool(
+        re.search(r"\bof\s+(?:the\s+)?(?:about\s+|some\s+)?$", s.text[max(0, a - 15):a], re.I)
+        or re.match(r"^\s*(?:in total|overall|in all)\b", s.text[b:b + 20], re.I))
+
+
+def _share_holder(c, s, ctx, pos: int) -> None:
+    """A share belongs to a destination, never to the total it is a share of: a clause that names
+    only the total ("and took 24% of China's exports") takes the destination named before it."""
+    if c.partner != "WLD":
+        return
+    before = [p for p in s.partners if p.start < pos and p.code != "WLD"]
+    holder = before[-1].code if before else ctx.partner
+    if holder:
+        c.partner = holder
+        c.resolved.append("partner: the destination named before the share (a share is of the total)")
+
+
 def _read_tonnes(s, ctx, snotes, taken):
     """Tonnages: "353 tonnes", "3.188 thousand tonnes", "about 350 t"; a cumulative total when its
     clause names a span of months ("January-November shipments totalled 51,440 t")."""
@@ -61,6 +84,9 @@ def _read_tonnes(s, ctx, snotes, taken):
         q = _qualifier_before(s.text, m.start())
         c = _new(s, ctx, snotes, _span_text(s.text, m.start(), m.end()), "net_weight_t",
                  _to_float(num) * scale, _bounds(_to_float(num), num, q, scale), q, m.start(), m.end())
+        if _is_world_total(s, m.start(), m.end()) and c.partner != "WLD":
+            c.partner = "WLD"
+            c.resolved.append("partner: world total (the figure is the total: 'of the ... tonnes China exported')")
         if _is_base_figure(s, m.start()):
             _as_base(c, s, m)
         else:
@@ -175,9 +201,11 @@ def _read_percentages(s, ctx, snotes, taken):
         num, v = m["num"], _to_float(m["num"])
         q = _qualifier_before(s.text, m.start())
         if _is_share(s, m.start(), m.end()):
-            yield _new(s, ctx, snotes, _span_text(s.text, m.start(), m.end()), "share_pct", v,
-                       _bounds(v, num, q), q, m.start(), m.end())
+            c = _new(s, ctx, snotes, _span_text(s.text, m.start(), m.end()), "share_pct", v,
+                     _bounds(v, num, q), q, m.start(), m.end())
+            _share_holder(c, s, ctx, m.start())
             taken.add(m.start(), m.end())
+            yield c
             continue
         direction = (-1 if m["sign"] == "-" else 1 if m["sign"] == "+" else 0) or _direction(s, m.start(), m.end())
         if direction == 0:

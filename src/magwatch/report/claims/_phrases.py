@@ -22,7 +22,7 @@ _YOY = re.compile(r"\b(y/y|yoy|year[- ]on[- ]year|year[- ]over[- ]year|from a ye
                   r"|year-earlier|from the year-ago)\b", re.I)
 
 
-_SHARE_AFTER = re.compile(r"^\s*(?:share\b|of\s+(?:china'?s\s+|the\s+|all\s+|its\s+|total\s+|overall\s+|"
+_SHARE_AFTER = re.compile(r"^\s*(?:share\b|of\s+(?:the\s+)?[\d,.]+\s*(?:t|tonnes|tons|metric tons)\b|of\s+(?:china'?s\s+|the\s+|all\s+|its\s+|total\s+|overall\s+|"
                           r"june'?s\s+|the month'?s\s+|[a-z]+'s\s+)*(?:total|exports|shipments|sales|"
                           r"outbound|volume|overseas|the total|magnet exports))", re.I)
 
@@ -72,6 +72,9 @@ _NEXT_FIGURE = re.compile(rf"(?:{_NUM})\s*(?:%|percent|per cent|t\b|tonnes|tons|
                           r"|\bbut\b", re.I)
 
 
+_NEXT_CHANGE = re.compile(rf"(?:{_NUM})\s*(?:%|percent|per cent)|;|\bwhile\b|\bwhereas\b|\bbut\b", re.I)
+
+
 def _base_of_change(s: _Sentence, a: int, b: int, period: str | None) -> tuple[str, str | None, str]:
     """(metric, base month, rule) of a change at [a, b): m/m, y/y, a change against another named
     month (``change_pct`` with its base), or ``change_pct`` with no base when the text names none.
@@ -83,7 +86,10 @@ def _base_of_change(s: _Sentence, a: int, b: int, period: str | None) -> tuple[s
     ca, cb = s.clauses[_clause_of(s, a)]
     cut = _NEXT_FIGURE.search(s.text, b)
     after_end = min(cut.start() if cut else len(s.text), b + 80)
-    windows = ((b, after_end, "after"), (max(ca, a - 60), a, "before"))
+    # past a tonnage up to the next change: "slipped 7.5% to 2,691 t in January from December"
+    cut = _NEXT_CHANGE.search(s.text, b)
+    clause_end = min(cut.start() if cut else cb, cb, b + 120)
+    windows = ((b, after_end, "after"), (max(ca, a - 60), a, "before"), (after_end, clause_end, "after"))
     for lo, hi, where in windows:
         text = s.text[lo:hi]
         if _YOY.search(text):
@@ -107,6 +113,7 @@ def _base_of_change(s: _Sentence, a: int, b: int, period: str | None) -> tuple[s
 
 
 def _ratio_base(tail: str, period: str | None) -> str | None:
+    tail = re.split(r"\d|,|;", tail, maxsplit=1)[0]    # the phrase up to the next figure or clause
     t = tail.lower()
     if _YOY.search(t) or re.search(r"\b(a year|last year|year-earlier|year-ago|12 months)\b", t):
         return "ratio_yoy"
