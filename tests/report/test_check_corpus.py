@@ -87,3 +87,10 @@ def test_every_planted_error_is_caught(scored):
 def test_no_false_alarms(scored):
     alarms = [(c["id"], s["false_alarms"]) for c, s in scored if s["false_alarms"]]
     assert alarms == []
+
+
+def test_every_month_with_data_is_in_the_corpus(bundled_db, cases):
+    with magwatch.open(bundled_db, read_only=True) as handle:
+        months = set(Checker(handle).known_months())
+    covered = {c["period"] for case in cases for c in case["claims"] if "period" in c}
+    assert months - covered == set()
