@@ -17,3 +17,15 @@ def test_flows_convert_to_polars_and_pandas(mw):
     frame = mw.flows(partner="USA", period="2025-06")
     assert frame.to_polars()["net_weight_t"].to_list() == [353.0]
     assert frame.to_pandas()["net_weight_t"].tolist() == [353.0]
+
+
+def test_the_quickstart_in_help_runs(tmp_path):
+    """help(magwatch) opens with a quickstart; every line of it runs and prints what it shows."""
+    import doctest
+
+    parser = doctest.DocTestParser()
+    test = parser.get_doctest(magwatch.__doc__, {"DB": tmp_path / "quick.duckdb"}, "magwatch", None, 0)
+    assert len(test.examples) >= 8
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    runner.run(test, out=lambda text: None)
+    assert (runner.failures, runner.tries) == (0, len(test.examples))

@@ -1,4 +1,22 @@
-"""magwatch: timely, verified intelligence on rare-earth magnet trade from official statistics."""
+"""magwatch: timely, verified intelligence on rare-earth magnet trade from official statistics.
+
+Quickstart (the bundled real figures; ``make run`` loads them into the default store)::
+
+    >>> import magwatch
+    >>> mw = magwatch.open(DB)                  # or magwatch.open(): the store make run fills
+    >>> _ = mw.load()                           # the bundled press-reported customs figures
+    >>> mw.flows(partner="USA", period="2025-06").column("net_weight_t")
+    [353.0]
+    >>> june = mw.monitor("2025-06")            # the month: levels, changes, ranks, shares
+    >>> june["world"]["net_weight_t"], june["world"]["mom_pct"]
+    (3188.0, 157.4)
+    >>> text = "China exported 3,188 t of magnets in June, a 160% increase from May."
+    >>> mw.check(text, as_of="2025-07-20").column("verdict")
+    ['consistent', 'consistent']
+    >>> mw.close()
+
+Docs: docs/cli.md (CLI and Python API), docs/check.md (the claim checker).
+"""
 
 from magwatch.errors import (
     InputError, MagwatchError, NoDataError, ParameterError, SourceError, StoreError,
