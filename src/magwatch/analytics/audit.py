@@ -70,8 +70,8 @@ def monthly_ranks(series, aggregates: tuple[str, ...] = AGGREGATES):
                                           ibis.null("float64")))
 
 
-def fetch(latest, claims, *, reporter: str | None = None) -> tuple[pa.Table, pa.Table]:
-    """Claims and the monthly series they refer to, as Arrow tables."""
+def _fetched(latest, claims, reporter=None) -> dict:
+    """The claims the audit checks and the monthly series they refer to (expressions)."""
     c = claimed(claims)
     if reporter is not None:
         c = c.filter(c.reporter == reporter)
@@ -82,9 +82,30 @@ def fetch(latest, claims, *, reporter: str | None = None) -> tuple[pa.Table, pa.
         m, ranks["rank"], ranks.partners_with_data, ranks.share_pct)
     cols = c.select(*SERIES, "period", "month", "metric", "value", "source", "source_url",
                     "source_row", "vintage")
-    return cols.to_pyarrow(), m.select(
+    return {"claims": cols, "series": m.select(
         *SERIES, "month", "net_weight_kg", "value_usd", "weight_vintage", "weight_source_url",
-        "rank", "partners_with_data", "share_pct").to_pyarrow()
+        "rank", "partners_with_data", "share_pct")}
+
+
+def fetch(latest, claims, *, reporter: str | None = None) -> tuple[pa.Table, pa.Table]:
+    """Claims and the monthly series they refer to, as Arrow tables."""
+    got = _fetched(latest, claims, reporter)
+    return got["claims"].to_pyarrow(), got["series"].to_pyarrow()
+
+
+def _fetch_rows(latest, claims, reporter: str | None) -> tuple[list[dict], list[dict]]:
+    """:func:`fetch` as rows, each query compiled once per process (:func:`series.run`)."""
+    from magwatch.analytics.series import run
+
+    def build(piece):
+        def one(latest, claims, **p):
+            return _fetched(latest, claims, p.get("reporter"))[piece]
+        return one
+
+    values = {} if reporter is None else {"reporter": reporter}
+    shape = "audit.all" if reporter is None else "audit.reporter"
+    return (run(f"{shape}.claims", build("claims"), (latest, claims), values),
+            run(f"{shape}.series", build("series"), (latest, claims), values))
 
 
 def decimals(x: float) -> int:
@@ -111,10 +132,10 @@ def overlaps(a: tuple[float, float], b: tuple[float, float], slack: float = 0.0)
 class _Series:
     """Monthly figures of the audited series, keyed for look-ups."""
 
-    def __init__(self, table: pa.Table) -> None:
+    def __init__(self, table: pa.Table | list[dict]) -> None:
         self.rows = {}
         self.by_month: dict[tuple, list[dict]] = {}
-        for r in table.to_pylist():
+        for r in table if isinstance(table, list) else table.to_pylist():
             key = tuple(r[k] for k in SERIES)
             self.rows[(key, r["month"])] = r
             self.by_month.setdefault((key[:-1], r["month"]), []).append(r)
@@ -258,9 +279,8 @@ def judge_share(claim: dict, series: _Series) -> dict:
 
 def audit(latest, claims, *, reporter: str | None = None) -> pa.Table:
     """Every single-month reported change, share and rank beside the computed figure."""
-    claims_t, series_t = fetch(latest, claims, reporter=reporter)
-    series = _Series(series_t)
-    rows = claims_t.to_pylist()
+    rows, series_rows = _fetch_rows(latest, claims, reporter)
+    series = _Series(series_rows)
     rank_claims: dict[tuple, list[dict]] = {}
     for c in rows:
         if c["metric"] == "rank":
