@@ -39,6 +39,8 @@ TOKEN = "fuzz-token"
 _ROOT = Path(tempfile.gettempdir()) / f"magwatch-schema-fuzz-{uuid.uuid4().hex}"
 READ_DB = _ROOT / "read" / "store.duckdb"
 WRITE_DB = _ROOT / "write" / "store.duckdb"
+for _db in (READ_DB, WRITE_DB):     # a store path must be in an existing folder
+    _db.parent.mkdir(parents=True, exist_ok=True)
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -64,7 +66,7 @@ SLOW = settings(max_examples=200, deadline=None, database=None,
 def fuzz_stores(bundled_db: Path):
     """Copies of the bundled store at the paths the two apps were built over."""
     for db in (READ_DB, WRITE_DB):
-        db.parent.mkdir(parents=True)
+        db.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(bundled_db, db)
     yield
     shutil.rmtree(_ROOT, ignore_errors=True)

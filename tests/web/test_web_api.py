@@ -393,3 +393,18 @@ def test_mirror_says_the_partner_side_is_missing_on_bundled_data(client):
     assert "missing" in text or "no partner figure" in text
     bad = client.get("/api/v1/mirror", params={"partner": "USA", "lag": 9})
     assert bad.status_code == 422 and "lag" in bad.text
+
+
+def test_check_posts_a_text_and_gets_verdicts(client):
+    text = ("China exported 3,188 metric tons of rare-earth magnets globally in June, a 160% increase "
+            "from May, though still 38% lower year-over-year.")
+    r = client.post("/api/v1/check", json={"text": text, "as_of": "2025-07-20"})
+    assert r.status_code == 200, r.text
+    rows = r.json()["claims"]
+    assert [(x["metric"], x["verdict"], x["rounded"]) for x in rows] == [
+        ("net_weight_t", "consistent", False), ("mom_pct", "consistent", True), ("yoy_pct", "consistent", False)]
+    wrong = client.post("/api/v1/check", json={"text": text.replace("3,188", "4,188"), "as_of": "2025-07-20"})
+    assert [x["verdict"] for x in wrong.json()["claims"]][0] == "inconsistent"
+    bad = client.post("/api/v1/check", json={"text": text, "as_of": "July 20"})
+    assert bad.status_code == 400 and "as_of" in bad.text
+    assert client.post("/api/v1/check", json={"text": ""}).status_code in (400, 422)

@@ -345,6 +345,32 @@ def scenario_run(request: Request, body: ScenarioRun) -> Response:
     return json_response(result)
 
 
+# -- claim check ---------------------------------------------------------------------------
+
+#: The longest text a check accepts (characters): a long article is about 10,000.
+MAX_CHECK_CHARS = 100_000
+
+
+class CheckText(BaseModel):
+    """English text to check against the store, with when it was published."""
+
+    text: str = Field(..., min_length=1, max_length=MAX_CHECK_CHARS)
+    as_of: Optional[str] = Field(None, description="YYYY-MM-DD: when the text was published")
+    month: Optional[str] = Field(None, description="YYYY-MM: the month the text is about, if it does not say")
+
+
+@router.post("/check", summary="Check the numeric claims in a text against the store (docs/check.md)")
+def check(request: Request, body: CheckText) -> Response:
+    from magwatch import params
+
+    params.date(body.as_of, "as_of")
+    params.month(body.month, "month")
+    key = ("check", body.text, body.as_of, body.month)
+    rows = _access(request).read(key, lambda mw: mw.check(body.text, as_of=body.as_of, month=body.month)
+                                 .arrow.to_pylist())
+    return json_response({"claims": rows, "total": len(rows)})
+
+
 # -- writing: import -----------------------------------------------------------------------
 
 @router.post("/import", summary="Import a CSV, Parquet or Excel file as one release (bearer token)",
