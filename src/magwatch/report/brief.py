@@ -497,7 +497,8 @@ def _mirror_figure(r: dict) -> tuple[str, str] | None:
     main = " of " + " ".join(parts) if parts else ""
     extra = ""
     if share is not None:
-        extra += f", {share:,.1f}% of its imports of the product"
+        extra += (f", {share:,.1f}% of its imports of the product" if parts else
+                  f": China's share of its imports of the product was {share:,.1f}%, as reported (no tonnage)")
     if yoy is not None:
         extra += f", {'up' if yoy >= 0 else 'down'} {abs(yoy):,.0f}% on the year as the source reports it"
     return main, extra
