@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-import magwatch
-from magwatch.report.check import CONSISTENT, INCONSISTENT, NOT_CHECKED, Checker, check_text
+from magwatch.report.check import CONSISTENT, INCONSISTENT, NOT_CHECKED, check_text
 from magwatch.report.claims import HEDGES, extract, interval
 
 AS_PUBLISHED = (
@@ -21,17 +20,6 @@ AS_PUBLISHED = (
 
 EXPECTED = [("net_weight_t", "USA"), ("mom_pct", "USA"), ("yoy_pct", "USA"), ("net_weight_t", "WLD"),
             ("mom_pct", "WLD"), ("yoy_pct", "WLD"), ("rank", "USA"), ("rank", "DEU")]
-
-
-@pytest.fixture(scope="module")
-def handle(bundled_db):
-    with magwatch.open(bundled_db, read_only=True) as h:
-        yield h
-
-
-@pytest.fixture(scope="module")
-def checker(handle):
-    return Checker(handle)
 
 
 @pytest.mark.parametrize("as_of", ["2025-07-20", None])

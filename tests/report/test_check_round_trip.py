@@ -8,22 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-import magwatch
 from magwatch.report.brief import build
-from magwatch.report.check import CONSISTENT, NOT_CHECKED, Checker, check_text
+from magwatch.report.check import CONSISTENT, NOT_CHECKED, check_text
 
 SAMPLE = ["2016-12", "2024-02", "2025-05", "2025-06", "2025-10", "2026-03"]
-
-
-@pytest.fixture(scope="module")
-def handle(bundled_db):
-    with magwatch.open(bundled_db, read_only=True) as h:
-        yield h
-
-
-@pytest.fixture(scope="module")
-def checker(handle):
-    return Checker(handle)
 
 
 def _wrong(handle, checker, month: str) -> list[tuple]:
