@@ -121,6 +121,10 @@ def _sentinel(i: int, dtype: str):
     return {"int64": 918_273_645_000 + i, "string": f"__mw_param_{i}__", "date": dt.date(1001, 1, 1 + i)}[dtype]
 
 
+#: Text of a sentinel left in compiled SQL (a parameter not replaced by its placeholder).
+_MARKS = ("918273645", "__mw_param_", "MAKE_DATE(1001,")
+
+
 def _table_key(table) -> tuple:
     op = table.op()
     return (type(op).__name__, getattr(op, "name", None), getattr(op, "namespace", None),
@@ -139,6 +143,8 @@ def _compile_duckdb(backend, expr, params: dict, types: dict) -> tuple[str, list
             dtype = _SQL_TYPES[types[name]]
             sql = sql.replace(text, f"CAST(${name} AS {dtype})")
             used.append(name)
+    if any(mark in sql for mark in _MARKS):
+        return None, used        # a parameter written some other way: keep the expression
     return sql, used
 
 
@@ -151,14 +157,15 @@ def together(pieces: dict):
     return reduce(lambda a, b: a.cross_join(b), ones)
 
 
-def _compiled(key, backend, build, tables, types):
+def _compiled(backend, build, tables, types):
     params = {k: ibis.param(dtype) for k, dtype in types}
     expr = build(*tables, **params)
     pieces = expr if isinstance(expr, dict) else None
-    if backend.name != "duckdb":
+    one = together(pieces) if pieces is not None and backend.name == "duckdb" else expr
+    sql, used = (None, []) if backend.name != "duckdb" else _compile_duckdb(
+        backend, one, params, dict(types))
+    if sql is None:
         return ("expr", pieces or expr, params, backend)
-    one = together(pieces) if pieces is not None else expr
-    sql, used = _compile_duckdb(backend, one, params, dict(types))
     schema = ({k: e.schema() for k, e in pieces.items()} if pieces is not None
               else expr.as_table().schema())
     return ("sql", sql, used, schema)
@@ -179,7 +186,7 @@ def run(shape: str, build, tables: tuple, values: dict):
     key = (shape, backend.name, tuple(_table_key(t) for t in tables), types)
     entry = COMPILED.get(key)
     if entry is None or (entry[0] == "expr" and entry[3] is not backend):
-        entry = _compiled(key, backend, build, tables, types)
+        entry = _compiled(backend, build, tables, types)
         if len(COMPILED) >= _MAX_COMPILED:
             COMPILED.clear()
         COMPILED[key] = entry
