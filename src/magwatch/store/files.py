@@ -85,13 +85,43 @@ def utf8_copy(path: Path) -> Iterator[Path]:
         os.unlink(tmp)
 
 
-def _header(path: Path, display: str) -> list[str]:
+DELIMITERS = (",", ";", "\t")
+_NUMERIC_COLUMNS = ("net_weight_kg", "net_weight_t", "value", "value_usd", "quantity",
+                    "period_months")
+
+
+def sniff_delimiter(path: Path) -> str:
+    """The delimiter of a CSV: whichever of ``,`` ``;`` tab splits the header line most
+    (outside quotes); a comma when none does."""
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        line = fh.readline(1 << 20)
+    counts = {}
+    for d in DELIMITERS:
+        try:
+            counts[d] = len(next(csv.reader([line], delimiter=d), []))
+        except csv.Error:
+            counts[d] = 0
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] > 1 else ","
+
+
+def canonical_name(name: str) -> str:
+    """A header cell as the column it names: surrounding spaces dropped, and a known
+    column matched without regard to case (``Period``, `` Partner `` -> period, partner)."""
+    from magwatch.records import IMPORT_OPTIONAL, IMPORT_REQUIRED
+
+    name = name.strip()
+    lowered = name.lower()
+    return lowered if lowered in IMPORT_REQUIRED or lowered in IMPORT_OPTIONAL else name
+
+
+def _header(path: Path, display: str, delimiter: str = ",") -> list[str]:
     with path.open(newline="", encoding="utf-8-sig") as fh:
         try:
-            header = next(csv.reader(fh))
+            header = next(csv.reader(fh, delimiter=delimiter))
         except StopIteration:
             raise InputError("file is empty", file=display) from None
-    return _check_header([h.strip() for h in header], display)
+    return [canonical_name(h) for h in _check_header([h.strip() for h in header], display)]
 
 
 def _check_header(header: list[str], display: str) -> list[str]:
@@ -112,10 +142,11 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _locate_csv_error(path: Path, display: str, width: int, reason: str) -> InputError:
+def _locate_csv_error(path: Path, display: str, width: int, reason: str,
+                      delimiter: str = ",") -> InputError:
     """Find the exact row of a CSV that pyarrow refused (only on the error path)."""
     with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh, strict=True)
+        reader = csv.reader(fh, strict=True, delimiter=delimiter)
         row = 0
         try:
             next(reader, None)
@@ -132,11 +163,15 @@ def _locate_csv_error(path: Path, display: str, width: int, reason: str) -> Inpu
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str, table: str) -> int:
     with utf8_copy(path) as text:
-        header = _header(text, display)
+        delimiter = sniff_delimiter(text)
+        header = _header(text, display, delimiter)
+        # a ';' file is German-locale Excel: decimal commas in the figures (764,5)
+        decimal_comma = {i for i, h in enumerate(header)
+                         if delimiter == ";" and h in _NUMERIC_COLUMNS}
         types = {name: pa.string() for name in header}
         options = dict(
             read_options=pacsv.ReadOptions(block_size=CHUNK, encoding="utf8"),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
                                                  null_values=[""], quoted_strings_can_be_null=True),
         )
@@ -147,15 +182,24 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str, table: 
             reader = pacsv.open_csv(text, **options)
             for batch in reader:
                 batch_rows = pa.array(range(rows + 1, rows + batch.num_rows + 1), pa.int64())
-                staged = pa.RecordBatch.from_arrays([batch_rows, *batch.columns],
+                columns = [_decimal_point(c) if i in decimal_comma else c
+                           for i, c in enumerate(batch.columns)]
+                staged = pa.RecordBatch.from_arrays([batch_rows, *columns],
                                                     names=["_row", *header])
                 con.register("_batch", staged)
                 con.execute(f"INSERT INTO {table} SELECT * FROM _batch")
                 con.unregister("_batch")
                 rows += batch.num_rows
         except pa.ArrowInvalid as exc:
-            raise _locate_csv_error(text, display, len(header), str(exc)) from None
+            raise _locate_csv_error(text, display, len(header), str(exc), delimiter) from None
     return rows
+
+
+def _decimal_point(column: pa.Array) -> pa.Array:
+    """``764,5`` -> ``764.5``; anything else (``1.234,5``, ``7x4``) is left to be refused."""
+    import pyarrow.compute as pc
+
+    return pc.replace_substring_regex(column, r"^(\s*[-+]?\d+),(\d+\s*)$", r"\1.\2")
 
 
 def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, display: str, table: str) -> int:
@@ -165,11 +209,13 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, display: str, tab
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"not a readable Parquet file, it may be truncated ({exc})",
                          file=display) from None
-    _check_header(list(meta.schema_arrow.names), display)
+    names = list(meta.schema_arrow.names)
+    _check_header([n.strip() for n in names], display)
     literal = "'" + str(path).replace("'", "''") + "'"
+    columns = ", ".join(f"{_quoted(n)} AS {_quoted(canonical_name(n))}" for n in names)
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT file_row_number + 1 AS _row, "
-        f"* EXCLUDE (file_row_number) FROM read_parquet({literal}, file_row_number = true)")
+        f"{columns} FROM read_parquet({literal}, file_row_number = true)")
     return rows
 
 
@@ -190,7 +236,7 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, display: str, table:
         header = [str(c).strip() if c is not None else "" for c in first]
         while header and not header[-1]:
             header.pop()
-        _check_header(header, display)
+        header = [canonical_name(h) for h in _check_header(header, display)]
         data: list[list[str | None]] = [[] for _ in header]
         numbers: list[int] = []
         for n, cells in enumerate(rows_iter, start=1):

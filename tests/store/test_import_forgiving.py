@@ -1,0 +1,99 @@
+"""Files as people actually save them: German-locale CSV, capitalised headers, Excel dates,
+country names for codes, a China-customs export without --source. Figures are test figures."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+import magwatch
+from magwatch.errors import InputError
+
+
+def snapshot(mw: magwatch.Magwatch) -> str:
+    con = mw.store.con
+    parts = []
+    for table in ("release", "observation", "observation_latest"):
+        parts.append(repr(con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()))
+    return hashlib.sha256("".join(parts).encode()).hexdigest()
+
+
+def rows(mw, source):
+    return mw.store.con.execute(
+        "SELECT reporter, partner, flow, commodity, strftime(period, '%Y-%m'), net_weight_kg "
+        "FROM observation_latest WHERE source = ? ORDER BY ALL", [source]).fetchall()
+
+
+def refused(mw, path, **kw) -> InputError:
+    before = snapshot(mw)
+    with pytest.raises(InputError) as info:
+        mw.import_file(path, **kw)
+    assert "\n" not in str(info.value)
+    assert snapshot(mw) == before
+    return info.value
+
+
+# --------------------------------------------------------------------------- 1. delimiters
+
+def test_german_locale_csv_semicolons_and_decimal_commas(mw, tmp_path):
+    path = tmp_path / "de.csv"
+    path.write_bytes("Reporter;Partner;Flow;Commodity;Period;Net_Weight_T\n"
+                     "CHN;DEU;X;85051110;2025-06;764,5\n"
+                     "CHN;FRA;X;85051110;2025-06;12\n".encode("utf-8-sig"))
+    release = mw.import_file(path, source="de-test")
+    assert release.rows_read == 2
+    assert rows(mw, "de-test") == [("CHN", "DEU", "X", "85051110", "2025-06", 764500.0),
+                                   ("CHN", "FRA", "X", "85051110", "2025-06", 12000.0)]
+
+
+def test_tab_separated_with_spaced_capitalised_headers(mw, tmp_path):
+    path = tmp_path / "t.tsv"
+    path.write_text(" Reporter \t Partner \tFLOW\tcommodity\tPeriod\tnet_weight_t\n"
+                    "CHN\tUSA\tX\t85051110\t2025-06\t3.5\n")
+    mw.import_file(path, source="tab-test")
+    assert rows(mw, "tab-test") == [("CHN", "USA", "X", "85051110", "2025-06", 3500.0)]
+
+
+def test_decimal_comma_in_a_comma_file_is_still_refused(mw, tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text('reporter,partner,flow,commodity,period,net_weight_t\n'
+                    'CHN,DEU,X,85051110,2025-06,"764,5"\n')
+    err = refused(mw, path)
+    assert (err.row, err.field) == (1, "net_weight_t")
+
+
+def test_semicolon_file_with_german_thousands_is_refused(mw, tmp_path):
+    path = tmp_path / "g.csv"
+    path.write_text("reporter;partner;flow;commodity;period;net_weight_t\n"
+                    "CHN;DEU;X;85051110;2025-06;1.234,5\n")
+    err = refused(mw, path)
+    assert (err.row, err.field) == (1, "net_weight_t")
+    assert "1.234,5" in str(err)
+
+
+def test_semicolon_file_short_row_names_its_row(mw, tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("reporter;partner;flow;commodity;period;net_weight_t\n"
+                    "CHN;DEU;X;85051110;2025-06;1\n"
+                    "CHN;DEU;X;85051110\n")
+    err = refused(mw, path)
+    assert err.row == 2
+
+
+def test_capitalised_parquet_and_excel_headers(mw, tmp_path):
+    import openpyxl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"Reporter": ["CHN"], "Partner": ["JPN"], "Flow": ["X"],
+                             "Commodity": ["85051110"], "Period": ["2025-06"],
+                             "Net_Weight_T": [2.0]}), tmp_path / "p.parquet")
+    mw.import_file(tmp_path / "p.parquet", source="pq-test")
+    assert rows(mw, "pq-test") == [("CHN", "JPN", "X", "85051110", "2025-06", 2000.0)]
+    book = openpyxl.Workbook()
+    book.active.append(["REPORTER", " Partner", "Flow", "Commodity", "Period", "Net_weight_t"])
+    book.active.append(["CHN", "KOR", "X", "85051110", "2025-06", 4])
+    book.save(tmp_path / "x.xlsx")
+    mw.import_file(tmp_path / "x.xlsx", source="xl-test")
+    assert rows(mw, "xl-test") == [("CHN", "KOR", "X", "85051110", "2025-06", 4000.0)]
