@@ -97,3 +97,38 @@ def test_capitalised_parquet_and_excel_headers(mw, tmp_path):
     book.save(tmp_path / "x.xlsx")
     mw.import_file(tmp_path / "x.xlsx", source="xl-test")
     assert rows(mw, "xl-test") == [("CHN", "KOR", "X", "85051110", "2025-06", 4000.0)]
+
+
+# --------------------------------------------------------------------------- 2. Excel dates
+
+def test_excel_date_on_the_first_is_that_month(mw, tmp_path):
+    import datetime as dt
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["reporter", "partner", "flow", "commodity", "period", "net_weight_t"])
+    book.active.append(["CHN", "USA", "X", "85051110", dt.datetime(2025, 4, 1), 1])
+    book.active.append(["CHN", "USA", "X", "85051110", dt.date(2025, 5, 1), 2])
+    book.active.append(["CHN", "USA", "X", "85051110", "2025-06-01 00:00:00", 3])
+    book.save(tmp_path / "d.xlsx")
+    mw.import_file(tmp_path / "d.xlsx", source="date-test")
+    assert [r[4] for r in rows(mw, "date-test")] == ["2025-04", "2025-05", "2025-06"]
+
+
+@pytest.mark.parametrize("cell", ["2025-04-15", "2025-04-01 13:30:00", "2025-04-01x"])
+def test_excel_date_on_another_day_is_refused(mw, tmp_path, cell):
+    import datetime as dt
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["reporter", "partner", "flow", "commodity", "period", "net_weight_t"])
+    book.active.append(["CHN", "USA", "X", "85051110", "2025-03", 1])
+    value = dt.datetime.fromisoformat(cell) if cell[-1].isdigit() else cell
+    book.active.append(["CHN", "USA", "X", "85051110", value, 1])
+    book.save(tmp_path / "d.xlsx")
+    err = refused(mw, tmp_path / "d.xlsx")
+    assert (err.row, err.field) == (2, "period")
+    assert "first of the month" in str(err)
+

@@ -13,6 +13,7 @@ Every staged relation has a ``_row`` column: the 1-based data row of the file.
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import csv
 import os
 import tempfile
@@ -260,6 +261,8 @@ def _cell_text(cell: object) -> str | None:
     if cell is None:
         return None
     if hasattr(cell, "isoformat"):
+        if isinstance(cell, dt.datetime) and cell.time() != dt.time(0):
+            return cell.isoformat(sep=" ")
         return cell.isoformat()[:10]
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))

@@ -128,9 +128,13 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
     else:
         p = _text("period")
         # strptime also reads a one-digit month; the length keeps it to YYYY-MM
-        exprs["period"] = f"CASE WHEN length({p}) = 7 THEN CAST(TRY_STRPTIME({p}, '%Y-%m') AS DATE) END"
+        # an Excel date on the first of a month (2026-04-01, 2026-04-01 00:00:00) is that month
+        first_of_month = (f"regexp_full_match({p}, '\\d{{4}}-\\d{{2}}-01([ T]00:00(:00)?)?')")
+        exprs["period"] = (f"CASE WHEN length({p}) = 7 THEN CAST(TRY_STRPTIME({p}, '%Y-%m') AS DATE) "
+                           f"WHEN {first_of_month} THEN CAST(TRY_STRPTIME(left({p}, 10), '%Y-%m-%d') AS DATE) END")
         checks.append(Check("period", f"{exprs['period']} IS NULL",
-                            "period must be YYYY-MM with a month from 01 to 12"))
+                            "period must be YYYY-MM with a month from 01 to 12 "
+                            "(or a date on the first of the month)"))
     checks.append(Check("period", f"{exprs['period']} < DATE '{FIRST_PERIOD}' OR "
                                   f"{exprs['period']} > DATE '{today.replace(day=1)}'",
                         f"period out of range ({FIRST_PERIOD:%Y-%m} to {today:%Y-%m})"))
