@@ -598,7 +598,7 @@ def headline(facts: dict) -> str:
     if f.get("yoy_pct") is not None:
         word = "up" if f["yoy_pct"] > 0 else "down"
         return f"{level}, {word} {headline_pct(f['yoy_pct'])} from a year earlier{rest}"
-    lacks = ["no change on the month or the year"]
+    lacks = ["no month-on-month or year-on-year change"]
     if not facts["partners"]:
         lacks.append("no destination figures")
     return f"{level}{rest}; {' and '.join(lacks)} in the store"
