@@ -132,3 +132,47 @@ def test_excel_date_on_another_day_is_refused(mw, tmp_path, cell):
     assert (err.row, err.field) == (2, "period")
     assert "first of the month" in str(err)
 
+
+# --------------------------------------------------------------------------- 3. names for codes
+
+def test_country_names_and_aliases_for_codes(mw, tmp_path):
+    path = tmp_path / "n.csv"
+    path.write_text("reporter,partner,flow,commodity,period,net_weight_t\n"
+                    "China,Germany,X,85051110,2025-06,1\n"
+                    "CHN,U.S.,X,85051110,2025-06,2\n"
+                    "chn,south korea,X,85051110,2025-06,3\n"
+                    "CHN, Hong  Kong ,X,85051110,2025-06,4\n"
+                    "中国,德国,M,85051110,2025-06,5\n"
+                    "CHN,美国,M,85051110,2025-06,6\n", encoding="utf-8")
+    mw.import_file(path, source="name-test")
+    got = {(r[1], r[2]) for r in rows(mw, "name-test")}
+    assert got == {("DEU", "X"), ("USA", "X"), ("KOR", "X"), ("HKG", "X"), ("DEU", "M"),
+                   ("USA", "M")}
+    assert {r[0] for r in rows(mw, "name-test")} == {"CHN"}
+
+
+def test_unknown_country_name_is_refused(mw, tmp_path):
+    path = tmp_path / "n.csv"
+    path.write_text("reporter,partner,flow,commodity,period,net_weight_t\n"
+                    "CHN,Germany,X,85051110,2025-06,1\n"
+                    "CHN,Atlantis,X,85051110,2025-06,2\n")
+    err = refused(mw, path)
+    assert (err.row, err.field) == (2, "partner") and "'Atlantis'" in str(err)
+
+
+def test_unknown_column_suggests_the_close_one(mw, tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("reporter,partner,flow,commodity,period,net_wieght_t\n"
+                    "CHN,DEU,X,85051110,2025-06,1\n")
+    err = refused(mw, path)
+    assert err.field == "net_wieght_t" and "did you mean 'net_weight_t'?" in str(err)
+
+
+
+def test_a_name_in_capitals_is_a_mistyped_code_unless_a_listed_alias(mw, tmp_path):
+    path = tmp_path / "n.csv"
+    path.write_text("reporter,partner,flow,commodity,period,net_weight_t\n"
+                    "CHN,UK,X,85051110,2025-06,1\n"
+                    "CHN,GERMANY,X,85051110,2025-06,2\n")
+    err = refused(mw, path)
+    assert (err.row, err.field) == (2, "partner")

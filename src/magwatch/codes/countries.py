@@ -37,6 +37,7 @@ __all__ = [
     "SYSTEMS",
     "is_aggregate",
     "is_known",
+    "from_name",
     "known_codes",
     "name",
     "to_iso3",
@@ -267,6 +268,59 @@ def to_iso3(code: Any, system: str, *, file: str | None = None, row: int | None 
         raise UnknownCodeError(f"unknown {system} country code {code!r}{detail}",
                                file=file, row=row, field=field)
     return result
+
+
+def _name_key(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+@functools.cache
+def names_to_codes() -> dict[str, str]:
+    """Every country name and alias magwatch knows, as a lower-cased key -> canonical code.
+
+    English official, common and short names (pycountry, country_converter), the names of
+    the extra codes (``World``), China customs' Chinese names (``德国``) and the aliases in
+    ``data/country_aliases.csv`` (``U.S.``, ``South Korea``, ``Hong Kong``). A name that two
+    tables give to different codes is left out rather than guessed.
+    """
+    import pycountry
+
+    found: dict[str, set[str]] = {}
+
+    def add(text: str | None, code: str) -> None:
+        if text and code:
+            found.setdefault(_name_key(text), set()).add(code)
+
+    for c in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            add(getattr(c, attr, None), c.alpha_3)
+    for code, short in _short_names().items():
+        if code in known_codes():
+            add(short, code)
+    for extra in _extras().values():
+        add(extra.name, extra.code)
+    for zh, code in _gacc_names().items():
+        add(zh, code)
+    names = {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
+    names.update(aliases())                           # explicit aliases win over table clashes
+    return names
+
+
+@functools.cache
+def aliases() -> dict[str, str]:
+    """The aliases of ``data/country_aliases.csv`` (``u.s.``, ``uk``), keyed as in :func:`names_to_codes`."""
+    return {_name_key(r["alias"]): r["iso3"] for r in _read_csv("country_aliases.csv")}
+
+
+def from_name(text: Any) -> str | None:
+    """The canonical code for a country name or alias (``"Germany"``, ``"U.S."``,
+    ``"德国"``), case-insensitive, except that a value in capitals (``CHINA``) is read only
+    as a listed alias (``UK``, ``U.S.``); None when the name is unknown."""
+    if not isinstance(text, str):
+        return None
+    if text.isupper():          # CHINA: a mistyped code unless it is a listed abbreviation
+        return aliases().get(_name_key(text))
+    return names_to_codes().get(_name_key(text))
 
 
 def is_known(code: Any) -> bool:

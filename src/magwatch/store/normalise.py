@@ -47,6 +47,18 @@ def _lookup_tables(con: duckdb.DuckDBPyConnection) -> None:
 
     con.execute("CREATE OR REPLACE TEMP TABLE _known_code (code VARCHAR PRIMARY KEY)")
     con.executemany("INSERT INTO _known_code VALUES (?)", [[c] for c in sorted(known_codes())])
+    from magwatch.codes.countries import names_to_codes
+
+    import pyarrow as pa
+
+    from magwatch.codes.countries import aliases
+
+    names = sorted(names_to_codes().items())
+    listed = aliases()
+    con.register("_names", pa.table({"name": [k for k, _ in names], "code": [v for _, v in names],
+                                     "alias": [listed.get(k) == v for k, v in names]}))
+    con.execute("CREATE OR REPLACE TEMP TABLE _country_name AS SELECT * FROM _names")
+    con.unregister("_names")
     con.execute("CREATE OR REPLACE TEMP TABLE _currency (code VARCHAR PRIMARY KEY)")
     con.executemany("INSERT INTO _currency VALUES (?)",
                     [[c.alpha_3] for c in pycountry.currencies])
@@ -64,8 +76,12 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
     allowed = set(IMPORT_REQUIRED) | set(IMPORT_OPTIONAL)
     for name in types:
         if name not in allowed:
+            import difflib
+
+            close = difflib.get_close_matches(name.lower(), sorted(allowed), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
             raise InputError(
-                f"unknown column; expected {', '.join(IMPORT_REQUIRED)} and optionally "
+                f"unknown column; {hint}expected {', '.join(IMPORT_REQUIRED)} and optionally "
                 f"{', '.join(IMPORT_OPTIONAL)}", file=file, field=name)
     for name in IMPORT_REQUIRED:
         if name not in types:
@@ -94,12 +110,18 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
     checks: list[Check] = []
     exprs: dict[str, str] = {}
 
-    exprs["reporter"] = f"upper({_text('reporter')})"
-    exprs["partner"] = f"upper({_text('partner')})"
+    # a code (DEU), or a country name or alias from the concordance (Germany, U.S., 德国)
     for col in ("reporter", "partner"):
-        checks.append(Check(col, f"{exprs[col]} IS NULL", "empty country code"))
+        t = _text(col)
+        exprs[col] = (f"CASE WHEN upper({t}) IN (SELECT code FROM _known_code) THEN upper({t}) "
+                      f"ELSE coalesce((SELECT code FROM _country_name "
+                      f"WHERE name = lower(regexp_replace({t}, '\\s+', ' ', 'g')) "
+                      # a value in capitals (CHINA) is a mistyped code unless a listed alias (UK)
+                      f"AND (alias OR {t} <> upper({t}) OR {t} = lower({t}))), upper({t})) END")
+        checks.append(Check(col, f"{t} IS NULL", "empty country code"))
         checks.append(Check(col, f"{exprs[col]} NOT IN (SELECT code FROM _known_code)",
-                            "unknown country code (use ISO 3166 alpha-3 or WLD, EUU, ...)"))
+                            "unknown country code or name (use ISO 3166 alpha-3, WLD, EUU, ... "
+                            "or a country name such as Germany)"))
     exprs["flow"] = f"upper({_text('flow')})"
     checks.append(Check("flow", f"{exprs['flow']} IS NULL OR {exprs['flow']} NOT IN ('X', 'M')",
                         "flow must be X (export) or M (import)"))
