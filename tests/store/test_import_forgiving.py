@@ -176,3 +176,29 @@ def test_a_name_in_capitals_is_a_mistyped_code_unless_a_listed_alias(mw, tmp_pat
                     "CHN,GERMANY,X,85051110,2025-06,2\n")
     err = refused(mw, path)
     assert (err.row, err.field) == (2, "partner")
+
+# --------------------------------------------------------------------------- 4. China customs
+
+GACC_LIKE = ("贸易伙伴名称,商品编码,数据年月,第一数量,美元\n"    # test figures, China-customs-like
+             "德国,85051110,202506,764500,1234567\n")
+
+
+def test_china_customs_export_without_source_points_to_gacc(mw, tmp_path):
+    path = tmp_path / "gacc.csv"
+    path.write_bytes(GACC_LIKE.encode("gb18030"))
+    err = refused(mw, path)
+    assert "--source gacc" in str(err) and str(path) in str(err)
+
+
+def test_import_help_lists_every_file_source():
+    from typer.testing import CliRunner
+
+    from magwatch.cli import app
+    from magwatch.cli.data import FILE_SOURCES
+    from magwatch.sources import names
+    from magwatch.sources.run import is_file_source
+
+    assert sorted(s.split()[0] for s in FILE_SOURCES) == sorted(n for n in names() if is_file_source(n))
+    out = CliRunner().invoke(app, ["import", "--help"], env={"COLUMNS": "200"}).output
+    for name in (s.split()[0] for s in FILE_SOURCES):
+        assert name in out

@@ -125,8 +125,21 @@ def _header(path: Path, display: str, delimiter: str = ",") -> list[str]:
     return [canonical_name(h) for h in _check_header([h.strip() for h in header], display)]
 
 
+def _looks_like_gacc(header: list[str], display: str) -> None:
+    """Refuse, with a pointer to ``--source gacc``, a header in Chinese and none of the
+    canonical columns: a China customs (GACC) export read as a canonical file."""
+    from magwatch.records import IMPORT_REQUIRED
+
+    chinese = any("\u4e00" <= ch <= "\u9fff" for name in header for ch in name)
+    if chinese and not {canonical_name(h) for h in header} & set(IMPORT_REQUIRED):
+        raise InputError("looks like a China customs (GACC) export (Chinese headers); "
+                         "import it with --source gacc", file=display,
+                         field=header[0].strip())
+
+
 def _check_header(header: list[str], display: str) -> list[str]:
     """Refuse empty and repeated column names (compared as DuckDB does, ignoring case)."""
+    _looks_like_gacc(header, display)
     seen: dict[str, int] = {}
     for i, name in enumerate(header):
         if not name:
