@@ -61,7 +61,7 @@ def _partner_for(s: _Sentence, pos: int, ctx: _Context, notes: list[str],
     if before:
         return before[-1].code
     if after and (not WORLD_WORDS.search(s.text[a:pos])
-                  or re.search(r"\b(?:to|for|bound for|destined for)\s+(?:the\s+)?$",
+                  or re.fullmatch(r"[\d,.]*[^\d]*\b(?:to|for|bound for|destined for)\s+(?:the\s+)?",
                                s.text[pos:after[0].start])):
         return after[0].code
     clause_text = s.text[a:b]
@@ -85,7 +85,8 @@ def _partner_for(s: _Sentence, pos: int, ctx: _Context, notes: list[str],
 
 def _parse_list(text: str) -> list[tuple[int, str]]:
     """Partners named in a list ("Germany, the US, Vietnam and South Korea") in order."""
-    cut = re.split(r"\b(?:while|whereas|but|with|which|as|after|according)\b|\(|\s-\s", text)[0]
+    cut = re.split(r"\b(?:while|whereas|but|which|as|after|according)\b|\bwith\b(?!\s+(?:about\s+|some\s+)?\d)"
+                   r"|\(|\s-\s", text)[0]
     out = []
     for p in _partner_mentions(cut):
         if not out or out[-1][1] != p.code:

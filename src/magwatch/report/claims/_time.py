@@ -205,7 +205,9 @@ _SPAN = re.compile(
     rf"(?:\s+combined)?|(?:in\s+)?the first (?P<n>\d{{1,2}}|{'|'.join(_ORDINAL_COUNT)}) months(?: of (?:the year|"
     rf"(?P<y2>(?:19|20)\d\d)))?|(?P<half>the first half|first-half|H1)(?: of)?(?:\s+(?P<y3>(?:19|20)\d\d))?|"
     rf"(?P<q>Q[1-4]|the (?:first|second|third|fourth) quarter|(?:first|second|third|fourth)-quarter)(?: of)?"
-    rf"(?:\s+(?P<y4>(?:19|20)\d\d))?|(?P<ytd>year to date|year-to-date|so far this year))\b", re.I)
+    rf"(?:\s+(?P<y4>(?:19|20)\d\d))?|(?P<ytd>year to date|year-to-date|so far this year)|"
+    rf"(?P<year_span>(?:the\s+)?(?:whole\s+of\s+|full[- ]year\s+(?:of\s+)?)(?P<y5>(?:19|20)\d\d)|"
+    rf"(?P<y6>(?:19|20)\d\d)\s+as\s+a\s+whole|for\s+the\s+(?:full|whole)\s+year))\b", re.I)
 
 
 _QUARTERS = {"q1": 1, "first": 1, "q2": 2, "second": 2, "q3": 3, "third": 3, "q4": 4, "fourth": 4}
@@ -214,7 +216,10 @@ _QUARTERS = {"q1": 1, "first": 1, "q2": 2, "second": 2, "q3": 3, "third": 3, "q4
 def _span_mentions(sentence: str) -> list[_SpanMention]:
     out = []
     for m in _SPAN.finditer(sentence):
-        year = next((int(m[g]) for g in ("y1", "y2", "y3", "y4") if m[g]), None)
+        year = next((int(m[g]) for g in ("y1", "y2", "y3", "y4", "y5", "y6") if m[g]), None)
+        if m["year_span"]:          # a calendar year: "the whole of 2018", "2017 as a whole"
+            out.append(_SpanMention(m.start(), m.end(), 12, 12, year, m.group(0)))
+            continue
         if m["a"]:
             if not (m["a"][0].isupper() and m["b"][0].isupper()):
                 continue
