@@ -7,19 +7,12 @@ import re
 
 import pytest
 
-import magwatch
 from magwatch.codes import countries
 from magwatch.errors import ParameterError
 from magwatch.report.brief import build, headline_pct
 from magwatch.report.check import Checker
 
 THIN = {"2024-02": "3,326 t", "2016-12": "2,532 t"}
-
-
-@pytest.fixture(scope="module")
-def handle(bundled_db):
-    with magwatch.open(bundled_db, read_only=True) as h:
-        yield h
 
 
 @pytest.fixture(scope="module")

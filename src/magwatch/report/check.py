@@ -151,8 +151,8 @@ class Checker:
     def known_months(self) -> tuple[str, ...]:
         """Months with a single-month figure of China's magnet exports (for undated text)."""
         if self._known is None:
-            rows = self.h.flows(reporter="CHN", commodity="85051110", flow="X", months=1).column("period")
-            self._known = tuple(sorted(set(rows)))
+            rows = figures.chosen(self.h, reporter="CHN", commodity="85051110", flow="X", months=1)
+            self._known = tuple(sorted(set(rows.column("period").to_pylist())))
         return self._known
 
     # ------------------------------------------------------------------ lookups
@@ -568,9 +568,9 @@ class Checker:
             run += 1
         word = "falls" if falling else "rises"
         gap_month = str(month - run) if str(month - run) not in series else str(month - run - 1)
-        ended = series.get(str(month - run)) is not None and series.get(str(month - run - 1)) is not None
+        ended = str(month - run) in series and str(month - run - 1) in series   # the run met a month that broke it
         truth = f"{run} consecutive monthly {word}"
-        if run == n and ended or run == n and n == 0:
+        if run == n and ended:
             return Verdict(c, CONSISTENT, claimed, truth, "", "computed from observed months",
                            f"the {n} months to {c.period} each {'fell' if falling else 'rose'}, and the month "
                            "before them did not")

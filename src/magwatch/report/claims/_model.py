@@ -120,7 +120,3 @@ class _Taken:
 
     def add(self, a: int, b: int) -> None:
         self.spans.append((a, b))
-
-    # lists of spans are what older readers appended to
-    def append(self, span: tuple[int, int]) -> None:
-        self.spans.append(span)

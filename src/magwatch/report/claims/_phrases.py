@@ -121,7 +121,7 @@ def _ratio_base(tail: str, period: str | None) -> str | None:
                                    r"the month before)\b", t):
         return "ratio_mom"
     if period:
-        based = rf"\b(?:from|than|on|of|versus|compared (?:with|to))\s+(?:the\s+)?(?:level\s+of\s+)?"
+        based = r"\b(?:from|than|on|of|versus|compared (?:with|to))\s+(?:the\s+)?(?:level\s+of\s+)?"
         m = re.search(based + rf"(?P<mon>{_MONTH_RE})\b(?:'s)?(?:\s+(?P<year>(?:19|20)\d\d))?", tail, re.I) or \
             re.search(rf"\b(?P<mon>{_MONTH_RE})\b(?:'s)?(?:\s+(?P<year>(?:19|20)\d\d))?", tail, re.I)
         if m and m["mon"][0].isupper():

@@ -41,7 +41,7 @@ def _rank_claims(s: _Sentence, ctx: _Context, snotes: list[str], taken: list):
         seen.add((code, rank))
         notes = list(snotes)
         period = _month_for(s, a, b, ctx, notes)
-        taken.append((a, b))
+        taken.add(a, b)
         among = AMONG_WITH_FIGURE if _AMONG.search(sent) else None
         if among:
             notes.append("rank stated among the destinations with a figure")
