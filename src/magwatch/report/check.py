@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
 
@@ -224,6 +224,8 @@ class Checker:
 
     def change(self, c: Claim, metric: str) -> tuple[Figure | None, str]:
         """m/m or y/y % for the claim's partner and month: computed when possible, else reported."""
+        if c.months > 1:
+            return self.span_change(c)
         mon = self.monitor(c, c.period)
         row = None
         if mon is not None:
@@ -529,6 +531,26 @@ class Checker:
         return Figure(v, ((a - ha) / (b + hb) - 1) * 100, ((a + ha) / (b - hb) - 1) * 100,
                       f"computed from {c.period} and {base} (x / base - 1)",
                       [self._obs_source(cur), self._obs_source(old, f"observed (base {base})")]), ""
+
+    def span_change(self, c: Claim) -> tuple[Figure | None, str]:
+        """y/y % of a total over months: the two totals (:meth:`cumulative`) compared, widened by
+        their rounding; else a y/y change a source reported for that span."""
+        base = replace(c, period=str(Month.parse(c.period) - 12))
+        (cur, why), (old, why_old) = self.cumulative(c), self.cumulative(base)
+        span = Span(Month.parse(c.period), c.months)
+        if cur is not None and old is not None and old.low > 0:
+            v = (cur.value / old.value - 1) * 100
+            return Figure(v, (cur.low / old.high - 1) * 100, (cur.high / old.low - 1) * 100,
+                          f"computed: {span.label()} against the same months a year earlier",
+                          cur.sources + [dict(s, basis=f"{s['basis']} (base)") for s in old.sources]), ""
+        rows = [r for r in figures.chosen_claims(self.h, reporter=c.reporter, partner=c.partner,
+                                                 commodity=c.commodity, flow=c.flow, months=c.months).to_pylist()
+                if r["period"] == c.period and r["metric"] == "yoy_pct" and r["value"] is not None]
+        if rows:
+            f = self._reported_figure(rows)
+            f.note = f"no computed value: {why or why_old}"
+            return f, ""
+        return None, why or why_old
 
     def cumulative(self, c: Claim) -> tuple[Figure | None, str]:
         """A total over months: the stored figure for that span if a source published one, else the

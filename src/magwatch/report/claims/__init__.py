@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from magwatch.calendar import newest_due, schedule
 from magwatch.periods import Month
 from magwatch.report.claims._intervals import HEDGE_WIDTH, HEDGES, interval
 from magwatch.report.claims._lexicon import (AMONG_WITH_FIGURE, BETWEEN_FIGURES, MAGNET_CODE, MAGNET_WORDS,
@@ -67,6 +68,11 @@ def extract(text: str, *, as_of: str | dt.date | None = None, month: str | None 
     return claims
 
 
+#: A release can come a day or two before the calendar's day: text published that early may be
+#: about the month just released.
+EARLY_RELEASE = dt.timedelta(days=2)
+
+
 def _sentence(no: int, sent: str, ctx: _Context) -> _Sentence:
     s = _Sentence(no, sent, _clauses(sent), [], _partner_mentions(sent), None, [])
     s.months = _month_mentions(sent, ctx)
@@ -83,9 +89,9 @@ def _sentence(no: int, sent: str, ctx: _Context) -> _Sentence:
         s.subject_month = ctx.default_month
         s.notes.append("month from --month")
     elif ctx.published is not None:
-        s.subject_month = str(Month.of(ctx.published) - 1)
-        s.notes.append(f"month: the month before the publication date ({ctx.published_how}); customs "
-                       "data are published a month later")
+        s.subject_month = str(newest_due(ctx.published + EARLY_RELEASE))
+        s.notes.append(f"month: the newest month China customs had published by the publication date "
+                       f"({ctx.published_how}; {schedule().rule}, up to {EARLY_RELEASE.days} days early)")
     s.has_subject = bool(subject)
     return s
 

@@ -215,5 +215,37 @@ def _read_percentages(s, ctx, snotes, taken):
                  _bounds(v, num, q, negate=direction < 0), q, m.start(), m.end())
         c.base_period = base
         c.resolved.append(rule)
+        if metric in ("yoy_pct", "change_pct"):
+            _as_span_change(c, s, ctx, m.start(), m.end())
         taken.add(m.start(), m.end())
         yield c
+
+
+_SAME_SPAN_BEFORE = re.compile(r"\b(?:than|from|on|over|versus|compared (?:with|to)|against)\s+(?:in\s+)?(?:the\s+)?"
+                               r"(?:same\s+(?:period|months?|span)\s*(?:(?:of|in)\s+(?P<y1>(?:19|20)\d\d)|a year "
+                               r"(?:earlier|before|ago)|last year|of last year|the year before)?|(?P<y2>(?:19|20)\d\d)\b)",
+                               re.I)
+
+
+def _as_span_change(c: Claim, s: _Sentence, ctx: _Context, a: int, b: int) -> None:
+    """A year-on-year change of a total over months: "in the first seven months ... 3.4% more
+    than in the same period of 2023", "the full year 2019 ... 12% more than in 2018"."""
+    ca, _ = s.clauses[_clause_of(s, a)]
+    spans = [sp for sp in s.spans if sp.start < a and (sp.start >= ca or not s.has_subject)]
+    if not spans:
+        return
+    period, months = _span_period(spans[-1], s, ctx, c.resolved)
+    if months <= 1 or period is None:
+        return
+    tail = s.text[b:b + 60]
+    named = _SAME_SPAN_BEFORE.search(tail)
+    year = int(named["y1"] or named["y2"]) if named and (named["y1"] or named["y2"]) else None
+    if c.metric != "yoy_pct" and not named:
+        return
+    if year is not None and year != int(period[:4]) - 1:
+        return
+    c.metric, c.period, c.months = "yoy_pct", period, months
+    c.resolved = [r for r in c.resolved if r != "comparison base not stated"]
+    c.base_period = str(Month.parse(period) - 12)
+    c.resolved.append(f"a change of the total over {Span(Month.parse(period), months).label()} "
+                      "against the same months a year earlier")

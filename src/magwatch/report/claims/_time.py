@@ -69,10 +69,13 @@ _MONTH_MENTION = re.compile(
 _BASE_BEFORE = re.compile(r"(?:\b(?:the|its|their)\s+levels?\s+(?:of|seen in|recorded in)\s+$|"
                           r"\b(?:times|fold|half|third|quarter|fifth|twice|double)\s+(?:of\s+)?(?:the\s+|its\s+)?$|"
                           r"\b(?:from|than|since|compared (?:with|to)|versus|vs\.?|against|over|before|"
-                          r"below|above)\s+(?:(?:the|its|their)\s+)?(?:(?:levels?|figures?|volumes?|totals?)\s+"
+                          r"below|above|on)\s+(?:(?:the|its|their)\s+)?(?:(?:levels?|figures?|volumes?|totals?)\s+"
                           r"(?:of|in|for|recorded in|seen in)\s+)?(?:in\s+)?|\b(?:from|than|compared "
                           r"(?:with|to)|versus|vs\.?|against)\s+(?:about\s+|around\s+|just\s+|only\s+)?"
                           r"\d[\d,.]*\s*(?:t|tonnes|tons|metric tons)\s+(?:in\s+)?)$", re.I)
+
+
+_A_DAY = re.compile(r"\s+\d{1,2}(?:st|nd|rd|th)?\b(?!\s*(?:%|t\b|tonnes|tons|percent|per cent))")
 
 
 _VERB_MAY = re.compile(r"\s+(?:be|have|not|also|well|still|need|see|take|rise|fall|ease|face|"
@@ -93,7 +96,8 @@ def _relative_kind(rel: str) -> str:
 def _month_mentions(sentence: str, ctx: _Context) -> list[_MonthMention]:
     out = []
     for m in _MONTH_MENTION.finditer(sentence):
-        base = bool(_BASE_BEFORE.search(sentence[max(0, m.start() - 45):m.start()]))
+        base = bool(_BASE_BEFORE.search(sentence[max(0, m.start() - 45):m.start()])) \
+            and not _A_DAY.match(sentence, m.end())   # "on May 5" is a date
         if m["rel"]:
             kind = _relative_kind(m["rel"])
             out.append(_MonthMention(m.start(), m.end(), None, None, kind, base or kind in ("prev", "year")))
@@ -207,7 +211,7 @@ _SPAN = re.compile(
     rf"(?P<q>Q[1-4]|the (?:first|second|third|fourth) quarter|(?:first|second|third|fourth)-quarter)(?: of)?"
     rf"(?:\s+(?P<y4>(?:19|20)\d\d))?|(?P<ytd>year to date|year-to-date|so far this year)|"
     rf"(?P<year_span>(?:the\s+)?(?:whole\s+of\s+|full[- ]year\s+(?:of\s+)?)(?P<y5>(?:19|20)\d\d)|"
-    rf"(?P<y6>(?:19|20)\d\d)\s+as\s+a\s+whole|for\s+the\s+(?:full|whole)\s+year))\b", re.I)
+    rf"(?P<y6>(?:19|20)\d\d)\s+as\s+a\s+whole|for\s+the\s+(?:full|whole)\s+year(?:\s+(?:of\s+)?(?P<y7>(?:19|20)\d\d))?))\b", re.I)
 
 
 _QUARTERS = {"q1": 1, "first": 1, "q2": 2, "second": 2, "q3": 3, "third": 3, "q4": 4, "fourth": 4}
@@ -216,7 +220,7 @@ _QUARTERS = {"q1": 1, "first": 1, "q2": 2, "second": 2, "q3": 3, "third": 3, "q4
 def _span_mentions(sentence: str) -> list[_SpanMention]:
     out = []
     for m in _SPAN.finditer(sentence):
-        year = next((int(m[g]) for g in ("y1", "y2", "y3", "y4", "y5", "y6") if m[g]), None)
+        year = next((int(m[g]) for g in ("y1", "y2", "y3", "y4", "y5", "y6", "y7") if m[g]), None)
         if m["year_span"]:          # a calendar year: "the whole of 2018", "2017 as a whole"
             out.append(_SpanMention(m.start(), m.end(), 12, 12, year, m.group(0)))
             continue
@@ -270,10 +274,12 @@ def _set_published(ctx: _Context, as_of, date: dt.date | None, has_year: bool, b
     if years:
         ctx.year = years[0]
     if date is not None and not has_year and ctx.published is None:
-        year = ctx.year or _year_from_store(date, ctx.known)
+        # the store first: a year the text states is as often the comparison's ("than in August 2024")
+        stored = _year_from_store(date, ctx.known)
+        year = stored or ctx.year
         if year is not None:
             ctx.published = date.replace(year=year)
-            how = "a year stated in the text" if ctx.year else "the latest such month in the store"
+            how = "the latest such month in the store" if stored else "a year stated in the text"
             ctx.published_how = f"dateline {date.strftime('%B')} {date.day}, year from {how}"
 
 
