@@ -1,4 +1,4 @@
-"""The format of the checker's news corpus, tests/report/corpus/pending/news.toml (no checker involved).
+"""The format of the checker's news corpus, tests/report/corpus/news.toml (no checker involved).
 
 The corpus is the spec the claim checker must meet; test_check_corpus.py scores it. This file only
 checks that the spec itself is well formed: unique ids, planted cases that name their true case and
@@ -17,7 +17,7 @@ import pytest
 import magwatch
 
 CORPUS = Path(__file__).with_name("corpus")
-NEWS = CORPUS / "pending" / "news.toml"
+NEWS = CORPUS / "news.toml"
 
 METRICS = {"net_weight_t", "value_usd", "mom_pct", "yoy_pct", "change_pct", "share_pct", "rank",
            "ratio_mom", "ratio_yoy", "record_high", "record_low", "streak_fall", "streak_rise",

@@ -141,3 +141,62 @@ def test_not_a_trade_claim_and_rare_earths_only():
 def test_deterministic():
     text = DATELINE + "Total magnet exports rose 157.5% from the previous month to 3,188 t."
     assert [c.as_dict() for c in extract(text)] == [c.as_dict() for c in extract(text)]
+
+
+AS_OF = "2025-07-25"
+
+
+def claims_of(text: str) -> list[tuple]:
+    return [(c.metric, c.partner, c.period, c.months) for c in extract(text, as_of=AS_OF)]
+
+
+def test_a_fraction_of_a_named_month_is_a_ratio_of_the_subject_month():
+    c = [c for c in extract("Shipments to the United States fell to 246 tonnes in April, less than a third "
+                            "of March's level.", as_of=AS_OF) if c.metric.startswith("ratio")][0]
+    assert (c.metric, c.period, c.low, c.high) == ("ratio_mom", "2025-04", None, pytest.approx(1 / 3))
+
+
+def test_by_a_fraction_is_a_change():
+    c = extract("South Korea's magnet purchases dropped by a third from May in June.", as_of=AS_OF)[0]
+    assert (c.metric, c.partner, c.period) == ("mom_pct", "KOR", "2025-06")
+    assert c.value == pytest.approx(-100 / 3) and c.low < -100 / 3 < c.high < 0
+
+
+def test_more_than_halved_is_below_half():
+    c = extract("China's magnet exports more than halved in May from April.", as_of=AS_OF)[0]
+    assert (c.metric, c.low, c.high) == ("ratio_mom", None, 0.5)
+    c = extract("China's magnet exports nearly halved in May from April.", as_of=AS_OF)[0]
+    assert c.low == 0.5 and c.high > 0.5
+
+
+def test_a_second_ratio_in_one_sentence_is_read():
+    found = claims_of("U.S.-bound magnet volumes in June were more than seven times May's level, yet only "
+                      "about half the level of a year earlier.")
+    assert found == [("ratio_mom", "USA", "2025-06", 1), ("ratio_yoy", "USA", "2025-06", 1)]
+
+
+def test_a_base_tonnage_with_its_own_month():
+    found = claims_of("Magnet exports to the U.S. sank to 46.4 tonnes in May, less than a tenth of the 689 "
+                      "tonnes shipped in May 2024.")
+    assert found == [("net_weight_t", "USA", "2025-05", 1), ("net_weight_t", "USA", "2024-05", 1),
+                     ("ratio_yoy", "USA", "2025-05", 1)]
+
+
+def test_a_month_within_a_total_and_a_breakdown_after_a_total():
+    assert claims_of("U.S.-bound magnet shipments in the first half of 2025 came to 2,510 tonnes, of which "
+                     "877 tonnes left in January.") == [("cumulative_t", "USA", "2025-01", 6),
+                                                        ("net_weight_t", "USA", "2025-01", 1)]
+    assert claims_of("First-half magnet shipments totalled 22,319 tonnes, with the United States accounting "
+                     "for about 2,510 tonnes.")[0] == ("cumulative_t", "WLD", "2025-01", 6)
+
+
+def test_a_streak_in_a_row():
+    found = claims_of("Germany's magnet purchases fell 13.2% from May in June, a second monthly decline in a row.")
+    assert ("streak_fall", "DEU", "2025-06", 1) in found
+
+
+def test_a_forecast_year_does_not_date_the_text():
+    found = extract("Traders expect monthly magnet shipments to top 6,500 tonnes in early 2026. "
+                    "October exports were 5,473 tonnes.", as_of="2025-11-20")
+    assert [c.scope for c in found] == ["forecast", None]
+    assert found[1].period == "2025-10"

@@ -8,12 +8,13 @@ from magwatch.report.claims._partners import _partner_for
 
 
 def _new(s: _Sentence, ctx: _Context, snotes: list[str], text: str, metric: str, value, bounds,
-         qualifier, pos: int, end: int, partner: str | None = None, period: str | None = None) -> Claim:
+         qualifier, pos: int, end: int, partner: str | None = None, period: str | None = None,
+         bases: bool = True) -> Claim:
     notes = list(snotes)
     if partner is None:
         partner = _partner_for(s, pos, ctx, notes)
     if period is None:
-        period = _month_for(s, pos, end, ctx, notes)
+        period = _month_for(s, pos, end, ctx, notes, bases)
     low, high, elow, ehigh = bounds if len(bounds) == 4 else (*bounds, *bounds)
     return Claim(text=text, sentence=s.text, sentence_no=s.no, metric=metric, value=value, low=low,
                  high=high, qualifier=qualifier, partner=partner, period=period,

@@ -9,7 +9,7 @@ from magwatch.report.claims._lexicon import NUMBER_WORDS, _NUM
 from magwatch.report.claims._model import Claim, _Context, _Sentence
 from magwatch.report.claims._text import _clause_of, _span_text
 from magwatch.report.claims._intervals import _bounds, _qualifier_before, _ratio_interval, _to_float
-from magwatch.report.claims._time import _span_period
+from magwatch.report.claims._time import _own_month, _span_period
 from magwatch.report.claims._phrases import (_base_of_change, _direction, _is_base_figure, _is_share,
                                              _ratio_base)
 from magwatch.report.claims._build import _new
@@ -43,11 +43,11 @@ _RATIO = re.compile(
     r"(?:(?P<frac>half|one-half|a third|one-third|one third|two-thirds|two thirds|a quarter|one-quarter|"
     r"one quarter|three-quarters|a fifth|one-fifth|a tenth|one-tenth|one tenth|twice|double|three times|"
     r"four times|five times)|(?P<n>\d+(?:\.\d+)?|two|three|four|five|six|seven|eight|nine|ten)"
-    r"[- ]?(?:fold|times))\b(?P<tail>[^.;]{0,60})", re.I)
+    r"[- ]?(?:fold|times))\b(?=(?P<tail>[^.;]{0,60}))", re.I)    # the tail is looked at, not taken
 
 
 _FOLD_RE = re.compile(r"\b(?:(?P<q>more than|nearly|almost|about|roughly|just over|just under)\s+)?"
-                      r"(?P<verb>doubled|tripled|trebled|quadrupled|halved)\b(?P<tail>[^.;]{0,60})", re.I)
+                      r"(?P<verb>doubled|tripled|trebled|quadrupled|halved)\b(?=(?P<tail>[^.;]{0,60}))", re.I)
 
 
 _WORLD_TAIL = re.compile(r"^\s*(?:of\s+)?(?:magnets\s+)?(?:that\s+)?(?:china|it)\s+(?:exported|shipped|sold)\b|"
@@ -89,7 +89,7 @@ def _read_tonnes(s, ctx, snotes, taken):
             c.resolved.append("partner: world total (the figure is the total: 'of the ... tonnes China exported')")
         if _is_base_figure(s, m.start()):
             _as_base(c, s, m)
-        else:
+        elif _own_month(s, m.end()) is None:      # "877 tonnes left in January" is that month's
             _as_cumulative(c, s, ctx, m.start())
         taken.add(m.start(), m.end())
         yield c
@@ -150,6 +150,35 @@ _FRACTION_SHARE = re.compile(r"^\s*(?:of\s+(?:china'?s\s+|the\s+|all\s+|its\s+|t
                              r"(?:total|exports|shipments|sales|outbound|volume|magnet exports|the total)\b)", re.I)
 
 
+def _fold_interval(r: float, q: str | None) -> tuple[float | None, float | None]:
+    """A fold verb's interval. "More than halved" divides by more than two: the qualifier of a
+    fall bounds the factor it divides by (below 0.5x), not the ratio."""
+    if r >= 1:
+        return _ratio_interval(r, q, True)
+    low, high = _ratio_interval(1 / r, q, True)
+    return (1 / high if high else None), (1 / low if low else None)
+
+
+_BY_BEFORE = re.compile(r"\bby\s+(?:about\s+|around\s+|roughly\s+|nearly\s+|almost\s+|more than\s+|"
+                        r"less than\s+|just over\s+|just under\s+|some\s+)?$", re.I)
+
+
+def _fraction_change(s, ctx, snotes, m: re.Match, r: float, q: str | None, end: int) -> Claim | None:
+    """A change written as a fraction: "dropped by a third from September" is a change of -33%."""
+    direction = _direction(s, m.start(), end)
+    if direction == 0:
+        return None
+    low, high = _ratio_interval(r, q, True)
+    pct = [None if x is None else x * 100 * direction for x in (low, high)]
+    bounds = tuple(pct) if direction > 0 else (pct[1], pct[0])
+    metric, base, rule = _base_of_change(s, m.start(), end, s.subject_month)
+    c = _new(s, ctx, snotes, _span_text(s.text, m.start(), end + 20), metric, r * 100 * direction, bounds, q,
+             m.start(), end, bases=False)
+    c.base_period = base
+    c.resolved += [rule, f"'by {m['frac']}' read as a change of {r * 100 * direction:+.1f}%"]
+    return c
+
+
 def _read_ratios(s, ctx, snotes, taken):
     """Multiples and fractions: "about half their level a year earlier", "5.1 times May's", and
     fractions of the total ("a quarter of the total") as shares."""
@@ -171,10 +200,16 @@ def _read_ratios(s, ctx, snotes, taken):
             taken.add(m.start(), end)
             yield c
             continue
-        base = _ratio_base(m["tail"] or "", s.subject_month)
-        if base is None or (r > 1 and _direction(s, m.start(), end) < 0):
+        if r < 1 and _BY_BEFORE.search(s.text[max(0, m.start() - 12):m.start("frac") if m["frac"] else m.start()]):
+            c = _fraction_change(s, ctx, snotes, m, r, q, end)
+        else:
+            base = _ratio_base(m["tail"] or "", s.subject_month)
+            if base is None or (r > 1 and _direction(s, m.start(), end) < 0):
+                continue
+            c = _new(s, ctx, snotes, _span_text(s.text, m.start(), end + 20), base, r, (low, high), q,
+                     m.start(), end, bases=False)
+        if c is None:
             continue
-        c = _new(s, ctx, snotes, _span_text(s.text, m.start(), end + 20), base, r, (low, high), q, m.start(), end)
         taken.add(m.start(), end)
         yield c
     for m in _FOLD_RE.finditer(s.text):
@@ -186,7 +221,7 @@ def _read_ratios(s, ctx, snotes, taken):
         r = _FOLD[m["verb"].lower()]
         q = (m["q"] or "").lower() or None
         c = _new(s, ctx, snotes, _span_text(s.text, m.start(), m.end("verb") + 20), base, r,
-                 _ratio_interval(r, q, True), q, m.start(), m.end("verb"))
+                 _fold_interval(r, q), q, m.start(), m.end("verb"), bases=False)
         taken.add(m.start(), m.end("verb"))
         yield c
 

@@ -64,7 +64,7 @@ PARTNER_ALIASES = {
 
 # Words that make a clause about the world total when no partner is named.
 WORLD_WORDS = re.compile(
-    r"\b(total|overall|world|worldwide|global|globally|all destinations|in all|altogether|"
+    r"\b(total|totall?ed|totall?ing|overall|world|worldwide|global|globally|all destinations|in all|altogether|"
     r"china'?s (?:rare[- ]earth )?(?:permanent )?magnet exports|china'?s exports|exports of rare[- ]earth"
     r"(?: permanent)? magnets|rare[- ]earth (?:permanent )?magnet exports|shipments abroad|"
     r"china exported|china shipped|outbound shipments)\b", re.I)

@@ -49,6 +49,10 @@ def _partner_mentions(sentence: str) -> list[_PartnerMention]:
     return out
 
 
+#: a breakdown that follows a total: "totalled 22,319 t, with the United States accounting for ..."
+_BREAKDOWN = re.compile(r",\s*(?:with|of which|including)\b", re.I)
+
+
 def _partner_for(s: _Sentence, pos: int, ctx: _Context, notes: list[str],
                  prefer_after: bool = False) -> str | None:
     ci = _clause_of(s, pos)
@@ -60,7 +64,7 @@ def _partner_for(s: _Sentence, pos: int, ctx: _Context, notes: list[str],
         return after[0].code
     if before:
         return before[-1].code
-    if after and (not WORLD_WORDS.search(s.text[a:pos])
+    if after and not _BREAKDOWN.search(s.text[pos:after[0].start]) and (not WORLD_WORDS.search(s.text[a:pos])
                   or re.fullmatch(r"[\d,.]*[^\d]*\b(?:to|for|bound for|destined for)\s+(?:the\s+)?",
                                s.text[pos:after[0].start])):
         return after[0].code

@@ -113,7 +113,10 @@ def _base_of_change(s: _Sentence, a: int, b: int, period: str | None) -> tuple[s
 
 
 def _ratio_base(tail: str, period: str | None) -> str | None:
-    tail = re.split(r"\d|,|;", tail, maxsplit=1)[0]    # the phrase up to the next figure or clause
+    # past a base tonnage ("a tenth of the 689 tonnes shipped in May 2024"), up to the next figure or clause
+    tail = re.sub(rf"^\s*of\s+(?:the\s+)?(?:about\s+|some\s+)?(?:{_NUM})\s*(?:metric\s+)?(?:tonnes|tons|t)\b",
+                  " of ", tail, flags=re.I)
+    tail = re.split(r"\d|,|;", tail, maxsplit=1)[0]
     t = tail.lower()
     if _YOY.search(t) or re.search(r"\b(a year|last year|year-earlier|year-ago|12 months)\b", t):
         return "ratio_yoy"

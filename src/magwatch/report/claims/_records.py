@@ -144,7 +144,9 @@ _STREAK = re.compile(
 
 
 _IN_A_ROW = re.compile(r"\b(?:for|in)\s+(?:a|the)\s+(?P<n>second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
-                       r"tenth)\s+(?:(?:straight|consecutive|successive)\s+)?month(?:\s+in\s+a\s+row)?", re.I)
+                       r"tenth)\s+(?:(?:straight|consecutive|successive)\s+)?month(?:\s+in\s+a\s+row)?|"
+                       r"\b(?:a|the)\s+(?P<n2>second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+"
+                       r"(?:monthly\s+)?(?P<kind3>fall|decline|drop|decrease|rise|increase|gain)s?\s+in\s+a\s+row", re.I)
 
 
 def _read_streaks(s, ctx, snotes, taken):
@@ -152,9 +154,10 @@ def _read_streaks(s, ctx, snotes, taken):
     for m in list(_STREAK.finditer(s.text)) + list(_IN_A_ROW.finditer(s.text)):
         if not taken.free(m.start(), m.end()):
             continue
-        n = m["n"].lower()
+        g = m.groupdict()
+        n = (g.get("n") or g.get("n2")).lower()
         n = ORDINALS.get(n) or int(re.sub(r"\D", "", n) or 0)
-        kind_word = (m.groupdict().get("kind2") or m.groupdict().get("kind") or "").lower()
+        kind_word = (g.get("kind2") or g.get("kind") or g.get("kind3") or "").lower()
         if kind_word.startswith("month") or not kind_word:
             direction = _direction(s, m.start(), m.end())
         else:

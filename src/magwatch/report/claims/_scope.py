@@ -13,6 +13,8 @@ SCOPES = (
     ("scenario", re.compile(r"\b(?:scenarios?|P10|P50|P90|modell?ed|simulat\w*|paths|time-to-survive|"
                             r"shortfall|stress test)\b", re.I)),
     ("forecast", re.compile(r"\b(?:expect(?:s|ed|ing)? (?:to|that|exports|shipments|a|an|the)|forecasts?\b|"
+                            r"expect(?:s|ed|ing)?\s+(?:[\w-]+\s+){1,3}to\s+(?:top|reach|rise|fall|exceed|hit|"
+                            r"recover|climb|drop|return|ease|remain|stay|double)\b|"
                             r"forecaster|projected|projects? (?:that|exports)|predict\w*|outlook|"
                             r"(?:will|could|would|may|might) (?:likely )?(?:reach|rise|fall|recover|climb|"
                             r"drop|top|exceed|hit|be|return)|is set to|are set to|on track to|estimates? (?:that|for "

@@ -8,6 +8,8 @@ import re
 from magwatch.periods import MONTH_NAMES, Month
 from magwatch.report.claims._lexicon import MONTHS, _MONTH_RE
 from magwatch.report.claims._model import _Context, _MonthMention, _Sentence, _SpanMention
+from magwatch.report.claims._scope import _scope_of
+from magwatch.report.claims._text import split_sentences
 
 
 
@@ -179,16 +181,30 @@ def _base_month(mm: _MonthMention, subject: str | None) -> str | None:
     return str(_latest_named(mm.month, here - 1))
 
 
-def _month_for(s: _Sentence, pos: int, end: int, ctx: _Context, notes: list[str]) -> str | None:
-    """The month a figure at [pos, end) is about."""
-    after = [m for m in s.months if 0 <= m.start - end <= 12 and m.relative is None]
-    if after and re.match(r"^\s*(?:in|for|during|of)?\s*$", s.text[end:after[0].start]):
-        if after[0].base and s.subject_month:
-            return _base_month(after[0], s.subject_month)
-        return _resolve_month(after[0], ctx, notes)
+_OWN_MONTH_GAP = re.compile(r"^\s*(?:(?:shipped|exported|sent|sold|recorded|seen|registered|reported|delivered|"
+                           r"left|went|bought|imported)\s+)?(?:in|for|during|of)?\s*$")
+
+
+def _own_month(s: _Sentence, end: int) -> _MonthMention | None:
+    """The month written right after a figure: "353 t in June", "986 tonnes shipped in May 2024"."""
+    after = [m for m in s.months if 0 <= m.start - end <= 22 and m.relative is None]
+    if after and _OWN_MONTH_GAP.match(s.text[end:after[0].start]):
+        return after[0]
+    return None
+
+
+def _month_for(s: _Sentence, pos: int, end: int, ctx: _Context, notes: list[str],
+               bases: bool = True) -> str | None:
+    """The month a figure at [pos, end) is about. With ``bases`` false (a ratio: "a third of
+    March's level") a comparison month right after the figure is its base, not its month."""
+    own = _own_month(s, end)
+    if own is not None and not (own.base and not bases):
+        if own.base and s.subject_month:
+            return _base_month(own, s.subject_month)
+        return _resolve_month(own, ctx, notes)
     own = [m for m in s.months if 0 <= m.start - end <= 20 and m.relative in ("prev", "year")
            and re.match(r"^\s*(?:in\s+|of\s+)?(?:the\s+)?$|^\s*$", s.text[end:m.start])]
-    if own and s.subject_month:
+    if own and s.subject_month and bases:
         return _shifted(s.subject_month, -1 if own[0].relative == "prev" else -12)
     if s.subject_month:
         return s.subject_month
@@ -270,7 +286,9 @@ def _set_published(ctx: _Context, as_of, date: dt.date | None, has_year: bool, b
         ctx.published_how = f"--as-of {ctx.published}"
     elif date is not None and has_year:
         ctx.published, ctx.published_how = date, f"dateline {date}"
-    years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", body)]
+    # a year in a forecast ("to top 6,500 t in early 2026") says nothing of when the text was written
+    observed = " ".join(x for x in split_sentences(body) if _scope_of(x) not in ("forecast", "scenario"))
+    years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", observed)]
     if years:
         ctx.year = years[0]
     if date is not None and not has_year and ctx.published is None:
