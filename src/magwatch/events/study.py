@@ -480,7 +480,12 @@ def _t(v: float | None) -> str:
 
 
 def _reading(d: dict[str, Any], series: Series) -> list[str]:
-    s, w, own = d["series"], d["window"], d["own_level"]
+    """The study in sentences, section by section."""
+    return (_reading_events(d) + _reading_window(d) + _reading_effects(d) + _reading_checks(d)
+            + _reading_others(d))
+
+
+def _reading_events(d: dict[str, Any]) -> list[str]:
     out = []
     if d["events"]:
         for e in d["events"]:
@@ -493,8 +498,14 @@ def _reading(d: dict[str, Any], series: Series) -> list[str]:
             out.append(f"Note: by its scope, {m['event_id']} does not touch this "
                        f"{'partner' if m['touches_partner'] == 'no' else 'commodity'}; "
                        f"the study measures the series all the same.")
-    out.append(f"Series: {s['reporter']} {'exports' if s['flow'] == 'X' else 'imports'} of {s['commodity']} "
-               f"to {s['partner']}, {s['measure']}; window {w['from']}..{w['to']} (month 0 = {w['month0']}).")
+    return out
+
+
+def _reading_window(d: dict[str, Any]) -> list[str]:
+    """The series, the window and the months after the event with their figures."""
+    s, w, own = d["series"], d["window"], d["own_level"]
+    out = [f"Series: {s['reporter']} {'exports' if s['flow'] == 'X' else 'imports'} of {s['commodity']} "
+           f"to {s['partner']}, {s['measure']}; window {w['from']}..{w['to']} (month 0 = {w['month0']})."]
     gaps_b = f"; gaps: {', '.join(own['before_gaps'])}" if own["before_gaps"] else ""
     gaps_a = f"; gaps: {', '.join(own['after_gaps'])}" if own["after_gaps"] else ""
     out.append(f"Before: {len(own['before'])} of {w['before']} months in the data, mean "
@@ -510,13 +521,18 @@ def _reading(d: dict[str, Any], series: Series) -> list[str]:
                 extra.append(f"{m['mom_reported_pct']:+g}% m/m as reported")
             out.append(f"  {m['period']}: {_t(m['net_weight_t'])} ({m['source_file']} row {m['source_row']}"
                        f"{'; ' + '; '.join(extra) if extra else ''})")
+    return out
+
+
+def _reading_effects(d: dict[str, Any]) -> list[str]:
+    """The effect against the own pre-event level, the scaled year-earlier months, and y/y."""
+    own, sc, out = d["own_level"], d["year_earlier_scaled"], []
     if own["effect_pct"] is None:
         out.append(f"Against the own pre-event level: {own['reason']}.")
     else:
         ch = ", ".join(f"{k} {v:+.1f}%" for k, v in own["changes_pct"].items())
         out.append(f"Against the own pre-event level ({_t(own['pre_level_t'])}): {ch}; "
                    f"mean {own['effect_pct']:+.1f}%.")
-    sc = d["year_earlier_scaled"]
     if sc["effect_pct"] is None:
         out.append(f"Against the year-earlier months scaled by the pre-event trend: {sc['reason']}.")
     else:
@@ -532,6 +548,12 @@ def _reading(d: dict[str, Any], series: Series) -> list[str]:
         else:
             parts.append(f"{y['period']} no data")
     out.append("Year on year: " + "; ".join(parts) + ".")
+    return out
+
+
+def _reading_checks(d: dict[str, Any]) -> list[str]:
+    """The jump into the event month, the pre-trend, the placebos and their interval."""
+    out = []
     if d["jump"]:
         j = d["jump"]
         rep = f"; reported {j['reported_mom_pct']:+g}%" if j["reported_mom_pct"] is not None else ""
@@ -552,7 +574,13 @@ def _reading(d: dict[str, Any], series: Series) -> list[str]:
     else:
         out.append(f"Interval from {iv['n']} placebos: {iv['low_pct']:+.1f}% to {iv['high_pct']:+.1f}% "
                    f"({'excludes' if iv['excludes_zero'] else 'includes'} zero).")
+    return out
+
+
+def _reading_others(d: dict[str, Any]) -> list[str]:
+    """Other events in the window, with the figure of the month each falls in."""
     by_period = {m["period"]: m for m in d["months"]}
+    out = []
     for e in d["other_events_in_window"]:
         m = by_period.get(str(Month.of(e["event_date"])))
         fig = ""
