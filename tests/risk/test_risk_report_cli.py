@@ -48,3 +48,39 @@ def test_cli_scenario_json_and_chart(bundled_db, tmp_path):
     assert data["seed"] == 5 and data["survival"] and chart.read_text().startswith("<?xml")
     listing = runner.invoke(app, ["--db", str(db), "scenario", "list"])
     assert "partial-licence" in listing.output
+
+
+def test_risk_rows_name_the_importer_and_show_only_magnet_indices(mw):
+    report = mw.risk(month="2025-06")
+    for row in report["importer_dependence"]:
+        assert isinstance(row["importer"], str) and len(row["importer"]) == 3
+        assert row["importer_name"] and row["scope"]
+    subjects = [r["subject"] for r in report["indices"]]
+    assert subjects and not any("graphite" in s for s in subjects)
+
+
+def test_geopolrisk_library_case_is_still_computed(mw):
+    from magwatch.risk.monitor import geopolrisk_rows
+
+    case = [r for r in geopolrisk_rows(mw) if "graphite" in r["subject"]]
+    assert case and case[0]["value"] is not None
+
+
+def test_bundled_scenarios_start_after_the_latest_world_month(mw):
+    from magwatch.risk.scenario import latest_world_month, resolve
+
+    latest = latest_world_month(mw)
+    for name in ("partial-licence", "full-stop-6m", "repeat-2025-04"):
+        assert str(resolve(name, mw).start)[:7] == str(latest + 1)
+
+
+def test_cli_risk_prints_no_tuple(bundled_db, tmp_path):
+    import shutil
+
+    _register()
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(bundled_db, db)
+    for fmt in ("table", "json"):
+        result = runner.invoke(app, ["--db", str(db), "risk", "--month", "2025-06", "--format", fmt])
+        assert result.exit_code == 0, result.output
+        assert "('" not in result.output and "European Union" in result.output

@@ -52,7 +52,7 @@ def risk(month: Optional[str] = typer.Option(None, help="YYYY-MM (default: lates
     _table(report["exports_by_partner"], "partner shares of China's magnet exports",
            ["partner", "net_weight_t", "share_of_world_pct", "kind", "where"])
     _table(report["importer_dependence"], "China's share of importers' magnet imports",
-           ["importer", "period", "china_share_pct", "hhi_low", "hhi_high", "kind", "scope", "where"])
+           ["importer", "importer_name", "period", "china_share_pct", "hhi_low", "hhi_high", "kind", "scope", "where"])
     _table(report["china_stage_shares"], "China's share of world supply by stage",
            ["stage", "china_share_pct", "year", "kind", "where"])
     _table(report["indices"], "supply-risk indices",

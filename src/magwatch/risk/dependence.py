@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from magwatch.analytics import figures
+from magwatch.codes import name as country_name
 from magwatch.risk.citations import number, reference_rows
 from magwatch.risk.indices import hhi_bounds
 
@@ -54,7 +55,8 @@ def importer_dependence(handle=None, year: int | None = None) -> list[dict]:
         key = (r["importer"], r["code_scope"])
         if key not in best or y >= best[key]["year"]:
             low, high = hhi_bounds({"CHN": share / 100.0})
-            best[key] = {"importer": key, "year": y, "period": period, "china_share_pct": share,
+            best[key] = {"importer": r["importer"], "importer_name": country_name(r["importer"]),
+                         "year": y, "period": period, "china_share_pct": share,
                          "hhi_low": low, "hhi_high": high, "kind": kind, "how": how,
                          "scope": r["code_scope"], "where": f"{ref.file} row {n}",
                          "source_url": r["source_url"]}

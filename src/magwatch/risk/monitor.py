@@ -185,8 +185,16 @@ def risk_report(handle, month: str | None = None) -> dict:
         "importer_dependence": dependence.importer_dependence(handle, at.year),
         "china_stage_shares": dependence.china_stage_shares(handle),
         "indices": [eu_sr_row("Neodymium", handle), eu_sr_row("Dysprosium", handle),
-                    *geopolrisk_rows(handle)],
+                    *(r for r in geopolrisk_rows(handle) if is_magnet_subject(r["subject"]))],
     }
+
+
+def is_magnet_subject(subject: str) -> bool:
+    """Whether an index row is about magnets or a magnet element (the library's natural-graphite
+    test case is kept out of the monthly view; it stays in the tests and docs/risk.md)."""
+    words = subject.lower()
+    return any(w in words for w in ("magnet", "ndfeb", "neodymium", "dysprosium", "terbium",
+                                    "praseodymium", "samarium"))
 
 
 __all__ = ["eu_sr_inputs", "eu_sr_row", "geopolrisk_rows", "risk_report", "wgi_scores"]

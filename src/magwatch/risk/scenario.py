@@ -465,13 +465,36 @@ def _row_cite(ref, row_no: int, name: str, value, unit: str, note: str | None = 
                  note or row.get("summary") or row.get("note"))
 
 
+#: A scenario ``start`` that follows the data: the month after the latest China world figure.
+AFTER_LATEST = "after-latest"
+
+
+def latest_world_month(handle) -> Month | None:
+    """The latest month with a China world export figure for magnets, or None."""
+    rows = handle.flows(reporter="CHN", partner="WLD", commodity=BASELINE_COMMODITY,
+                        flow="X").to_pylist()
+    months = [r["period"] for r in rows if r["net_weight_t"] is not None and r["period_months"] == 1]
+    return Month.parse(max(months)) if months else None
+
+
+def _start(spec: "_Spec", handle) -> dt.date:
+    """The scenario's first month: ``YYYY-MM``, or ``after-latest`` (needs the store)."""
+    if spec.get("start", kind=str) != AFTER_LATEST:
+        return spec.month("start")
+    latest = latest_world_month(handle) if handle is not None else None
+    if latest is None:
+        raise InputError("'after-latest' needs a store with a China world export figure",
+                         file=spec.file, field="start")
+    return (latest + 1).first_day
+
+
 def resolve(path_or_dict, handle=None) -> Scenario:
     """Parse a scenario spec and resolve every number, citing each input."""
     raw, file = read_spec(path_or_dict)
     spec = _Spec(raw, file)
     name = spec.get("name", Path(file).stem if file != "<dict>" else "scenario", kind=str)
     title = spec.get("title", name, kind=str)
-    start = spec.month("start")
+    start = _start(spec, handle)
     months = spec.get("months", kind=int)
     if not 1 <= months <= 120:
         raise InputError("expected 1..120 months", file=file, field="months")
