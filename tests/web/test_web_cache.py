@@ -190,3 +190,45 @@ def test_stamped_cache_bounds_and_stamps():
     assert cache.lookup("b", "s2") == (False, None) and len(cache) == 0   # a new state drops the old
     cache.store("late", "s1", "old state", size=1)                    # computed for a state now gone
     assert cache.lookup("late", "s2") == (False, None) and len(cache) == 0
+
+
+def _count_opens(monkeypatch) -> list:
+    import magwatch.web.access as access
+
+    opened, real = [], access.magwatch.open
+    monkeypatch.setattr(access.magwatch, "open", lambda *a, **k: opened.append(a) or real(*a, **k))
+    return opened
+
+
+def test_a_warmed_server_answers_its_first_requests_without_the_store(store, monkeypatch):
+    import asyncio
+
+    from magwatch.web.cache import WARM_PATHS, warm
+
+    app = create_app(store, token=None)
+    done = asyncio.run(warm(app))
+    assert set(done) == set(WARM_PATHS) and {s for s, _ in done.values()} == {200}
+    opened = _count_opens(monkeypatch)
+    client = TestClient(app)
+    answers = {p: client.get(p) for p in ("/", "/api/v1/monitor", "/risk", "/partner/DEU")}
+    assert opened == [] and all(r.status_code == 200 for r in answers.values())
+    fresh = TestClient(create_app(store, token=None))      # rebuilt from the store: the same answer
+    assert fresh.get("/api/v1/monitor").content == answers["/api/v1/monitor"].content
+
+
+def test_a_write_after_the_warm_up_is_read_from_the_store(store, monkeypatch):
+    import asyncio
+
+    from magwatch.web.cache import warm
+
+    app = create_app(store, token=TOKEN)
+    asyncio.run(warm(app, ("/api/v1/monitor",)))
+    client = TestClient(app)
+    before = client.get("/api/v1/monitor").json()
+    event = {"date": "2026-02-03", "actor": "Warm-up test ministry", "event_type": "other",
+             "summary": "An event added after the warm-up", "partners": "USA"}
+    added = client.post("/api/v1/events", json=event, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert added.status_code == 201, added.text
+    opened = _count_opens(monkeypatch)
+    after = client.get("/api/v1/monitor").json()
+    assert opened and after["world"] == before["world"]

@@ -12,11 +12,19 @@ arriving while the first is being computed wait for it instead of computing agai
 The stamp is taken before the request is passed on, so an answer that raced with a
 write is filed under the older stamp and never replayed. Only 200 answers are kept:
 errors, "store busy" 503s and writes always go through.
+
+:func:`warm` readies a freshly started server before it serves: it answers the default
+request of every dashboard page and of the monitor API once, in process, so the query
+shapes are compiled and the results every page reads are in the store-stamped result
+cache (:class:`magwatch.web.access.StoreAccess`) when the first visitor arrives. Only
+rendering is left for that first request. The results stay keyed by the store stamp:
+a write changes the stamp and the next read computes afresh from the store.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from magwatch.web.access import StampedCache
@@ -114,4 +122,47 @@ class ResponseCache:
         await send({"type": "http.response.body", "body": body})
 
 
-__all__ = ["ResponseCache", "cacheable", "CACHED_PREFIXES"]
+#: The requests :func:`warm` answers at start: each dashboard page's default view, the focus
+#: destinations' partner pages and the monitor API's latest month.
+WARM_PATHS = ("/", "/events", "/risk", "/api/v1/monitor", "/api/v1/info",
+              "/partner/USA", "/partner/DEU", "/partner/JPN", "/partner/KOR", "/partner/IND")
+#: The host the warm-up's requests carry: no client sends it, so their whole answers are
+#: never replayed to anyone; what they leave behind is the result cache underneath.
+WARM_HOST = b"magwatch.warm"
+
+
+async def _answer(app, path: str) -> int:
+    """Status of one in-process GET of ``path`` through the whole ASGI application."""
+    raw, _, query = path.partition("?")
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+             "scheme": "http", "path": raw, "raw_path": raw.encode(), "root_path": "",
+             "query_string": query.encode(), "headers": [(b"host", WARM_HOST)],
+             "client": ("127.0.0.1", 0), "server": ("127.0.0.1", 0)}
+    status = 0
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(scope, receive, send)
+    return status
+
+
+async def warm(app, paths=WARM_PATHS) -> dict[str, tuple[int, float]]:
+    """Answer ``paths`` once each in process; (status, ms) per path. Never raises for a path."""
+    done = {}
+    for path in paths:
+        t0 = time.perf_counter()
+        try:
+            status = await _answer(app, path)
+        except Exception:                   # a page that fails here fails the same way when asked
+            status = 0
+        done[path] = (status, round((time.perf_counter() - t0) * 1000, 1))
+    return done
+
+
+__all__ = ["ResponseCache", "cacheable", "CACHED_PREFIXES", "WARM_PATHS", "warm"]
