@@ -27,7 +27,7 @@ import magwatch
 from magwatch.config import resolve_db_path
 from magwatch.web import api, openapi, pages, problems
 from magwatch.web.access import StoreAccess
-from magwatch.web.cache import ResponseCache
+from magwatch.web.cache import ResponseCache, warm
 
 STATIC_DIR = Path(__file__).with_name("static")
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -80,6 +80,7 @@ def fix_mmap_threshold() -> bool:
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
     anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+    app.state.warmed = await warm(app)      # compiled and computed before the first visitor
     yield
 
 
