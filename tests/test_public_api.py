@@ -29,3 +29,17 @@ def test_the_quickstart_in_help_runs(tmp_path):
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
     runner.run(test, out=lambda text: None)
     assert (runner.failures, runner.tries) == (0, len(test.examples))
+
+
+def test_a_no_data_error_names_the_store_and_the_fix(tmp_path):
+    path = tmp_path / "empty.duckdb"
+    with magwatch.open(path) as mw:
+        try:
+            mw.monitor("2025-06")
+        except magwatch.NoDataError as exc:
+            message = str(exc)
+        else:
+            raise AssertionError("an empty store answered the monitor")
+    assert str(path) in message and "magwatch load" in message
+    assert "--db" in message and "MAGWATCH_DB" in message
+    assert message.count(str(path)) == 1

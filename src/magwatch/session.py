@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from pathlib import Path
 
 from magwatch import params
-from magwatch.config import resolve_db_path
+from magwatch.config import no_data_hint, resolve_db_path
+from magwatch.errors import NoDataError
 from magwatch.frame import Frame
 from magwatch.store import Release, Store
 
@@ -258,6 +260,26 @@ class Magwatch:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _names_store(method):
+    """Wrap a handle method so its "no data" error names the store read and the fix."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except NoDataError as exc:
+            if getattr(exc, "store_named", False):
+                raise
+            named = NoDataError(f"{exc} ({no_data_hint(self.store.path)})")
+            named.store_named = True
+            raise named from None
+    return wrapper
+
+
+for _name, _method in list(vars(Magwatch).items()):
+    if callable(_method) and not _name.startswith("_") and _name != "close":
+        setattr(Magwatch, _name, _names_store(_method))
 
 
 def open(db: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Magwatch:  # noqa: A001

@@ -58,7 +58,7 @@ def store_path() -> Path:
 
 def _message(exc: MagwatchError) -> str:
     """One line; a "no data" error also names the store read and how to fill it."""
-    if not isinstance(exc, NoDataError):
+    if not isinstance(exc, NoDataError) or getattr(exc, "store_named", False):
         return str(exc)
     from magwatch.config import no_data_hint
 
