@@ -159,6 +159,9 @@ def bench_api(args: list[str]) -> list[dict]:
             r["p99_target_met"] and r["ratio_target_met"], "ms"),
         row("api", "/api/v1/monitor throughput", m["throughput_rps"], b["throughput_rps"], "(none)",
             None, "req/s"),
+        *[row("api", f"first paint {p['page']}", p["cold_ms"], p["warm_ms"],
+              f"cold < {r['first_paint_target_ms']:g} ms (baseline: warm)", p["cold_target_met"], "ms")
+          for p in r.get("first_paint", [])],
     ]
 
 

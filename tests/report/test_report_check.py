@@ -8,9 +8,9 @@ import magwatch
 from magwatch.codes import countries
 from magwatch.report.brief import month_name
 from magwatch.report.check import Checker, check_text
-from magwatch.report.claims import Claim
+from magwatch.report.claims import TextClaim
 
-_WORLD = Claim("", "", 0, "net_weight_t", None, None, None, partner="WLD")
+_WORLD = TextClaim("", "", 0, "net_weight_t", None, None, None, partner="WLD")
 
 JUNE_RIGHT = """\
 BEIJING, July 20, 2025 (Wire) - Chinese shipments of rare-earth permanent magnets to the United States

@@ -44,7 +44,7 @@ class Point:
 
 
 @dataclass
-class Claim:
+class ReportedFigure:
     """A change a source reported for one month (m/m or y/y), kept as reported."""
 
     metric: str
@@ -60,7 +60,7 @@ class Series:
     partner: str
     commodity: str
     points: dict[dt.date, Point]
-    claims: dict[dt.date, list[Claim]]
+    claims: dict[dt.date, list[ReportedFigure]]
     value_only: dict[dt.date, list[dict[str, Any]]]
 
     def value(self, period: dt.date) -> float | None:
@@ -71,7 +71,7 @@ class Series:
     def first(self) -> dt.date | None:
         return min(self.points) if self.points else None
 
-    def reported(self, period: dt.date, metric: str) -> Claim | None:
+    def reported(self, period: dt.date, metric: str) -> ReportedFigure | None:
         for c in self.claims.get(period, []):
             if c.metric == metric:
                 return c
@@ -118,11 +118,11 @@ def load_series(store, *, partner: str, commodity: str = DEFAULT_COMMODITY,
         else:
             point = _point(row, group)
             points[point.period] = point
-    claims: dict[dt.date, list[Claim]] = {}
+    claims: dict[dt.date, list[ReportedFigure]] = {}
     for c in figures.chosen_claims(store, **key).to_pylist():
         if c["metric"] in ("mom_pct", "yoy_pct"):
             claims.setdefault(Month.parse(c["period"]).first_day, []).append(
-                Claim(c["metric"], float(c["value"]), c["source_url"], c["vintage"]))
+                ReportedFigure(c["metric"], float(c["value"]), c["source_url"], c["vintage"]))
     return Series(reporter, flow, partner, commodity, points, claims, value_only)
 
 

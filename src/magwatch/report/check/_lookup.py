@@ -10,7 +10,7 @@ from magwatch.analytics import figures
 from magwatch.errors import NoDataError
 from magwatch.periods import Month, Span
 from magwatch.report.check._verdict import Figure, _half_unit, _span
-from magwatch.report.claims import Claim
+from magwatch.report.claims import TextClaim
 
 
 class Lookup:
@@ -31,7 +31,7 @@ class Lookup:
         return self._known
 
     # ------------------------------------------------------------------ lookups
-    def monitor(self, c: Claim, period: str) -> dict | None:
+    def monitor(self, c: TextClaim, period: str) -> dict | None:
         key = (c.reporter, c.commodity, c.flow, period)
         if key not in self._monitor:
             try:
@@ -41,7 +41,7 @@ class Lookup:
                 self._monitor[key] = None
         return self._monitor[key]
 
-    def flows(self, c: Claim, partner: str) -> list[dict]:
+    def flows(self, c: TextClaim, partner: str) -> list[dict]:
         """The figures that stand for each month of one partner (:func:`figures.chosen`)."""
         key = (c.reporter, c.commodity, c.flow, partner)
         if key not in self._flows:
@@ -49,7 +49,7 @@ class Lookup:
                                               commodity=c.commodity, flow=c.flow, months=1).to_pylist()
         return self._flows[key]
 
-    def reported(self, c: Claim, partner: str, period: str, metric: str) -> list[dict]:
+    def reported(self, c: TextClaim, partner: str, period: str, metric: str) -> list[dict]:
         """The reported figure that stands for a partner, month and metric (one rule with the
         observations: :func:`figures.chosen_claims`)."""
         key = (c.reporter, c.commodity, c.flow, partner)
@@ -60,7 +60,7 @@ class Lookup:
         return [r for r in self._claims[key] if r["period"] == period and r["metric"] == metric
                 and r["value"] is not None]
 
-    def observation(self, c: Claim, partner: str, period: str, column: str = "net_weight_t") -> dict | None:
+    def observation(self, c: TextClaim, partner: str, period: str, column: str = "net_weight_t") -> dict | None:
         """The chosen figure of one partner and month, with that measure's provenance."""
         return _as_observation(next((r for r in self.flows(c, partner) if r["period"] == period
                                      and r[column] is not None), None), column)
@@ -86,7 +86,7 @@ class Lookup:
                       [{"url": r["source_url"], "file": f"reported {r['metric']} (claim table)", "row": None,
                         "vintage": str(r["vintage"]), "basis": f"reported by {outlet}"}])
 
-    def level(self, c: Claim, column: str) -> tuple[Figure | None, str]:
+    def level(self, c: TextClaim, column: str) -> tuple[Figure | None, str]:
         r = self.observation(c, c.partner, c.period, column)
         if r is None:
             what = "tonnage" if column == "net_weight_t" else "US-dollar value"
@@ -96,7 +96,7 @@ class Lookup:
         return Figure(v, v - h, v + h, "observed (a figure the source published)",
                       [self._obs_source(r)]), ""
 
-    def change(self, c: Claim, metric: str) -> tuple[Figure | None, str]:
+    def change(self, c: TextClaim, metric: str) -> tuple[Figure | None, str]:
         """m/m or y/y % for the claim's partner and month: computed when possible, else reported."""
         if c.months > 1:
             return self.span_change(c)
@@ -133,7 +133,7 @@ class Lookup:
             return None, f"no data: the store has no figures for {c.period}"
         return None, f"no data: no {word} figure for {c.partner} in {c.period}"
 
-    def share(self, c: Claim) -> tuple[Figure | None, str]:
+    def share(self, c: TextClaim) -> tuple[Figure | None, str]:
         mon = self.monitor(c, c.period)
         if mon is not None:
             rows = mon["partners"] + mon.get("groups", [])
@@ -159,7 +159,7 @@ class Lookup:
             return None, f"no data: the store has no figures for {c.period}"
         return None, f"no data: no share for {c.partner} in {c.period} (no figure for it or for the world total)"
 
-    def change_against(self, c: Claim, base: str) -> tuple[Figure | None, str]:
+    def change_against(self, c: TextClaim, base: str) -> tuple[Figure | None, str]:
         """% change from a named month other than m-1 or m-12 ("53% less than in April"):
         (x[t] / x[base] - 1) x 100 from the two chosen figures, widened by their rounding."""
         cur, old = self.observation(c, c.partner, c.period), self.observation(c, c.partner, base)
@@ -175,7 +175,7 @@ class Lookup:
                       f"computed from {c.period} and {base} (x / base - 1)",
                       [self._obs_source(cur), self._obs_source(old, f"observed (base {base})")]), ""
 
-    def span_change(self, c: Claim) -> tuple[Figure | None, str]:
+    def span_change(self, c: TextClaim) -> tuple[Figure | None, str]:
         """y/y % of a total over months: the two totals (:meth:`cumulative`) compared, widened by
         their rounding; else a y/y change a source reported for that span."""
         base = replace(c, period=str(Month.parse(c.period) - 12))
@@ -195,7 +195,7 @@ class Lookup:
             return f, ""
         return None, why or why_old
 
-    def cumulative(self, c: Claim) -> tuple[Figure | None, str]:
+    def cumulative(self, c: TextClaim) -> tuple[Figure | None, str]:
         """A total over months: the stored figure for that span if a source published one, else the
         sum of the chosen single-month figures when every month has one."""
         span = Span(Month.parse(c.period), c.months)

@@ -7,13 +7,13 @@ from magwatch.report.check._lookup import Lookup
 from magwatch.report.check._verdict import (CONSISTENT, INCONSISTENT, NOT_CHECKED, UNVERIFIABLE, Figure, Verdict,
                                             _SCOPE_WORDS, _bound_text, _claimed_text, _fmt, _gap, _join,
                                             _overlap, _span)
-from magwatch.report.claims import AMONG_WITH_FIGURE, BETWEEN_FIGURES, OF_MONTHS, Claim
+from magwatch.report.claims import AMONG_WITH_FIGURE, BETWEEN_FIGURES, OF_MONTHS, TextClaim
 
 
 class Checker(Lookup):
     """Checks claims against one store; caches per-month lookups (:class:`Lookup`)."""
 
-    def check(self, c: Claim) -> Verdict:
+    def check(self, c: TextClaim) -> Verdict:
         claimed = _claimed_text(c)
         if c.scope is not None:
             return Verdict(c, NOT_CHECKED, claimed,
@@ -28,36 +28,36 @@ class Checker(Lookup):
             return Verdict(c, UNVERIFIABLE, claimed, reason=f"no rule for {c.metric}")
         return rule(self, c, claimed)
 
-    def _check_level(self, c: Claim, claimed: str) -> Verdict:
+    def _check_level(self, c: TextClaim, claimed: str) -> Verdict:
         f, why = self.level(c, c.metric)
         return self._compare(c, claimed, f, why)
 
-    def _check_change(self, c: Claim, claimed: str) -> Verdict:
+    def _check_change(self, c: TextClaim, claimed: str) -> Verdict:
         f, why = self.change(c, c.metric)
         return self._compare(c, claimed, f, why)
 
-    def _check_unstated_change(self, c: Claim, claimed: str) -> Verdict:
+    def _check_unstated_change(self, c: TextClaim, claimed: str) -> Verdict:
         if c.base_period is not None:
             f, why = self.change_against(c, c.base_period)
             return self._compare(c, claimed, f, why)
         return self._either(c, claimed)
 
-    def _check_share(self, c: Claim, claimed: str) -> Verdict:
+    def _check_share(self, c: TextClaim, claimed: str) -> Verdict:
         f, why = self.share(c)
         return self._compare(c, claimed, f, why)
 
-    def _check_ratio(self, c: Claim, claimed: str) -> Verdict:
+    def _check_ratio(self, c: TextClaim, claimed: str) -> Verdict:
         f, why = self.change(c, "mom_pct" if c.metric == "ratio_mom" else "yoy_pct")
         if f is not None:
             f = Figure(1 + f.value / 100, 1 + f.low / 100, 1 + f.high / 100,
                        f.basis + " (as a ratio: 1 + change/100)", f.sources, f.note)
         return self._compare(c, claimed, f, why)
 
-    def _check_cumulative(self, c: Claim, claimed: str) -> Verdict:
+    def _check_cumulative(self, c: TextClaim, claimed: str) -> Verdict:
         f, why = self.cumulative(c)
         return self._compare(c, claimed, f, why)
 
-    def _compare(self, c: Claim, claimed: str, f: Figure | None, why: str) -> Verdict:
+    def _compare(self, c: TextClaim, claimed: str, f: Figure | None, why: str) -> Verdict:
         if f is None:
             return Verdict(c, UNVERIFIABLE, claimed, reason=why)
         exact = _overlap(c.exact_low if c.exact_low is not None or c.low is None else c.low,
@@ -77,7 +77,7 @@ class Checker(Lookup):
                   + (f"; {against}" if against else ""))
         return Verdict(c, INCONSISTENT, claimed, computed, _gap(c, f), f.basis, _join(reason, f.note), f.sources)
 
-    def _either(self, c: Claim, claimed: str) -> Verdict:
+    def _either(self, c: TextClaim, claimed: str) -> Verdict:
         results = []
         for metric in ("mom_pct", "yoy_pct"):
             f, why = self.change(c, metric)
@@ -98,7 +98,7 @@ class Checker(Lookup):
                        reason="base not stated (month or year earlier) and only one of the two changes is "
                               "available: " + "; ".join(why or f"{m}: available" for m, f, why in results))
 
-    def _rank(self, c: Claim, claimed: str) -> Verdict:
+    def _rank(self, c: TextClaim, claimed: str) -> Verdict:
         mon = self.monitor(c, c.period)
         rep = self.reported(c, c.partner, c.period, "rank")
         rank = int(c.value)
@@ -162,7 +162,7 @@ class Checker(Lookup):
                        "computed", f"destinations with a figure cover {cover}% of the total; destinations "
                        "without one could rank higher", sources)
 
-    def _record(self, c: Claim, claimed: str) -> Verdict:
+    def _record(self, c: TextClaim, claimed: str) -> Verdict:
         series = {r["period"]: float(r["net_weight_t"]) for r in self.flows(c, c.partner)
                   if r["net_weight_t"] is not None}
         cur = series.get(c.period)
@@ -213,7 +213,7 @@ class Checker(Lookup):
         return Verdict(c, CONSISTENT, claimed, truth, "", "computed from observed months", note, src)
 
 
-    def _record_of_months(self, c: Claim, claimed: str, series: dict, cur: float, high: bool) -> Verdict:
+    def _record_of_months(self, c: TextClaim, claimed: str, series: dict, cur: float, high: bool) -> Verdict:
         """"the highest of the N months with a figure since X": X .. the month, X included."""
         window = [p for p in series if c.since <= p <= c.period]
         others = [p for p in window if p != c.period]
@@ -227,7 +227,7 @@ class Checker(Lookup):
                        f"{int(c.value) - len(window):+d} months" if not beaten else "", "computed from observed months",
                        f"among the months with a figure from {c.since} to {c.period}", src)
 
-    def _record_between(self, c: Claim, claimed: str, series: dict, cur: float, high: bool) -> Verdict:
+    def _record_between(self, c: TextClaim, claimed: str, series: dict, cur: float, high: bool) -> Verdict:
         """"lowest since X (N months with a figure in between)": the N months with a figure between
         X and the month were all higher (lower), and X itself was not."""
         between = [p for p in series if c.since < p < c.period]
@@ -242,7 +242,7 @@ class Checker(Lookup):
                        why + ("; months without a figure are not counted" if ok else ""),
                        [self._obs_source(r) for r in [self.observation(c, c.partner, c.period)] if r])
 
-    def _check_streak(self, c: Claim, claimed: str) -> Verdict:
+    def _check_streak(self, c: TextClaim, claimed: str) -> Verdict:
         """"the fifth consecutive monthly fall": the last n m/m changes to the claim's month all
         fell (rose), and the one before them did not."""
         n, falling = int(c.value), c.metric == "streak_fall"

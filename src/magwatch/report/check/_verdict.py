@@ -7,7 +7,7 @@ import math
 
 import pyarrow as pa
 
-from magwatch.report.claims import OF_MONTHS, Claim
+from magwatch.report.claims import OF_MONTHS, TextClaim
 
 CONSISTENT, INCONSISTENT, UNVERIFIABLE = "consistent", "inconsistent", "unverifiable"
 #: A sentence about a scenario, forecast, price or another commodity: not a magnet observation.
@@ -37,7 +37,7 @@ class Figure:
 
 @dataclass
 class Verdict:
-    claim: Claim
+    claim: TextClaim
     verdict: str
     claimed: str
     computed: str = ""
@@ -108,7 +108,7 @@ def _fmt(x: float | None, metric: str) -> str:
     return f"{x:g}"
 
 
-def _claimed_text(c: Claim) -> str:
+def _claimed_text(c: TextClaim) -> str:
     if c.metric in ("record_high", "record_low") and c.qualifier == OF_MONTHS:
         return f"{'highest' if c.metric == 'record_high' else 'lowest'} of the {int(c.value)} months since {c.since}"
     if c.metric in ("record_high", "record_low"):
@@ -136,7 +136,7 @@ def _bound_text(low: float | None, high: float | None, metric: str) -> str:
     return f"{_fmt(low, metric)} to {_fmt(high, metric)}"
 
 
-def _gap(c: Claim, f: Figure) -> str:
+def _gap(c: TextClaim, f: Figure) -> str:
     if c.value is None:
         return ""
     d = c.value - f.value

@@ -7,7 +7,7 @@ January"), and resolves for each one the reporter, partner, commodity and month 
 the clause, the sentence and the text around it (a dateline, a month stated earlier).
 
 Nothing here touches the store: :mod:`magwatch.report.check` turns each
-:class:`Claim` into a verdict. The rules are documented in docs/check.md.
+:class:`TextClaim` into a verdict. The rules are documented in docs/check.md.
 
 The package, by concept: ``_lexicon`` (words of trade copy), ``_model`` (the claim and the
 mentions it is read from), ``_text`` (sentences, clauses, prose of briefs), ``_time`` (publication
@@ -25,7 +25,7 @@ from magwatch.periods import Month
 from magwatch.report.claims._intervals import HEDGE_WIDTH, HEDGES, interval
 from magwatch.report.claims._lexicon import (AMONG_WITH_FIGURE, BETWEEN_FIGURES, MAGNET_CODE, MAGNET_WORDS,
                                              OF_MONTHS, RARE_EARTH_WORDS, _TRADE_WORDS)
-from magwatch.report.claims._model import Claim, _Context, _Sentence, _Taken
+from magwatch.report.claims._model import TextClaim, _Context, _Sentence, _Taken
 from magwatch.report.claims._text import _clauses, _normalise, _plain, split_sentences
 from magwatch.report.claims._scope import SCOPES
 from magwatch.report.claims._time import (_dateline, _month_mentions, _resolve_month, _set_published,
@@ -39,7 +39,7 @@ from magwatch.report.claims._ranks import _rank_claims
 
 
 def extract(text: str, *, as_of: str | dt.date | None = None, month: str | None = None,
-            known_months: tuple[str, ...] | list[str] = ()) -> list[Claim]:
+            known_months: tuple[str, ...] | list[str] = ()) -> list[TextClaim]:
     """Every numeric claim about magnet trade in ``text``, in reading order.
 
     ``as_of`` is when the text was published (else its dateline, if any); ``month`` the month it
@@ -56,7 +56,7 @@ def extract(text: str, *, as_of: str | dt.date | None = None, month: str | None 
     _set_published(ctx, as_of, date, has_year, raw)
     ctx.magnets = bool(MAGNET_WORDS.search(raw))
     re_only = not ctx.magnets and bool(RARE_EARTH_WORDS.search(raw))
-    claims: list[Claim] = []
+    claims: list[TextClaim] = []
     for no, sent in enumerate(split_sentences(raw), start=1):
         s = _sentence(no, sent, ctx)
         scope = _scope_of(sent) or ("other commodity" if re_only else None)
@@ -96,7 +96,7 @@ def _sentence(no: int, sent: str, ctx: _Context) -> _Sentence:
     return s
 
 
-def _finish(c: Claim, s: _Sentence, ctx: _Context, scope: str | None, re_only: bool) -> None:
+def _finish(c: TextClaim, s: _Sentence, ctx: _Context, scope: str | None, re_only: bool) -> None:
     if scope is not None:
         c.scope = scope
         c.resolved.append(f"about: {scope}, not an observed magnet figure")
@@ -137,4 +137,4 @@ READERS = (_read_record_n, _read_record_in, _read_record_of, _read_record_since,
 
 
 __all__ = ["AMONG_WITH_FIGURE", "BETWEEN_FIGURES", "HEDGES", "HEDGE_WIDTH", "MAGNET_CODE", "OF_MONTHS",
-           "READERS", "SCOPES", "Claim", "extract", "interval", "split_sentences"]
+           "READERS", "SCOPES", "TextClaim", "extract", "interval", "split_sentences"]

@@ -6,7 +6,7 @@ import re
 
 from magwatch.periods import Month, Span
 from magwatch.report.claims._lexicon import NUMBER_WORDS, _NUM
-from magwatch.report.claims._model import Claim, _Context, _Sentence
+from magwatch.report.claims._model import TextClaim, _Context, _Sentence
 from magwatch.report.claims._text import _clause_of, _span_text
 from magwatch.report.claims._intervals import _bounds, _qualifier_before, _ratio_interval, _to_float
 from magwatch.report.claims._time import _own_month, _span_period
@@ -95,7 +95,7 @@ def _read_tonnes(s, ctx, snotes, taken):
         yield c
 
 
-def _as_base(c: Claim, s: _Sentence, m: re.Match) -> None:
+def _as_base(c: TextClaim, s: _Sentence, m: re.Match) -> None:
     c.resolved.append("a comparison base")
     own = [mm for mm in s.months if 0 <= mm.start - m.end() <= 12]
     if not own and s.subject_month:
@@ -105,7 +105,7 @@ def _as_base(c: Claim, s: _Sentence, m: re.Match) -> None:
             c.resolved.append("month: the comparison month")
 
 
-def _as_cumulative(c: Claim, s: _Sentence, ctx: _Context, pos: int) -> None:
+def _as_cumulative(c: TextClaim, s: _Sentence, ctx: _Context, pos: int) -> None:
     ca, cb = s.clauses[_clause_of(s, pos)]
     spans = [sp for sp in s.spans if ca <= sp.start < cb] or \
         [sp for sp in s.spans if not s.has_subject
@@ -163,7 +163,7 @@ _BY_BEFORE = re.compile(r"\bby\s+(?:about\s+|around\s+|roughly\s+|nearly\s+|almo
                         r"less than\s+|just over\s+|just under\s+|some\s+)?$", re.I)
 
 
-def _fraction_change(s, ctx, snotes, m: re.Match, r: float, q: str | None, end: int) -> Claim | None:
+def _fraction_change(s, ctx, snotes, m: re.Match, r: float, q: str | None, end: int) -> TextClaim | None:
     """A change written as a fraction: "dropped by a third from September" is a change of -33%."""
     direction = _direction(s, m.start(), end)
     if direction == 0:
@@ -262,7 +262,7 @@ _SAME_SPAN_BEFORE = re.compile(r"\b(?:than|from|on|over|versus|compared (?:with|
                                re.I)
 
 
-def _as_span_change(c: Claim, s: _Sentence, ctx: _Context, a: int, b: int) -> None:
+def _as_span_change(c: TextClaim, s: _Sentence, ctx: _Context, a: int, b: int) -> None:
     """A year-on-year change of a total over months: "in the first seven months ... 3.4% more
     than in the same period of 2023", "the full year 2019 ... 12% more than in 2018"."""
     ca, _ = s.clauses[_clause_of(s, a)]

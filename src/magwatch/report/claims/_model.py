@@ -9,8 +9,9 @@ from magwatch.report.claims._lexicon import MAGNET_CODE
 
 
 @dataclass
-class Claim:
-    """One numeric statement found in the text, with what it is about.
+class TextClaim:
+    """One numeric statement found in a text, with what it is about (a claim read from prose;
+    the figures sources reported, kept in the store's claim table, are rows, not this class).
 
     ``metric`` is one of: ``net_weight_t``, ``value_usd``, ``mom_pct``, ``yoy_pct``,
     ``change_pct`` (a change whose base the text does not state), ``share_pct``, ``rank``,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from magwatch.report.claims._lexicon import AMONG_WITH_FIGURE, ORDINALS
-from magwatch.report.claims._model import Claim, _Context, _Sentence
+from magwatch.report.claims._model import TextClaim, _Context, _Sentence
 from magwatch.report.claims._text import _clause_of, _span_text
 from magwatch.report.claims._time import _month_for
 from magwatch.report.claims._partners import _parse_list
@@ -45,7 +45,7 @@ def _rank_claims(s: _Sentence, ctx: _Context, snotes: list[str], taken: list):
         among = AMONG_WITH_FIGURE if _AMONG.search(sent) else None
         if among:
             notes.append("rank stated among the destinations with a figure")
-        return Claim(text=text, sentence=sent, sentence_no=s.no, metric="rank", value=float(rank),
+        return TextClaim(text=text, sentence=sent, sentence_no=s.no, metric="rank", value=float(rank),
                      low=float(rank), high=float(rank), partner=code, period=period, resolved=notes,
                      exact_low=float(rank), exact_high=float(rank), qualifier=among)
 

@@ -7,7 +7,7 @@ import re
 from magwatch.periods import Month
 from magwatch.report.claims._lexicon import (BETWEEN_FIGURES, MONTHS, NUMBER_WORDS, OF_MONTHS, ORDINALS,
                                              _MONTH_RE)
-from magwatch.report.claims._model import Claim
+from magwatch.report.claims._model import TextClaim
 from magwatch.report.claims._text import _span_text
 from magwatch.report.claims._time import _latest_named
 from magwatch.report.claims._phrases import _direction
@@ -102,7 +102,7 @@ def _read_record_since(s, ctx, snotes, taken):
         yield c
 
 
-def _since_of(c: Claim, m: re.Match) -> None:
+def _since_of(c: TextClaim, m: re.Match) -> None:
     if m["mon"]:
         mon = MONTHS[m["mon"].lower()]
         if m["year"]:
