@@ -158,12 +158,12 @@ def check_figure(mw, chosen: dict, as_of=None) -> None:
 def check_checker(mw, chosen: dict) -> None:
     """The claim checker's figure of each partner and month, and the verdict on that figure."""
     from magwatch.report.check import CONSISTENT, Checker
-    from magwatch.report.claims import Claim
+    from magwatch.report.claims import TextClaim
 
     checker = Checker(mw)
     for (partner, month), r in chosen.items():
         for measure, prefix in figures.MEASURES.items():
-            claim = Claim("", "", 0, measure, None, None, None, partner=partner, period=month)
+            claim = TextClaim("", "", 0, measure, None, None, None, partner=partner, period=month)
             got = checker.observation(claim, partner, month, measure)
             if r[measure] is None:
                 assert got is None
@@ -172,7 +172,7 @@ def check_checker(mw, chosen: dict) -> None:
             assert tuple(got[p] for p in PROV) == prov(r, prefix)
         if r["net_weight_t"] is not None:
             v = r["net_weight_t"]
-            claim = Claim("", "", 0, "net_weight_t", v, v, v, partner=partner, period=month,
+            claim = TextClaim("", "", 0, "net_weight_t", v, v, v, partner=partner, period=month,
                           exact_low=v, exact_high=v)
             assert checker.check(claim).verdict == CONSISTENT
 
