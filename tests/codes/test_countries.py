@@ -544,3 +544,12 @@ def test_any_input_gives_a_known_code_or_unknown_code_error(system, code):
         assert is_known(result)
         if isinstance(code, float):
             assert not math.isnan(code)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("CHINA", "CHN"), ("GERMANY", "DEU"), ("U.S.", "USA"), ("germany", "DEU"),
+    ("Germany", "DEU"), ("SOUTH KOREA", "KOR"), ("HONG KONG", "HKG"), ("德国", "DEU")])
+def test_from_name_is_case_insensitive(text, expected):
+    from magwatch.codes.countries import from_name
+
+    assert from_name(text) == expected

@@ -44,7 +44,7 @@ CASES = {
     "negative value": (HEADER + "\nCHN,DEU,X,85051110,2025-06,5,-1,USD\n", 1, "value", "negative"),
     "unknown partner": (HEADER + "\n" + GOOD + "\nCHN,XYZ,X,85051110,2025-06,5,,\n",
                         2, "partner", "unknown country code"),
-    "unknown reporter": (HEADER + "\nCHINA,USA,X,85051110,2025-06,5,,\n", 1, "reporter",
+    "unknown reporter": (HEADER + "\nCHINX,USA,X,85051110,2025-06,5,,\n", 1, "reporter",
                          "unknown country code"),
     "unknown currency": (HEADER + "\nCHN,USA,X,85051110,2025-06,5,10,XXY\n", 1, "currency",
                          "unknown currency"),

@@ -169,13 +169,15 @@ def test_unknown_column_suggests_the_close_one(mw, tmp_path):
 
 
 
-def test_a_name_in_capitals_is_a_mistyped_code_unless_a_listed_alias(mw, tmp_path):
+def test_names_in_capitals_are_names(mw, tmp_path):
     path = tmp_path / "n.csv"
     path.write_text("reporter,partner,flow,commodity,period,net_weight_t\n"
-                    "CHN,UK,X,85051110,2025-06,1\n"
-                    "CHN,GERMANY,X,85051110,2025-06,2\n")
-    err = refused(mw, path)
-    assert (err.row, err.field) == (2, "partner")
+                    "CHINA,UK,X,85051110,2025-06,1\n"
+                    "CHINA,GERMANY,X,85051110,2025-06,2\n"
+                    "CHINA,U.S.,X,85051110,2025-06,3\n")
+    mw.import_file(path, source="caps-test")
+    assert [(r[0], r[1]) for r in rows(mw, "caps-test")] == [
+        ("CHN", "DEU"), ("CHN", "GBR"), ("CHN", "USA")]
 
 # --------------------------------------------------------------------------- 4. China customs
 

@@ -314,12 +314,10 @@ def aliases() -> dict[str, str]:
 
 def from_name(text: Any) -> str | None:
     """The canonical code for a country name or alias (``"Germany"``, ``"U.S."``,
-    ``"德国"``), case-insensitive, except that a value in capitals (``CHINA``) is read only
-    as a listed alias (``UK``, ``U.S.``); None when the name is unknown."""
+    ``"德国"``), case-insensitive (``CHINA``, ``GERMANY`` and ``U.S.`` too); None when the
+    name is unknown."""
     if not isinstance(text, str):
         return None
-    if text.isupper():          # CHINA: a mistyped code unless it is a listed abbreviation
-        return aliases().get(_name_key(text))
     return names_to_codes().get(_name_key(text))
 
 

@@ -47,16 +47,12 @@ def _lookup_tables(con: duckdb.DuckDBPyConnection) -> None:
 
     con.execute("CREATE OR REPLACE TEMP TABLE _known_code (code VARCHAR PRIMARY KEY)")
     con.executemany("INSERT INTO _known_code VALUES (?)", [[c] for c in sorted(known_codes())])
-    from magwatch.codes.countries import names_to_codes
-
     import pyarrow as pa
 
-    from magwatch.codes.countries import aliases
+    from magwatch.codes.countries import names_to_codes
 
     names = sorted(names_to_codes().items())
-    listed = aliases()
-    con.register("_names", pa.table({"name": [k for k, _ in names], "code": [v for _, v in names],
-                                     "alias": [listed.get(k) == v for k, v in names]}))
+    con.register("_names", pa.table({"name": [k for k, _ in names], "code": [v for _, v in names]}))
     con.execute("CREATE OR REPLACE TEMP TABLE _country_name AS SELECT * FROM _names")
     con.unregister("_names")
     con.execute("CREATE OR REPLACE TEMP TABLE _currency (code VARCHAR PRIMARY KEY)")
@@ -115,9 +111,8 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
         t = _text(col)
         exprs[col] = (f"CASE WHEN upper({t}) IN (SELECT code FROM _known_code) THEN upper({t}) "
                       f"ELSE coalesce((SELECT code FROM _country_name "
-                      f"WHERE name = lower(regexp_replace({t}, '\\s+', ' ', 'g')) "
-                      # a value in capitals (CHINA) is a mistyped code unless a listed alias (UK)
-                      f"AND (alias OR {t} <> upper({t}) OR {t} = lower({t}))), upper({t})) END")
+                      # case-insensitive: Germany, GERMANY and germany are one name
+                      f"WHERE name = lower(regexp_replace({t}, '\\s+', ' ', 'g'))), upper({t})) END")
         checks.append(Check(col, f"{t} IS NULL", "empty country code"))
         checks.append(Check(col, f"{exprs[col]} NOT IN (SELECT code FROM _known_code)",
                             "unknown country code or name (use ISO 3166 alpha-3, WLD, EUU, ... "
