@@ -99,6 +99,18 @@ def test_thin_and_empty_months(bundled_db):
     assert "## Top destinations" not in empty.markdown
 
 
+def test_one_destination_is_not_ranked_first(bundled_db):
+    """March 2026: a world total and one destination (the US) whose rank only a source gives."""
+    with magwatch.open(bundled_db, read_only=True) as handle:
+        md = handle.brief("2026-03", scenario=None).markdown
+    table = md.split("| Rank |")[1].split("\n\n")[0]
+    us = next(line for line in table.splitlines() if "United States" in line)
+    assert us.startswith("| 4 (reported)")
+    assert "no ranking among destinations can be computed" in md
+    assert "fourth, not first" not in md
+    assert md.count("the only destination with a figure") + md.count("The only destination with a figure") == 1
+
+
 def test_wording_varies_with_the_facts():
     assert [change_verb(x) for x in (660.8, 15, 0.2, 0.7, -3, -38.1, -74)] == \
         ["jumped", "rose", "was flat", "edged up", "eased", "fell", "plunged"]
