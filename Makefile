@@ -7,6 +7,9 @@ OUT := out
 # magwatch.duckdb in the user data directory). `make test` never touches it: pytest runs
 # with MAGWATCH_DB unset and the user data directory moved under $(OUT)/test-home.
 TEST_ENV := env -u MAGWATCH_DB XDG_DATA_HOME=$(CURDIR)/$(OUT)/test-home/data
+# Two workers, one test file each at a time (a file's module fixtures are built once);
+# PYTEST_PARALLEL= runs the suite in one process.
+PYTEST_PARALLEL ?= -n 2 --dist loadfile
 PIP_QUIET := PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_WARN_SCRIPT_LOCATION=1
 
 .PHONY: run test test-slow bench venv system-deps bench-deps clean
@@ -63,7 +66,7 @@ run: venv
 
 test: venv system-deps
 	@mkdir -p $(OUT)/test-home/data
-	$(TEST_ENV) $(BIN)/pytest
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_PARALLEL)
 
 test-slow: venv system-deps
 	@mkdir -p $(OUT)/test-home/data
