@@ -60,6 +60,41 @@ def num(value, digits: int = 1) -> str:
     return str(value)
 
 
+#: Reader's words for the commodities the dashboard opens on; other codes show their code.
+COMMODITY_WORDS = {"85051110": "rare-earth magnet", "850511": "permanent magnet"}
+
+
+def country_words(code: str) -> str:
+    """``Germany`` for DEU, ``the world`` for WLD; an unknown code stays as given."""
+    from magwatch.codes import name
+
+    if code == "WLD":
+        return "the world"
+    try:
+        return name(code)
+    except MagwatchError:
+        return code
+
+
+def possessive(code: str) -> str:
+    words = country_words(code)
+    return f"{words}'" if words.endswith("s") else f"{words}'s"
+
+
+def subject(reporter: str, commodity: str, flow: str) -> str:
+    """``China's rare-earth magnet exports (CN 85051110)``: words first, the code in brackets."""
+    goods = COMMODITY_WORDS.get(commodity, "commodity")
+    return f"{possessive(reporter)} {goods} {'exports' if flow == 'X' else 'imports'} (CN {commodity})"
+
+
+def month_words(value) -> str:
+    """``June 2025`` for ``2025-06``; text that is not a month stays as given."""
+    try:
+        return Month.parse(str(value)).label()
+    except (MagwatchError, ValueError):
+        return str(value)
+
+
 def http_url(value) -> str | None:
     """The URL if it is http(s), else None: data never becomes a javascript: link."""
     if not value:
@@ -87,8 +122,10 @@ def provenance_link(partner: str, period: str, **extra) -> str:
 
 
 templates.env.filters.update(tonnes=tonnes, pct=pct, num=num, http_url=http_url, outlet=outlet,
-                             json_script=json_script)
-templates.env.globals.update(provenance_link=provenance_link)
+                             json_script=json_script, month_words=month_words,
+                             country_words=country_words)
+templates.env.globals.update(provenance_link=provenance_link, subject=subject, possessive=possessive)
+templates.env.filters.update(sector_words=lambda v: sector_words(v))
 
 
 def _render(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
@@ -109,11 +146,61 @@ def _read(request: Request, key, call):
     return request.app.state.access.read(key, call)
 
 
-def _months_with_data(request: Request, reporter: str, commodity: str, flow: str) -> list[str]:
+def _month_coverage(request: Request, reporter: str, commodity: str, flow: str) -> list[dict]:
+    """Months with any figure, newest first: ``period``, ``world`` (a world total held) and
+    ``partners`` (how many destinations have a weight)."""
     def call(mw):
-        periods = mw.flows(reporter=reporter, commodity=commodity, flow=flow).column("period")
-        return sorted({p for p in periods if p}, reverse=True)
-    return _read(request, ("page-months", reporter, commodity, flow), call)
+        rows = mw.flows(reporter=reporter, commodity=commodity, flow=flow).to_pylist()
+        out: dict[str, dict] = {}
+        for r in rows:
+            if not r["period"] or r["period_months"] != 1:
+                continue
+            m = out.setdefault(r["period"], {"period": r["period"], "world": False, "partners": set()})
+            if r["net_weight_t"] is None:
+                continue
+            if r["partner"] == "WLD":
+                m["world"] = True
+            else:
+                m["partners"].add(r["partner"])
+        return [{**m, "partners": len(m["partners"])} for _, m in sorted(out.items(), reverse=True)]
+    return _read(request, ("page-coverage", reporter, commodity, flow), call)
+
+
+def _default_month(coverage: list[dict]) -> tuple[str | None, list[str]]:
+    """The latest month with a world figure, and plain words for each newer month."""
+    newer = []
+    for m in coverage:
+        if m["world"]:
+            return m["period"], newer
+        held = f"figures for {m['partners']} destination{'s' * (m['partners'] != 1)}"
+        newer.append(f"{month_words(m['period'])} has {held if m['partners'] else 'no figures'} "
+                     "but no world total yet")
+    return None, newer
+
+
+#: Concentration needs the world total and at least this many destinations with a figure.
+MIN_CONCENTRATION_PARTNERS = 3
+
+
+def _concentration_note(result: dict) -> str | None:
+    """Why no concentration is shown, or None when it can be."""
+    conc = result.get("concentration")
+    if not result.get("world") or result["world"].get("net_weight_t") is None:
+        return "No concentration figure: the month has no world total to take shares of."
+    count = (conc or {}).get("partners_with_data") or 0
+    if count < MIN_CONCENTRATION_PARTNERS:
+        return (f"No concentration figure: only {count} destination{'s' * (count != 1)} "
+                f"with a figure (needs {MIN_CONCENTRATION_PARTNERS}).")
+    return None
+
+
+def _ranks(partner: dict) -> dict:
+    """The computed rank (a destination with a figure) apart from a source's reported rank."""
+    reported = [s for s in partner.get("sources") or [] if s.get("role") == "reported rank"]
+    computed = partner["rank"] if partner.get("net_weight_t") is not None else None
+    value = reported[0].get("value") if reported else None
+    return {"computed_rank": computed, "reported_rank": int(value) if value else None,
+            "reported_by": reported[0].get("outlet") if reported else None}
 
 
 # -- pages ---------------------------------------------------------------------------------
@@ -122,62 +209,131 @@ def _months_with_data(request: Request, reporter: str, commodity: str, flow: str
 def overview(request: Request, month: Optional[str] = None, reporter: str = "CHN",
              commodity: str = "85051110", flow: str = "X") -> HTMLResponse:
     ctx = {"title": "Overview", "month": month, "reporter": reporter, "commodity": commodity,
-           "flow": flow, "months": []}
+           "flow": flow, "months": [], "newer": []}
     try:
-        ctx["months"] = _months_with_data(request, reporter, commodity, flow)
+        coverage = _month_coverage(request, reporter, commodity, flow)
+        ctx["months"] = [m["period"] for m in coverage]
+        if not month:
+            month, ctx["newer"] = _default_month(coverage)
         result = _read(request, ("monitor", month or None, (("reporter", reporter),
                                  ("commodity", commodity), ("flow", flow))),
                        lambda mw: mw.monitor(month or None, reporter=reporter, commodity=commodity,
                                              flow=flow))
+        chart = _read(request, ("page-overview-chart", result["month"], reporter, commodity, flow),
+                      lambda mw: _overview_chart(mw, result, reporter, commodity, flow))
     except MagwatchError as exc:
         return _error_page(request, exc, ctx)
     anomalies = {a["partner"]: a["reasons"] for a in result["anomalies"]}
-    ctx.update(result=result, month=result["month"], anomalies=anomalies,
-               title=f"Overview {result['month']}")
+    partners = [{**p, **_ranks(p)} for p in result["partners"]]
+    ctx.update(result=result, month=result["month"], anomalies=anomalies, partners=partners,
+               concentration_note=_concentration_note(result), chart=chart,
+               title=f"{subject(reporter, commodity, flow)}, {month_words(result['month'])}")
     return _render(request, "overview.html", ctx)
+
+
+#: Months a chart shows by default, and how many destinations the overview chart draws.
+CHART_MONTHS = 24
+TOP_DESTINATIONS = 4
+
+
+def _overview_chart(mw, result: dict, reporter: str, commodity: str, flow: str) -> dict:
+    """World and top destinations over the CHART_MONTHS months to the shown month, with events."""
+    last = Month.parse(result["month"])
+    first = last + (1 - CHART_MONTHS)
+    top = [p["partner"] for p in result["partners"] if p.get("net_weight_t") is not None]
+    rows = mw.flows(reporter=reporter, commodity=commodity, flow=flow, start=str(first),
+                    end=str(last)).to_pylist()
+    periods = [str(m) for m in first.until(last)]
+    lines = []
+    for code in ["WLD", *top[:TOP_DESTINATIONS]]:
+        held = {p["period"]: p["net_weight_t"]
+                for p in _chart_series([r for r in rows if r["partner"] == code])}
+        lines.append({"label": "World" if code == "WLD" else country_words(code),
+                      "values": [held.get(p) for p in periods]})
+    events = mw.events(commodity=commodity, start=periods[0] + "-01").to_pylist()
+    return {"periods": periods, "lines": lines, "events": _chart_events(events, periods),
+            "title": f"{subject(reporter, commodity, flow)}, net weight (t), "
+                     f"{month_words(periods[0])} to {month_words(periods[-1])}"}
+
+
+def _chart_events(events: list[dict], periods: list[str]) -> list[dict]:
+    """Events inside the chart's months, oldest first and numbered from 1 (chart and table)."""
+    inside = sorted((e for e in events if periods[0] <= str(Month.of(e["event_date"])) <= periods[-1]),
+                    key=lambda e: (e["event_date"], e["event_id"]))
+    return [{"n": i, "date": e["event_date"].isoformat(), "id": e["event_id"], "type": e["event_type"],
+             "label": e["actor"], "summary": e["summary"], "source_url": e.get("source_url"),
+             "event_type": e["event_type"], "event_date": e["event_date"], "actor": e["actor"],
+             "event_id": e["event_id"]}
+            for i, e in enumerate(inside, 1)]
 
 
 @router.get("/partner/{partner}", response_class=HTMLResponse)
 def partner_page(request: Request, partner: str, reporter: str = "CHN", commodity: str = "85051110",
-                 flow: str = "X", code: Optional[str] = None):
-    if code is not None:
-        return RedirectResponse(f"/partner/{params.country(code, 'code')}", status_code=303)
-    partner = params.country(partner, "partner")
+                 flow: str = "X", code: Optional[str] = None, span: str = "24m"):
     ctx = {"title": f"Partner {partner}", "partner": partner, "reporter": reporter,
-           "commodity": commodity, "flow": flow}
+           "commodity": commodity, "flow": flow, "span_choice": span}
+    try:
+        if code is not None:
+            return RedirectResponse(f"/partner/{_partner_code(code, 'code')}", status_code=303)
+        partner = ctx["partner"] = _partner_code(partner, "partner")
+        if span not in ("24m", "all"):
+            raise ParameterError("span", f"expected 24m or all, got {span!r}")
+        rows, events, mirror = _read(request, ("page-partner", partner, reporter, commodity, flow),
+                                     lambda mw: _partner_reads(mw, partner, reporter, commodity, flow))
+        if not rows:
+            from magwatch.errors import NoDataError
 
-    def call(mw):
-        rows = mw.flows(reporter=reporter, partner=partner, commodity=commodity, flow=flow).to_pylist()
-        events = mw.events(partner=partner, commodity=commodity).to_pylist()
-        return rows, events, _mirror(mw, partner, reporter, commodity, flow)
+            raise NoDataError(f"no monthly figures for {subject(reporter, commodity, flow)} "
+                              f"to {country_words(partner)}")
+    except MagwatchError as exc:
+        from magwatch.codes.countries import from_name
+
+        ctx["suggestion"] = from_name(code if code is not None else partner)
+        return _error_page(request, exc, ctx)
+    series = _chart_series(rows)
+    if span == "24m":
+        series = series[-CHART_MONTHS:]
+    ctx.update(_partner_context(series, rows, events, mirror, partner, reporter, commodity, flow))
+    return _render(request, "partner.html", ctx)
+
+
+def _partner_code(value: str, parameter: str) -> str:
+    """A known partner code; a country name gets a one-line error suggesting its code."""
+    from magwatch.codes.countries import from_name
 
     try:
-        if not partner.isalnum() or len(partner) > 8:
-            raise ParameterError("partner", f"expected an ISO3 code, WLD or EUU, got {partner!r}")
-        rows, events, mirror = _read(request, ("page-partner", partner, reporter, commodity, flow), call)
-    except MagwatchError as exc:
-        return _error_page(request, exc, ctx)
-    if not rows:
-        from magwatch.errors import NoDataError
+        return params.country(value, parameter)
+    except ParameterError:
+        found = from_name(value)
+        hint = f": did you mean {found} ({country_words(found)})?" if found else \
+            " (an ISO3 code such as DEU, USA or JPN; WLD for the world, EUU for the EU)"
+        raise ParameterError(parameter, f"unknown partner code {value!r}{hint}") from None
 
-        return _error_page(request, NoDataError(
-            f"no monthly figures for {reporter} {commodity} flow {flow} with partner {partner}"), ctx)
-    series = _chart_series(rows)
-    first, last = series[0]["period"], series[-1]["period"]
-    shown = [e for e in events if first <= str(Month.of(e["event_date"])) <= last]
-    chart = {"periods": [p["period"] for p in series], "tonnes": [p["net_weight_t"] for p in series],
-             "events": [{"date": e["event_date"].isoformat(), "id": e["event_id"],
-                         "type": e["event_type"], "label": e["actor"]} for e in shown],
-             "title": f"{reporter} {'exports to' if flow == 'X' else 'imports from'} {partner}, "
-                      f"{commodity}, net weight (t)"}
+
+def _partner_reads(mw, partner, reporter, commodity, flow):
+    rows = mw.flows(reporter=reporter, partner=partner, commodity=commodity, flow=flow).to_pylist()
+    events = mw.events(partner=partner, commodity=commodity).to_pylist()
+    return rows, events, _mirror(mw, partner, reporter, commodity, flow)
+
+
+def _partner_context(series, rows, events, mirror, partner, reporter, commodity, flow) -> dict:
+    """The partner page's chart, tables and counts over the months shown."""
+    periods = [p["period"] for p in series]
+    direction = "to" if flow == "X" else "from"
+    chart = {"periods": periods, "events": _chart_events(events, periods),
+             "lines": [{"label": f"{direction.capitalize()} {country_words(partner)}",
+                        "values": [p["net_weight_t"] for p in series]}],
+             "title": f"{subject(reporter, commodity, flow)} {direction} {country_words(partner)}, "
+                      f"net weight (t), {month_words(periods[0])} to {month_words(periods[-1])}"}
     mirrored = {m["period"]: m["import_t"] for m in (mirror or {}).get("months", [])}
-    if any(mirrored.get(p) is not None for p in chart["periods"]):
-        chart["mirror"] = [mirrored.get(p) for p in chart["periods"]]
+    if any(mirrored.get(p) is not None for p in periods):
+        chart["mirror"] = [mirrored.get(p) for p in periods]
         chart["mirror_label"] = f"{partner}'s imports from {reporter} (mirror)"
-    ctx.update(rows=sorted(rows, key=lambda r: (r["period"], r["source_row"] or 0), reverse=True),
-               events=shown, chart=chart, first=first, last=last, mirror=mirror,
-               with_data=sum(1 for p in series if p["net_weight_t"] is not None), span=len(series))
-    return _render(request, "partner.html", ctx)
+    shown = [r for r in rows if periods[0] <= r["period"] <= periods[-1]]
+    return {"rows": sorted(shown, key=lambda r: (r["period"], r["source_row"] or 0), reverse=True),
+            "events": chart["events"], "chart": chart, "first": periods[0], "last": periods[-1],
+            "mirror": mirror, "title": chart["title"],
+            "with_data": sum(1 for p in series if p["net_weight_t"] is not None), "span": len(series)}
 
 
 def _mirror(mw, partner: str, reporter: str, commodity: str, flow: str) -> dict | None:
@@ -277,30 +433,67 @@ def provenance_page(request: Request, partner: str = "WLD", period: Optional[str
     return _render(request, "provenance.html", ctx)
 
 
+#: The scenario the risk page reads out when none is chosen, and its paths.
+READING_SCENARIO, READING_PATHS = "repeat-2025-04", 2000
+
+SECTOR_WORDS = {"ev_nev": "electric vehicles", "conventional_vehicles": "conventional vehicles",
+                "hvac_appliances": "heating, cooling and appliances",
+                "consumer_electronics": "consumer electronics", "industrial_motors": "industrial motors",
+                "wind": "wind turbines", "elevators": "elevators", "other": "other uses"}
+
+
+def sector_words(code: str) -> str:
+    return SECTOR_WORDS.get(code, str(code).replace("_", " "))
+
+
 @router.get("/risk", response_class=HTMLResponse)
 def risk_page(request: Request, month: Optional[str] = None, scenario: Optional[str] = None,
-              paths: int = 5000, seed: int = 0) -> HTMLResponse:
+              paths: int = READING_PATHS, seed: int = 0) -> HTMLResponse:
     from magwatch.risk.scenario import list_scenarios
 
     scenarios = [{k: v for k, v in s.items() if k != "file"} for s in list_scenarios()]
-    ctx = {"title": "Risk", "month": month, "scenarios": scenarios, "scenario": scenario,
+    scenario = scenario or READING_SCENARIO
+    ctx = {"title": "Supply risk", "month": month, "scenarios": scenarios, "scenario": scenario,
            "paths": paths, "seed": seed, "max_paths": MAX_SCENARIO_PATHS}
     try:
         ctx["report"] = _read(request, ("risk", month or None), lambda mw: mw.risk(month=month or None))
-        if scenario:
-            if not 1 <= paths <= MAX_SCENARIO_PATHS:
-                raise ParameterError("paths", f"expected 1..{MAX_SCENARIO_PATHS}, got {paths}")
-            run = run_scenario(request.app.state.access, scenario, paths, seed)
-            ctx["run"] = run
-            ctx["fan"] = {"months": [r["month"] for r in run["total"]],
-                          "p10": [r["shortfall_t_p10"] for r in run["total"]],
-                          "p50": [r["shortfall_t_p50"] for r in run["total"]],
-                          "p90": [r["shortfall_t_p90"] for r in run["total"]],
-                          "title": f"{run['title']}: shortfall, all importers (t per month); "
-                                   f"{run['paths']:,} paths, seed {run['seed']} (computed)"}
+        if not 1 <= paths <= MAX_SCENARIO_PATHS:
+            raise ParameterError("paths", f"expected 1..{MAX_SCENARIO_PATHS}, got {paths}")
+        run = run_scenario(request.app.state.access, scenario, paths, seed)
     except MagwatchError as exc:
         return _error_page(request, exc, ctx)
+    ctx.update(run=run, reading=_reading(run), fan=_fan(run),
+               title=f"Supply risk, {month_words(ctx['report']['month'])}")
     return _render(request, "risk.html", ctx)
+
+
+def _fan(run: dict) -> dict:
+    return {"months": [r["month"] for r in run["total"]],
+            "p10": [r["shortfall_t_p10"] for r in run["total"]],
+            "p50": [r["shortfall_t_p50"] for r in run["total"]],
+            "p90": [r["shortfall_t_p90"] for r in run["total"]],
+            "title": f"{run['title']}: shortfall, all importers (t per month); "
+                     f"{run['paths']:,} paths, seed {run['seed']} (computed)"}
+
+
+def _reading(run: dict) -> str | None:
+    """One sentence on the scenario: who runs out first among the EU's vehicle makers (else
+    the first importer to run out), when, and whether supply recovers before."""
+    rows = run.get("survival") or []
+    eu_cars = [r for r in rows if r["importer"] == "EUU" and r["sector"] in ("conventional_vehicles", "ev_nev")]
+    pick = min(eu_cars or rows, key=lambda r: r["tts_months_p50"], default=None)
+    if pick is None:
+        return None
+    who = f"{country_words(pick['importer'])} {sector_words(pick['sector'])}"
+    if pick.get("censored_at_horizon"):
+        outcome = f"{who} does not run out within the {run['months']} months simulated"
+    else:
+        outcome = (f"{who} runs out of magnets in about {pick['tts_months_p50']:.1f} months "
+                   f"(P10–P90 {pick['tts_months_p10']:.1f}–{pick['tts_months_p90']:.1f})")
+    return (f"Scenario “{run['title']}”, starting {month_words(run['start'])}: "
+            f"{outcome}; supply is back after about {pick['ttr_months_p50']:.0f} months, and in "
+            f"{pick['prob_tts_lt_ttr']:.0%} of {run['paths']:,} simulated paths stocks run out "
+            "before it is (computed; inputs and their sources below).")
 
 
 __all__ = ["router"]

@@ -20,65 +20,111 @@
   }
 
   function widthOf(el) {
-    return Math.max(280, Math.min(el.clientWidth || 800, 1100));
+    return Math.max(260, Math.min(el.clientWidth || 800, 1100));
   }
 
   function fmtTonnes(u, v) { return v == null ? "no data" : v.toLocaleString("en") + " t"; }
+
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  // colour-blind-safe palette (Okabe-Ito), each darker than 3:1 on white
+  var COLOURS = ["#0b4f8a", "#b35900", "#007a5e", "#a6267a", "#5b4a00"];
+
+  function monthLabel(seconds) {             // seconds -> "Jun 2025"
+    var d = new Date(seconds * 1000);
+    return MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear();
+  }
+
+  function latest(values) {
+    for (var i = values.length - 1; i >= 0; i -= 1) { if (values[i] != null) { return i; } }
+    return -1;
+  }
+
+  function legendValue(values, xs) {         // the value under the cursor, else the latest one
+    return function (u, v, si, idx) {
+      if (idx == null) {
+        var k = latest(values);
+        return k < 0 ? "no data" : fmtTonnes(u, values[k]) + " (" + monthLabel(xs[k]) + ")";
+      }
+      return fmtTonnes(u, v);
+    };
+  }
+
+  function placeLabels(xs, width, rowHeight) {   // rows so that no two labels overlap
+    var ends = [], boxes = [];
+    xs.forEach(function (x) {
+      var row = 0;
+      while (ends[row] != null && ends[row] > x - 2) { row += 1; }
+      ends[row] = x + width;
+      boxes.push({ x: x, y: row * rowHeight, w: width, h: rowHeight, row: row });
+    });
+    return boxes;
+  }
 
   function markerPlugin(events, target) {
     return {
       hooks: {
         draw: [function (u) {
-          var ctx = u.ctx, drawn = 0, min = u.scales.x.min, max = u.scales.x.max;
+          var ctx = u.ctx, min = u.scales.x.min, max = u.scales.x.max, dpr = devicePixelRatio;
+          var shown = events.filter(function (e) { var x = daySeconds(e.date); return x >= min && x <= max; });
+          var xs = shown.map(function (e) { return Math.round(u.valToPos(daySeconds(e.date), "x", true)); });
           ctx.save();
-          ctx.setLineDash([5, 4]);
-          ctx.lineWidth = 1.5 * devicePixelRatio;
-          ctx.font = (11 * devicePixelRatio) + "px sans-serif";
-          events.forEach(function (e, i) {
-            var x = daySeconds(e.date);
-            if (x < min || x > max) { return; }
-            var cx = Math.round(u.valToPos(x, "x", true));
+          ctx.font = (11 * dpr) + "px sans-serif";
+          var width = Math.ceil(ctx.measureText(String(events.length)).width) + 6 * dpr;
+          var boxes = placeLabels(xs, width, 14 * dpr);
+          var cssBoxes = [];
+          shown.forEach(function (e, i) {
+            var cx = xs[i], b = boxes[i];
             ctx.strokeStyle = e.type === "export_control" ? "#b22222" : "#555";
+            ctx.setLineDash([5, 4]);
+            ctx.lineWidth = 1.5 * dpr;
             ctx.beginPath();
             ctx.moveTo(cx, u.bbox.top);
             ctx.lineTo(cx, u.bbox.top + u.bbox.height);
             ctx.stroke();
+            ctx.setLineDash([]);
+            ctx.fillStyle = "#fff";
+            ctx.fillRect(cx, u.bbox.top + b.y, b.w, b.h);
             ctx.fillStyle = ctx.strokeStyle;
-            ctx.fillText(String(i + 1), cx + 3 * devicePixelRatio, u.bbox.top + 12 * devicePixelRatio);
-            drawn += 1;
+            ctx.fillText(String(e.n), cx + 3 * dpr, u.bbox.top + b.y + 11 * dpr);
+            cssBoxes.push({ n: e.n, x: cx / dpr, y: (u.bbox.top + b.y) / dpr, w: b.w / dpr, h: b.h / dpr });
           });
           ctx.restore();
-          target.setAttribute("data-events-drawn", String(drawn));
+          target.setAttribute("data-events-drawn", String(shown.length));
+          target.setAttribute("data-label-boxes", JSON.stringify(cssBoxes));
         }]
       }
     };
+  }
+
+  function lineSeries(label, values, xs, k, dashed) {
+    return { label: label, stroke: COLOURS[k % COLOURS.length], width: k === 0 ? 2.5 : 1.75,
+             dash: dashed ? [6, 4] : undefined, spanGaps: false,
+             points: { show: true, size: k === 0 ? 6 : 4 }, value: legendValue(values, xs) };
   }
 
   function seriesChart() {
     var data = readData("chart-data"), el = document.getElementById("chart");
     if (!data || !el) { return; }
     var xs = data.periods.map(monthSeconds);
+    var lines = data.lines || [{ label: "net weight", values: data.tonnes }];
     var opts = {
-      width: widthOf(el), height: 320, title: data.title,
+      width: widthOf(el), height: 320,
       scales: { x: { time: true } },
-      series: [
-        {},
-        { label: "net weight", stroke: "#08519c", width: 2, spanGaps: false,
-          points: { show: true, size: 6 }, value: fmtTonnes }
-      ],
-      axes: [{}, { values: function (u, vals) { return vals.map(function (v) { return v.toLocaleString("en"); }); } }],
+      series: [{ label: "Month", value: function (u, v) { return v == null ? "" : monthLabel(v); } }],
+      axes: [{ values: function (u, vals) { return vals.map(monthLabel); } },
+             { size: 60, values: function (u, vals) { return vals.map(function (v) { return v.toLocaleString("en"); }); } }],
       plugins: [markerPlugin(data.events, el)]
     };
-    var columns = [xs, data.tonnes];
+    var columns = [xs];
+    lines.forEach(function (l, k) { opts.series.push(lineSeries(l.label, l.values, xs, k, false)); columns.push(l.values); });
     if (data.mirror) {                       // the partner's own import figures, where held
-      opts.series.push({ label: data.mirror_label, stroke: "#e6550d", width: 2, dash: [6, 4],
-                         spanGaps: false, points: { show: true, size: 5 }, value: fmtTonnes });
+      opts.series.push(lineSeries(data.mirror_label, data.mirror, xs, lines.length, true));
       columns.push(data.mirror);
       el.setAttribute("data-mirror-points",
                       String(data.mirror.filter(function (v) { return v != null; }).length));
     }
     var plot = new uPlot(opts, columns, el);
-    el.setAttribute("data-points", String(data.tonnes.filter(function (v) { return v != null; }).length));
+    el.setAttribute("data-points", String(lines[0].values.filter(function (v) { return v != null; }).length));
     window.addEventListener("resize", function () { plot.setSize({ width: widthOf(el), height: 320 }); });
   }
 
@@ -87,10 +133,11 @@
     if (!data || !el) { return; }
     var xs = data.months.map(monthSeconds);
     var opts = {
-      width: widthOf(el), height: 320, title: data.title,
+      width: widthOf(el), height: 320,
       scales: { x: { time: true } },
+      axes: [{ values: function (u, vals) { return vals.map(monthLabel); } }, { size: 60 }],
       series: [
-        {},
+        { label: "Month", value: function (u, v) { return v == null ? "" : monthLabel(v); } },
         { label: "P10", stroke: "#6baed6", width: 1, value: fmtTonnes },
         { label: "P50", stroke: "#08306b", width: 2, value: fmtTonnes },
         { label: "P90", stroke: "#6baed6", width: 1, value: fmtTonnes }
