@@ -15,8 +15,13 @@ from magwatch.analytics import anomalies, audit, changes, concentration, ranks, 
 CON = ibis.duckdb.connect()
 
 
-def rows(figures, *, reporter="CHN", source="stat", vintage=dt.date(2026, 1, 1)):
+def rows(figures, **kwargs):
     """figures: (partner, 'YYYY-MM', tonnes or None, value or None[, period_months[, source]])."""
+    return ibis.memtable(arrow_rows(figures, **kwargs))
+
+
+def arrow_rows(figures, *, reporter="CHN", source="stat", vintage=dt.date(2026, 1, 1)):
+    """The rows of :func:`rows` as an Arrow table."""
     out = []
     for i, f in enumerate(figures):
         partner, month, t, v = f[:4]
@@ -35,7 +40,7 @@ def rows(figures, *, reporter="CHN", source="stat", vintage=dt.date(2026, 1, 1))
                         ("net_weight_kg", pa.float64()), ("value_usd", pa.float64()),
                         ("vintage", pa.date32()), ("source_url", pa.string()),
                         ("source_file", pa.string()), ("source_row", pa.int64())])
-    return ibis.memtable(pa.Table.from_pylist(out, schema=schema))
+    return pa.Table.from_pylist(out, schema=schema)
 
 
 def m(text):
@@ -184,30 +189,43 @@ def test_rounding_interval_and_decimals():
 weights = st.lists(st.floats(min_value=0.001, max_value=1e6, allow_nan=False), min_size=1, max_size=12)
 
 
+def ranked_june(t):
+    return ranks.ranked(changes.at_month(series.pick(t), m("2025-06")))
+
+
+def hhi_june(t):
+    return concentration.hhi(ranked_june(t))
+
+
 @settings(max_examples=40, deadline=None)
 @given(weights, st.floats(min_value=0.0, max_value=2.0))
-def test_hhi_bounds_and_share_sum(ws, extra):
+def test_hhi_bounds_and_share_sum(compiled, ws, extra):
     total = sum(ws) * (1 + extra)                          # world >= sum of partners
     figures = [("WLD", "2025-06", total, None)] + [(f"P{i:02d}", "2025-06", w, None)
                                                     for i, w in enumerate(ws)]
-    rk = ranks.ranked(changes.at_month(series.pick(rows(figures)), m("2025-06")))
-    shares = [r["share_pct"] for r in run(rk)]
+    data = arrow_rows(figures)
+    shares = [r["share_pct"] for r in compiled(ranked_june, data).to_pylist()]
     assert sum(shares) <= 100 + 1e-6
     if extra == 0:
         assert sum(shares) == pytest.approx(100)
-    h = run(concentration.hhi(rk))[0]
+    h = compiled(hhi_june, data).to_pylist()[0]
     assert 0 <= h["hhi_min"] <= h["hhi_max"] + 1e-6 <= 10000 + 1e-6
     if extra == 0:
         assert h["hhi_min"] == pytest.approx(h["hhi_max"])
         assert h["hhi_min"] >= 10000 / len(ws) - 1e-6     # never below equal shares
 
 
+def changes_february(t):
+    return changes.at_month(series.pick(t), m("2025-02"))
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.floats(min_value=1, max_value=1e4)), min_size=14, max_size=14))
-def test_gaps_never_become_zeros(values):
+def test_gaps_never_become_zeros(compiled, values):
     figures = [("USA", f"{2024 + i // 12}-{i % 12 + 1:02d}", v, None)
                for i, v in enumerate(values) if v is not None]
-    got = by_partner(changes.at_month(series.pick(rows(figures)), m("2025-02"))) if figures else {}
+    got = ({r["partner"]: r for r in compiled(changes_february, arrow_rows(figures)).to_pylist()}
+           if figures else {})
     last, prev, year_ago = values[13], values[12], values[1]
     if last is None:
         assert got == {}

@@ -120,13 +120,24 @@ key_rows = st.lists(
     min_size=1, max_size=25)
 
 
+def from_rows(t, month):
+    return changes.at_month_from_rows(t, month)
+
+
+def from_pick(t, month):
+    return changes.at_month(series.pick(t), month)
+
+
 @settings(max_examples=40, deadline=None)
 @given(key_rows, st.sampled_from([None, m("2025-06"), m("2025-05")]))
-def test_same_result_as_pick_then_at_month(drawn, month):
+def test_same_result_as_pick_then_at_month(compiled, drawn, month):
     # each row its own source reference, as the store keeps one latest row per reference
-    t = table([figure(p, mo, kg, usd, source=src, ref=f"ref{i:02d}", vintage=v, row=row)
-               for i, (p, mo, kg, usd, src, v, row) in enumerate(drawn)])
-    fast, slow = both(t, month)
+    data = pa.Table.from_pylist([figure(p, mo, kg, usd, source=src, ref=f"ref{i:02d}", vintage=v,
+                                        row=row)
+                                 for i, (p, mo, kg, usd, src, v, row) in enumerate(drawn)],
+                                schema=SCHEMA)
+    fast = compiled(from_rows, data, month).sort_by(SORT)
+    slow = compiled(from_pick, data, month).sort_by(SORT)
     assert fast.schema == slow.schema
     assert fast.equals(slow)
 
@@ -170,11 +181,16 @@ def test_hhi_whole_table_hand_computed():
         CON.to_pyarrow(concentration.hhi_whole_table(at)).sort_by([("reporter", "ascending")]))
 
 
+def hhi_whole_june(t):
+    return concentration.hhi_whole_table(changes.at_month_from_rows(t, m("2025-06")))
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.floats(min_value=0.001, max_value=1e9, allow_nan=False), min_size=1, max_size=15))
-def test_hhi_whole_table_bounds(ws):
-    t = table([figure(f"P{i:02d}", "2025-06", w) for i, w in enumerate(ws)])
-    h = CON.to_pyarrow(concentration.hhi_whole_table(changes.at_month_from_rows(t, m("2025-06"))))
+def test_hhi_whole_table_bounds(compiled, ws):
+    data = pa.Table.from_pylist([figure(f"P{i:02d}", "2025-06", w) for i, w in enumerate(ws)],
+                                schema=SCHEMA)
+    h = compiled(hhi_whole_june, data)
     r = h.to_pylist()[0]
     shares = [w / sum(ws) for w in ws]
     assert r["hhi"] == pytest.approx(sum(s * s for s in shares) * 1e4)
