@@ -99,13 +99,21 @@ def _months_with_data(ctx) -> tuple[list[int], list[int], list[int]]:
 
 
 def monitor(latest, claims, *, month: int | None = None, reporter: str = "CHN",
-            commodity: str = "85051110", flow: str = "X") -> dict:
-    """The monitor result for one month (``month`` a month index; None = latest with data)."""
+            commodity: str = "85051110", flow: str = "X", keep: bool = True) -> dict:
+    """The monitor result for one month (``month`` a month index; None = latest with data).
+
+    With ``keep`` (the default) a result computed when its release landed and kept for the
+    store's current state (:mod:`magwatch.analytics.kept`) is returned instead of computing.
+    """
     reporter, flow, commodity = reporter.strip().upper(), flow.strip().upper(), str(commodity).strip()
     if flow not in ("X", "M"):
         raise ParameterError("flow", f"expected X or M, got {flow!r}")
     if not commodity.isdigit():
         raise ParameterError("commodity", f"expected digits, got {commodity!r}")
+    if keep:
+        found = _kept(latest, month, reporter, commodity, flow)
+        if found is not None:
+            return found
     ctx = _Context(latest, claims, reporter, commodity, flow)
     singles, combined, claim_months = _months_with_data(ctx)
     what = f"{reporter} {commodity} flow {flow}"
@@ -126,6 +134,15 @@ def monitor(latest, claims, *, month: int | None = None, reporter: str = "CHN",
     if use_combined:
         return _combined(ctx, combined_start)
     return _single(ctx, month)
+
+
+def _kept(latest, month, reporter, commodity, flow) -> dict | None:
+    from magwatch.analytics import kept
+
+    backend = latest._find_backend()
+    if backend.name != "duckdb":
+        return None
+    return kept.lookup(backend.con, month, reporter, commodity, flow)
 
 
 # -- single month -------------------------------------------------------------------------

@@ -1,0 +1,156 @@
+"""Monitor answers computed when a release lands, kept in the store keyed by its state.
+
+The store stays the one truth: ``kept_monitor`` holds copies of :func:`monitor` results,
+each filed under the store state it was computed from (:func:`magwatch.store.queries.state`:
+the number of releases, the last release id and its ingestion time). A read whose
+(state, reporter, commodity, flow, month) is kept returns the copy; any other read
+computes from the store as before. So a copy is never served for another store state, and
+the table can be dropped at any time (:func:`drop`) or rebuilt (:func:`rebuild`).
+
+After a release commits, :func:`after_release` moves forward, to the new state, every copy
+the release cannot have changed and computes the rest that readers ask first: a series'
+figures for month m depend on its months up to m (levels, m/m and y/y, records, year to
+date, anomaly scores over the history) and on the claims for m, so a release touching
+month t of a series changes that series' months from t on (m+1 and m+12 among them);
+copies of earlier months and of other series are kept. It then computes the latest month
+of each touched series, the month readers ask first. It runs in its own transaction after the release's: if the process dies
+between the two, the new state simply has fewer copies, and reads compute.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+from magwatch.periods import Month
+from magwatch.store.schema import fetch_one
+
+TABLE = "kept_monitor"
+_LATEST = -1            # the month key of a call asking for the latest month
+
+
+def _state_text(con) -> str | None:
+    from magwatch.store.queries import state
+
+    found = state(con)
+    return None if not found[0] else repr(found)
+
+
+def _state_before(con, release_id: int) -> str:
+    """The state the store had before ``release_id`` was committed (as :func:`_state_text`)."""
+    found = tuple(fetch_one(con.execute("SELECT count(*), max(release_id), max(ingested_at) "
+                                        "FROM release WHERE release_id <> ?", [release_id])))
+    return "" if not found[0] else repr(found)
+
+
+def _exists(con) -> bool:
+    return bool(fetch_one(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? "
+                                      "AND schema_name = 'main'", [TABLE]))[0])
+
+
+def lookup(con, month: int | None, reporter: str, commodity: str, flow: str):
+    """The kept result for this call and the store's current state, or None."""
+    try:
+        if not _exists(con):
+            return None
+        row = fetch_one(con.execute(f"SELECT result FROM {TABLE} WHERE state = ? AND reporter = ? AND "
+                          f"commodity = ? AND flow = ? AND month = ?",
+                          [_state_text(con), reporter, commodity, flow,
+                           _LATEST if month is None else month]))
+    except Exception:                       # not a store (a Parquet folder, Spark): compute
+        return None
+    return None if row is None else pickle.loads(row[0])
+
+
+def _touched(con, release_id: int) -> dict[tuple, int]:
+    """(reporter, commodity, flow) -> the earliest month index the release wrote."""
+    rows = con.execute(
+        "SELECT reporter, commodity, flow, min(year(period) * 12 + month(period) - 1) FROM ("
+        " SELECT reporter, commodity, flow, period FROM observation WHERE release_id = $r"
+        " UNION ALL SELECT reporter, commodity, flow, period FROM claim WHERE release_id = $r)"
+        " WHERE period IS NOT NULL GROUP BY ALL", {"r": release_id}).fetchall()
+    return {(r, c, f): int(m) for r, c, f, m in rows}
+
+
+def _carry(con, old: str, new: str, touched: dict[tuple, int]) -> None:
+    """Move the copies the release cannot have changed to the new state; drop the others."""
+    con.execute(f"DELETE FROM {TABLE} WHERE state <> ?", [old])
+    for (reporter, commodity, flow), first in touched.items():
+        con.execute(f"DELETE FROM {TABLE} WHERE state = ? AND reporter = ? AND commodity = ? "
+                    f"AND flow = ? AND (month >= ? OR month = ?)",
+                    [old, reporter, commodity, flow, first, _LATEST])
+    con.execute(f"UPDATE {TABLE} SET state = ? WHERE state = ?", [new, old])
+
+
+def _put(con, state: str, key: tuple, month_key: int, result: dict) -> None:
+    con.execute(f"DELETE FROM {TABLE} WHERE state = ? AND reporter = ? AND commodity = ? AND "
+                f"flow = ? AND month = ?", [state, *key, month_key])
+    con.execute(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?)",
+                [state, *key, month_key, pickle.dumps(result)])
+
+
+def _eager(con, tables, state: str, key: tuple) -> None:
+    """Compute and keep the latest month of one series (under its month and as "latest")."""
+    from magwatch.analytics.monitor import monitor
+    from magwatch.errors import MagwatchError
+
+    reporter, commodity, flow = key
+    try:
+        latest = monitor(*tables, month=None, reporter=reporter, commodity=commodity, flow=flow,
+                         keep=False)
+    except MagwatchError:                   # a series the monitor does not read (no months)
+        return
+    _put(con, state, key, _LATEST, latest)
+    _put(con, state, key, Month.parse(latest["month"]).index, latest)
+
+
+def ensure(con) -> None:
+    con.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (state VARCHAR, reporter VARCHAR, "
+                f"commodity VARCHAR, flow VARCHAR, month INTEGER, result BLOB)")
+
+
+def after_release(con, release_id: int) -> bool:
+    """Bring the kept results to the state a just-committed release made (see the module doc).
+
+    False if that failed (the copies then stay under the old state, never read again): a
+    release never fails for its kept results.
+    """
+    try:
+        _after_release(con, release_id)
+    except Exception:
+        return False
+    return True
+
+
+def _after_release(con, release_id: int) -> None:
+    import ibis
+
+    backend = ibis.duckdb.from_connection(con)
+    tables = (backend.table("observation_latest"), backend.table("claim_latest"))
+    new = _state_text(con)
+    touched = _touched(con, release_id)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        ensure(con)
+        _carry(con, _state_before(con, release_id), new, touched)
+        for key in sorted(touched):
+            _eager(con, tables, new, key)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def drop(con) -> None:
+    con.execute(f"DROP TABLE IF EXISTS {TABLE}")
+
+
+def kept(con) -> dict[tuple, dict]:
+    """Every kept result of the current state, by (reporter, commodity, flow, month key)."""
+    if not _exists(con):
+        return {}
+    rows = con.execute(f"SELECT reporter, commodity, flow, month, result FROM {TABLE} "
+                       f"WHERE state = ?", [_state_text(con)]).fetchall()
+    return {(r, c, f, m): pickle.loads(b) for r, c, f, m, b in rows}
+
+
+__all__ = ["after_release", "lookup", "kept", "drop", "ensure", "TABLE"]

@@ -1,0 +1,130 @@
+"""Monitor answers kept when a release lands equal a rebuild from the store, after every kind of release.
+
+Kinds: the bundled load, a new month, a revision of an old month, a release that changes
+nothing, and a process killed (SIGKILL) between a release and its kept answers.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import magwatch
+from magwatch.analytics import kept
+from magwatch.analytics.monitor import monitor
+from magwatch.periods import Month
+
+SERIES = ("CHN", "85051110", "X")
+
+
+@pytest.fixture
+def store(bundled_db: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "store.duckdb"
+    shutil.copy(bundled_db, copy)
+    return copy
+
+
+def _rebuilt(db: Path) -> tuple[dict, dict]:
+    """(kept answers of the current state, the same answers computed afresh from the store)."""
+    with magwatch.open(db, read_only=True) as mw:
+        found = kept.kept(mw.store.con)
+        con = mw.store.ibis()
+        tables = (con.table("observation_latest"), con.table("claim_latest"))
+        fresh = {key: monitor(*tables, month=None if key[3] < 0 else key[3], reporter=key[0],
+                              commodity=key[1], flow=key[2], keep=False) for key in found}
+    return found, fresh
+
+
+def _import(db: Path, tmp_path: Path, name: str, rows: list[str]) -> None:
+    path = tmp_path / name
+    path.write_text("reporter,partner,flow,commodity,period,net_weight_kg\n" + "\n".join(rows) + "\n")
+    with magwatch.open(db) as mw:
+        mw.import_file(path, source="kept-test")
+
+
+def _latest(db: Path) -> str:
+    found, fresh = _rebuilt(db)
+    assert found == fresh
+    return found[(*SERIES, -1)]["month"]
+
+
+def test_the_load_keeps_the_latest_month_and_it_equals_a_rebuild(store):
+    found, fresh = _rebuilt(store)
+    assert (*SERIES, -1) in found and found == fresh
+    latest = found[(*SERIES, -1)]["month"]
+    assert found[(*SERIES, Month.parse(latest).index)] == found[(*SERIES, -1)]
+
+
+def test_a_new_month_is_kept_at_once_and_read_without_computing(store, tmp_path, monkeypatch):
+    new = Month.parse(_latest(store)) + 1
+    _import(store, tmp_path, "new.csv", [f"CHN,USA,X,85051110,{new},100000",
+                                         f"CHN,WLD,X,85051110,{new},400000"])
+    found, fresh = _rebuilt(store)
+    assert found == fresh and found[(*SERIES, -1)]["month"] == str(new)
+    import magwatch.analytics.monitor as mon
+
+    monkeypatch.setattr(mon, "_single", lambda *a, **k: pytest.fail("computed a kept answer"))
+    with magwatch.open(store, read_only=True) as mw:
+        assert mw.monitor(str(new))["world"] == found[(*SERIES, -1)]["world"]
+
+
+def test_a_revision_of_an_old_month_drops_the_months_after_it(store, tmp_path):
+    before = _latest(store)
+    _import(store, tmp_path, "rev.csv", ["CHN,USA,X,85051110,2024-03,123456"])
+    found, fresh = _rebuilt(store)
+    assert found == fresh and found[(*SERIES, -1)]["month"] == before
+    assert all(key[3] < 0 or key[3] < Month.parse("2024-03").index or key[3] ==
+               Month.parse(before).index for key in found if key[:3] == SERIES)
+
+
+def test_a_release_that_changes_nothing_carries_every_answer_forward(store, tmp_path):
+    row = f"CHN,USA,X,85051110,{_latest(store)},123456"
+    _import(store, tmp_path, "first.csv", [row])
+    with magwatch.open(store, read_only=True) as mw:
+        old, state = kept.kept(mw.store.con), kept._state_text(mw.store.con)
+    _import(store, tmp_path, "same.csv", [row, ""])        # the same figure again, another file
+    found, fresh = _rebuilt(store)
+    with magwatch.open(store, read_only=True) as mw:
+        assert kept._state_text(mw.store.con) != state     # a new release, a new state
+    assert found == fresh == old and old
+
+
+def test_dropped_answers_are_rebuilt_by_the_next_release(store, tmp_path):
+    with magwatch.open(store) as mw:
+        kept.drop(mw.store.con)
+        assert kept.kept(mw.store.con) == {}
+    _import(store, tmp_path, "again.csv", ["CHN,USA,X,85051110,2024-03,123456"])
+    found, fresh = _rebuilt(store)
+    assert found == fresh and (*SERIES, -1) in found
+
+
+KILLED = """
+import os, signal, sys
+import magwatch
+from magwatch.analytics import kept
+def die(con, tables, state, key):
+    os.kill(os.getpid(), signal.SIGKILL)
+kept._eager = die
+with magwatch.open(sys.argv[1]) as mw:
+    mw.import_file(sys.argv[2], source="kept-test")
+"""
+
+
+def test_a_process_killed_between_a_release_and_its_answers_leaves_them_exact(store, tmp_path):
+    before = _latest(store)
+    path = tmp_path / "killed.csv"
+    new = Month.parse(before) + 1
+    path.write_text(f"reporter,partner,flow,commodity,period,net_weight_kg\n"
+                    f"CHN,WLD,X,85051110,{new},400000\n")
+    done = subprocess.run([sys.executable, "-c", KILLED, str(store), str(path)])
+    assert done.returncode == -9
+    found, fresh = _rebuilt(store)
+    assert found == fresh and (*SERIES, -1) not in found
+    with magwatch.open(store, read_only=True) as mw:
+        releases = mw.store.con.execute("SELECT count(*) FROM release WHERE source = 'kept-test'")
+        assert releases.fetchall()[0][0] == 1          # the release itself landed whole
+        assert mw.monitor()["month"] == str(new)    # and reads compute it
