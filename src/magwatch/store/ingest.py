@@ -14,15 +14,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
+from magwatch.errors import InputError
 from magwatch.records import CLAIM_KEY, OBSERVATION_KEY, OBSERVATION_VALUES
 from magwatch.store.normalise import check_duplicates
 from magwatch.store.schema import CLAIM_COLUMNS, OBSERVATION_COLUMNS, fetch_one, key_match
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,18 @@ def file_sha256(path: Path) -> str:
         while chunk := fh.read(1 << 22):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def read_unchanged(path: Path, display: str, read: Callable[[], T]) -> tuple[T, str]:
+    """Run ``read`` on ``path`` and return its result with the file's SHA-256, the hash of
+    exactly the bytes read: the file is hashed before and after, and a file that changed
+    in between (still being written) is refused, so a release key never names rows missing."""
+    before = file_sha256(path)
+    result = read()
+    if file_sha256(path) != before:
+        raise InputError("file changed while it was read (is it still being written?); "
+                         "import it again when it is complete", file=display)
+    return result, before
 
 
 def find_release(con: duckdb.DuckDBPyConnection, source: str, sha256: str) -> int | None:
@@ -160,5 +177,7 @@ def commit_release(con: duckdb.DuckDBPyConnection, *, source: str, vintage: dt.d
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    from magwatch.analytics.kept import after_release
+    after_release(con, release_id)          # answers ready when the figures land
     return Release(release_id, source, file_name, sha256, rows_read, rows_added, claims_read,
                    claims_added)
