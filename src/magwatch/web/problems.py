@@ -72,7 +72,7 @@ def from_error(exc: MagwatchError, instance: str | None = None) -> JSONResponse:
         return problem(400, "Bad input", str(exc), instance=instance, file=exc.file, row=exc.row,
                        field=exc.field)
     if isinstance(exc, NoDataError):
-        return problem(404, "No data", str(exc), instance=instance)
+        return problem(404, "No data", getattr(exc, "bare", str(exc)), instance=instance)
     if isinstance(exc, StoreError):
         return problem(503, "Store unavailable", str(exc), instance=instance,
                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
