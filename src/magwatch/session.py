@@ -272,7 +272,7 @@ def _names_store(method):
             if getattr(exc, "store_named", False):
                 raise
             named = NoDataError(f"{exc} ({no_data_hint(self.store.path)})")
-            named.store_named = True
+            named.store_named, named.bare = True, str(exc)     # the web shows no server path
             raise named from None
     return wrapper
 
