@@ -235,6 +235,7 @@ def test_store_in_use_by_another_process_is_503_with_retry_after(bundled_db, tmp
         r = client.get("/api/v1/monitor", params={"month": "2025-06"})
         body = _problem(r, 503)
         assert "in use" in body["detail"] and r.headers["retry-after"].isdigit()
+        assert not [w for w in (str(copy), sys.executable, "PID", str(holder.pid)) if w in r.text]
         page = client.get("/", params={"month": "2025-06"})
         assert page.status_code == 503 and "in use" in page.text
     finally:

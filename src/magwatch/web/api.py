@@ -23,7 +23,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from magwatch.errors import ParameterError
+from magwatch.errors import InputError, NoDataError, ParameterError
 from magwatch.periods import Month
 from magwatch.render import jsonable, to_csv
 from magwatch.web.problems import PROBLEM_RESPONSES, WebProblem
@@ -397,8 +397,14 @@ async def import_file(request: Request, file: UploadFile = File(...),
                     raise WebProblem(413, "Upload too large", f"parameter 'file': larger than the "
                                      f"limit of {limit:,} bytes", parameter="file")
                 out.write(chunk)
-        release = await run_in_threadpool(
-            _access(request).write, lambda mw: mw.import_file(target, source=source, vintage=vintage))
+        try:
+            release = await run_in_threadpool(
+                _access(request).write, lambda mw: mw.import_file(target, source=source, vintage=vintage))
+        except InputError as exc:      # the name the user gave, never the upload's temporary path
+            raise InputError(exc.reason.replace(str(target), name), file=name if exc.file else None,
+                             row=exc.row, field=exc.field) from None
+        except NoDataError as exc:
+            raise NoDataError(str(exc).replace(str(target), name)) from None
     body = {"release_id": release.release_id, "source": release.source, "file_name": release.file_name,
             "sha256": release.sha256, "rows_read": release.rows_read, "rows_added": release.rows_added,
             "skipped": release.skipped, "message": release.describe()}

@@ -74,7 +74,11 @@ def from_error(exc: MagwatchError, instance: str | None = None) -> JSONResponse:
     if isinstance(exc, NoDataError):
         return problem(404, "No data", getattr(exc, "bare", str(exc)), instance=instance)
     if isinstance(exc, StoreError):
-        return problem(503, "Store unavailable", str(exc), instance=instance,
+        # the store's path, the interpreter and a process id stay in the server's log
+        detail = ("the store is in use by another magwatch process; retry shortly"
+                  if "in use" in str(exc) else "the store does not exist; run 'magwatch load'"
+                  if "does not exist" in str(exc) else "the store cannot be opened; see the server log")
+        return problem(503, "Store unavailable", detail, instance=instance,
                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, SourceError):
         return problem(502, "Source failed", str(exc), instance=instance)
