@@ -272,12 +272,16 @@ def import_source_file(store: Store, path: Path, source_name: str, *,
     path = Path(path)
     if not path.is_file():
         raise ParameterError("file", f"{path} does not exist")
-    table = source.read_file(path, vintage=vintage, flow=flow)
+    from magwatch.store.ingest import read_unchanged
+
+    # the release key is the hash of exactly the bytes read; a growing file is refused
+    table, digest = read_unchanged(path, str(path),
+                                   lambda: source.read_file(path, vintage=vintage, flow=flow))
     if table.num_rows == 0:
         raise NoDataError(f"{path}: no rows to import (every row was empty or an aggregate "
                           f"the {source_name} reader drops)")
     return store.ingest_records(table, source=source_name, file_name=path.name,
-                                sha256=sha256_bytes(path.read_bytes()), file_size=path.stat().st_size,
+                                sha256=digest, file_size=path.stat().st_size,
                                 vintage=_release_vintage(table), note=f"{source_name} file {path.name}")
 
 

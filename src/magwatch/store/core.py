@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from magwatch.errors import StoreError
 from magwatch.store import queries
 from magwatch.store.files import drop_stage, stage_file
-from magwatch.store.ingest import Release, commit_release, file_sha256, find_release
+from magwatch.store.ingest import Release, commit_release, find_release, read_unchanged
 from magwatch.store.normalise import normalise
 from magwatch.store.schema import DDL, SCHEMA_VERSION, fetch_one, history_view, key_match
 from magwatch.records import CLAIM_KEY, CLAIM_SCHEMA, OBSERVATION_KEY, OBSERVATION_SCHEMA
@@ -94,13 +94,14 @@ class Store:
         """Validate and ingest a user file in the canonical columns (CSV, Parquet, Excel)."""
         path = Path(path)
         display = str(path)
-        stage_file(self.con, path)             # raises InputError for unreadable files
-        sha = file_sha256(path)
+        # raises InputError for unreadable files and for a file that grows while it is read
+        _, sha = read_unchanged(path, display, lambda: stage_file(self.con, path))
         existing = find_release(self.con, source, sha)
         if existing is not None:
             rows = fetch_one(self.con.execute("SELECT count(*) FROM _stage"))[0]
             return Release(existing, source, path.name, sha, rows, 0, skipped=True)
-        normalise(self.con, "_stage", file=display, source=source, vintage=vintage, sha256=sha)
+        normalise(self.con, "_stage", file=display, source=source, vintage=vintage, sha256=sha,
+                  source_file=path.name)       # the file's name, as a file source stores it
         try:
             return commit_release(self.con, source=source, vintage=vintage, file_name=path.name,
                                   file_size=path.stat().st_size, sha256=sha, observations="_new",

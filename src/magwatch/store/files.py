@@ -87,6 +87,7 @@ def utf8_copy(path: Path) -> Iterator[Path]:
 
 
 DELIMITERS = (",", ";", "\t")
+_CODE_COLUMNS = ("reporter", "partner", "flow", "commodity", "classification")
 _NUMERIC_COLUMNS = ("net_weight_kg", "net_weight_t", "value", "value_usd", "quantity",
                     "period_months")
 
@@ -184,7 +185,9 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str, table: 
                          if delimiter == ";" and h in _NUMERIC_COLUMNS}
         types = {name: pa.string() for name in header}
         options = dict(
-            read_options=pacsv.ReadOptions(block_size=CHUNK, encoding="utf8"),
+            # the header is named here, so ' commodity' is read as text like every column
+            read_options=pacsv.ReadOptions(block_size=CHUNK, encoding="utf8",
+                                           column_names=header, skip_rows=1),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
                                                  null_values=[""], quoted_strings_can_be_null=True),
@@ -259,6 +262,10 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, display: str, table:
             numbers.append(n)
             for i in range(len(header)):
                 cell = cells[i] if i < len(cells) else None
+                if header[i] in _CODE_COLUMNS and isinstance(cell, (int, float)):
+                    raise InputError("code cell is a number, not text (leading zeros are lost: "
+                                     "0850511100 becomes 850511100); format the column as text",
+                                     file=display, row=n, field=header[i])
                 data[i].append(_cell_text(cell))
     finally:
         book.close()

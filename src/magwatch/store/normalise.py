@@ -60,8 +60,21 @@ def _lookup_tables(con: duckdb.DuckDBPyConnection) -> None:
                     [[c.alpha_3] for c in pycountry.currencies])
 
 
+CODE_COLUMNS = ("reporter", "partner", "flow", "commodity", "classification")
+
+
+def _refuse_numeric_codes(types: dict[str, str], file: str) -> None:
+    """A code column typed as a number (Parquet) has lost its leading zeros: refused."""
+    for col in CODE_COLUMNS:
+        if col in types and types[col] != "VARCHAR":
+            raise InputError(f"code column stored as {types[col]}, not text (a number loses "
+                             "leading zeros: 0850511100 becomes 850511100); store codes as text",
+                             file=file, field=col)
+
+
 def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: str,
-              vintage: dt.date | None, sha256: str, today: dt.date | None = None) -> None:
+              vintage: dt.date | None, sha256: str, today: dt.date | None = None,
+              source_file: str | None = None) -> None:
     """Create temp view ``_new`` of canonical rows from staged relation ``stage``.
 
     The checks and the duplicate-key test run in one pass over the file.
@@ -93,6 +106,7 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
     if "quantity" in types and "quantity_unit" not in types:
         raise InputError("missing column: a quantity needs its unit", file=file,
                          field="quantity_unit")
+    _refuse_numeric_codes(types, file)
     _lookup_tables(con)
 
     def has(col: str) -> bool:
@@ -225,7 +239,7 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
     exprs["source"] = sql_literal(source)
     exprs["source_ref"] = f"coalesce({_text('source_ref')}, '')" if has("source_ref") else "''"
     exprs["source_url"] = _text("source_url") if has("source_url") else "CAST(NULL AS VARCHAR)"
-    exprs["source_file"] = sql_literal(file)
+    exprs["source_file"] = sql_literal(source_file or file)
     exprs["source_row"] = "_row"
     exprs["source_sha256"] = sql_literal(sha256)
     exprs["note"] = _text("note") if has("note") else "CAST(NULL AS VARCHAR)"

@@ -1,0 +1,148 @@
+"""Import integrity: the release key is the hash of exactly the bytes read, codes stay text,
+row numbers are the rows a user sees. Figures are test figures."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import magwatch
+import magwatch.store.core as core
+from magwatch.errors import InputError
+
+HEADER = "reporter,partner,flow,commodity,period,net_weight_t"
+
+
+def snapshot(mw: magwatch.Magwatch) -> str:
+    con = mw.store.con
+    parts = [repr(con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall())
+             for t in ("release", "observation", "observation_latest")]
+    return hashlib.sha256("".join(parts).encode()).hexdigest()
+
+
+def refused(mw, path, **kw) -> InputError:
+    before = snapshot(mw)
+    with pytest.raises(InputError) as info:
+        mw.import_file(path, **kw)
+    assert "\n" not in str(info.value)
+    assert snapshot(mw) == before
+    return info.value
+
+
+def commodities(mw, source):
+    return mw.store.con.execute("SELECT commodity, classification FROM observation_latest "
+                                "WHERE source = ? ORDER BY ALL", [source]).fetchall()
+
+
+# --------------------------------------------------------------------------- a growing file
+
+def test_a_file_appended_to_during_its_import_is_refused_then_stored_whole(mw, tmp_path,
+                                                                          monkeypatch):
+    path = tmp_path / "growing.csv"
+    path.write_text(HEADER + "\n" + "".join(f"CHN,DEU,X,85051110,2025-0{m},{m}\n"
+                                            for m in range(1, 4)))
+    real = core.stage_file
+
+    def stage_then_grow(con, p, *args):
+        rows = real(con, p, *args)
+        with open(p, "a") as fh:                       # the writer is still at work
+            fh.write("CHN,DEU,X,85051110,2025-04,4\n")
+        return rows
+
+    monkeypatch.setattr(core, "stage_file", stage_then_grow)
+    err = refused(mw, path, source="grow-test")
+    assert "changed while it was read" in str(err) and str(path) in str(err)
+    monkeypatch.setattr(core, "stage_file", real)
+    release = mw.import_file(path, source="grow-test")
+    assert not release.skipped and release.rows_read == 4
+    assert release.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_china_customs_file_growing_during_its_import_is_refused(mw, tmp_path, monkeypatch):
+    from magwatch.sources import get
+
+    path = tmp_path / "gacc.csv"
+    path.write_bytes(b"whatever")
+    source = type(get("gacc"))
+
+    def read_then_grow(self, p, **kw):
+        with open(p, "ab") as fh:
+            fh.write(b"more")
+        return pa.table({"x": [1]})
+
+    monkeypatch.setattr(source, "read_file", read_then_grow)
+    err = refused(mw, path, source="gacc")
+    assert "changed while it was read" in str(err)
+
+
+# --------------------------------------------------------------------------- codes stay text
+
+@pytest.mark.parametrize("header", [" commodity", "Commodity ", " COMMODITY "])
+def test_a_spaced_commodity_header_keeps_leading_zeros(mw, tmp_path, header):
+    path = tmp_path / "spaced.csv"
+    path.write_text(HEADER.replace("commodity", header) + "\n"
+                    "USA,DEU,X,0850511100,2025-06,1\n")
+    mw.import_file(path, source="spaced-test")
+    assert commodities(mw, "spaced-test") == [("0850511100", "HTS-US")]
+
+
+@pytest.mark.parametrize("column", ["commodity", "flow", "reporter"])
+def test_a_parquet_code_column_typed_as_a_number_is_refused(mw, tmp_path, column):
+    values = {"reporter": ["USA"], "partner": ["DEU"], "flow": ["X"], "commodity": ["0850511100"],
+              "period": ["2025-06"], "net_weight_t": [1.0]}
+    values[column] = [850511100]
+    path = tmp_path / "numeric.parquet"
+    pq.write_table(pa.table(values), path)
+    err = refused(mw, path, source="pq-test")
+    assert err.field == column and "not text" in str(err) and "leading zeros" in str(err)
+
+
+def test_an_xlsx_numeric_commodity_cell_is_refused_with_its_row(mw, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(HEADER.split(","))
+    book.active.append(["USA", "DEU", "X", "0850511100", "2025-06", 1])
+    book.active.append(["USA", "DEU", "X", 850511100, "2025-07", 1])
+    path = tmp_path / "numeric.xlsx"
+    book.save(path)
+    err = refused(mw, path, source="xl-test")
+    assert (err.row, err.field) == (2, "commodity") and "not text" in str(err)
+
+
+def test_a_code_whose_length_does_not_fit_its_classification_is_refused(mw, tmp_path):
+    path = tmp_path / "len.csv"
+    path.write_text(HEADER + ",classification\nUSA,DEU,X,850511100,2025-06,1,HTS-US\n")
+    err = refused(mw, path, source="len-test")
+    assert (err.row, err.field) == (1, "commodity") and "classification" in str(err)
+
+
+# --------------------------------------------------------------------------- no server paths
+
+def test_an_upload_names_the_file_the_user_gave_never_a_temporary_path(bundled_db, tmp_path):
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from magwatch.web.app import create_app
+
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(bundled_db, copy)
+    client = TestClient(create_app(copy, token="t0ken-for-tests", max_upload_bytes=4096),
+                        raise_server_exceptions=False)
+    auth = {"Authorization": "Bearer t0ken-for-tests"}
+    bad = (HEADER + "\nCHN,XYZ,X,85051110,2025-06,1\n").encode()
+    r = client.post("/api/v1/import", files={"file": ("mine.csv", bad, "text/csv")}, headers=auth)
+    assert r.status_code == 400 and "magwatch-upload" not in r.text and "/tmp" not in r.text
+    assert r.json()["detail"].startswith("mine.csv, row 1, field 'partner'")
+    good = (HEADER + "\nCHN,FRA,X,85051110,2025-06,1\n").encode()
+    r = client.post("/api/v1/import", files={"file": ("mine.csv", good, "text/csv")}, headers=auth)
+    assert r.status_code == 201, r.text
+    client.close()
+    with magwatch.open(copy, read_only=True) as mw:
+        files = mw.store.con.execute("SELECT DISTINCT source_file FROM observation_latest "
+                                     "WHERE source = 'user'").fetchall()
+    assert files == [("mine.csv",)]
