@@ -23,7 +23,9 @@
     return Math.max(260, Math.min(el.clientWidth || 800, 1100));
   }
 
-  function fmtTonnes(u, v) { return v == null ? "no data" : v.toLocaleString("en") + " t"; }
+  function fmtTonnes(u, v) {
+    return v == null ? "no data" : Math.round(v).toLocaleString("en") + " t";
+  }
 
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   // colour-blind-safe palette (Okabe-Ito), each darker than 3:1 on white
@@ -70,21 +72,27 @@
           ctx.save();
           ctx.font = (11 * dpr) + "px sans-serif";
           var width = Math.ceil(ctx.measureText(String(events.length)).width) + 6 * dpr;
-          var boxes = placeLabels(xs, width, 14 * dpr);
+          var boxes = placeLabels(xs, width + 1 * dpr, 15 * dpr);
           var cssBoxes = [];
+          function colour(e) { return e.type === "export_control" ? "#b22222" : "#555"; }
+          ctx.setLineDash([5, 4]);
+          ctx.lineWidth = 1.5 * dpr;
+          shown.forEach(function (e, i) {          // the lines first, so no line crosses a label
+            ctx.strokeStyle = colour(e);
+            ctx.beginPath();
+            ctx.moveTo(xs[i], u.bbox.top);
+            ctx.lineTo(xs[i], u.bbox.top + u.bbox.height);
+            ctx.stroke();
+          });
+          ctx.setLineDash([]);
           shown.forEach(function (e, i) {
             var cx = xs[i], b = boxes[i];
-            ctx.strokeStyle = e.type === "export_control" ? "#b22222" : "#555";
-            ctx.setLineDash([5, 4]);
-            ctx.lineWidth = 1.5 * dpr;
-            ctx.beginPath();
-            ctx.moveTo(cx, u.bbox.top);
-            ctx.lineTo(cx, u.bbox.top + u.bbox.height);
-            ctx.stroke();
-            ctx.setLineDash([]);
             ctx.fillStyle = "#fff";
             ctx.fillRect(cx, u.bbox.top + b.y, b.w, b.h);
-            ctx.fillStyle = ctx.strokeStyle;
+            ctx.strokeStyle = colour(e);
+            ctx.lineWidth = 1 * dpr;
+            ctx.strokeRect(cx, u.bbox.top + b.y, b.w, b.h);
+            ctx.fillStyle = colour(e);
             ctx.fillText(String(e.n), cx + 3 * dpr, u.bbox.top + b.y + 11 * dpr);
             cssBoxes.push({ n: e.n, x: cx / dpr, y: (u.bbox.top + b.y) / dpr, w: b.w / dpr, h: b.h / dpr });
           });
@@ -111,7 +119,7 @@
       width: widthOf(el), height: 320,
       scales: { x: { time: true } },
       series: [{ label: "Month", value: function (u, v) { return v == null ? "" : monthLabel(v); } }],
-      axes: [{ values: function (u, vals) { return vals.map(monthLabel); } },
+      axes: [{ space: 80, values: function (u, vals) { return vals.map(monthLabel); } },
              { size: 60, values: function (u, vals) { return vals.map(function (v) { return v.toLocaleString("en"); }); } }],
       plugins: [markerPlugin(data.events, el)]
     };
@@ -135,12 +143,12 @@
     var opts = {
       width: widthOf(el), height: 320,
       scales: { x: { time: true } },
-      axes: [{ values: function (u, vals) { return vals.map(monthLabel); } }, { size: 60 }],
+      axes: [{ space: 80, values: function (u, vals) { return vals.map(monthLabel); } }, { size: 60 }],
       series: [
         { label: "Month", value: function (u, v) { return v == null ? "" : monthLabel(v); } },
-        { label: "P10", stroke: "#6baed6", width: 1, value: fmtTonnes },
-        { label: "P50", stroke: "#08306b", width: 2, value: fmtTonnes },
-        { label: "P90", stroke: "#6baed6", width: 1, value: fmtTonnes }
+        { label: "P10", stroke: "#3a7bb0", width: 1, value: legendValue(data.p10, xs) },
+        { label: "P50", stroke: "#08306b", width: 2, value: legendValue(data.p50, xs) },
+        { label: "P90", stroke: "#3a7bb0", width: 1, value: legendValue(data.p90, xs) }
       ],
       bands: [{ series: [3, 1], fill: "rgba(107, 174, 214, 0.35)" }]
     };
