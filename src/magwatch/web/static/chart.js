@@ -71,6 +71,8 @@
           var xs = shown.map(function (e) { return Math.round(u.valToPos(daySeconds(e.date), "x", true)); });
           ctx.save();
           ctx.font = (11 * dpr) + "px sans-serif";
+          ctx.textAlign = "left";                 // uPlot leaves its axis alignment behind
+          ctx.textBaseline = "alphabetic";
           var width = Math.ceil(ctx.measureText(String(events.length)).width) + 6 * dpr;
           var boxes = placeLabels(xs, width + 1 * dpr, 15 * dpr);
           var cssBoxes = [];
