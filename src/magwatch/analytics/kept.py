@@ -12,8 +12,9 @@ the release cannot have changed and computes the rest that readers ask first: a 
 figures for month m depend on its months up to m (levels, m/m and y/y, records, year to
 date, anomaly scores over the history) and on the claims for m, so a release touching
 month t of a series changes that series' months from t on (m+1 and m+12 among them);
-copies of earlier months and of other series are kept. It then computes the latest month
-of each touched series, the month readers ask first. It runs in its own transaction after the release's: if the process dies
+copies of earlier months and of other series are kept. It then computes the latest month,
+the month readers ask first, of the touched series that are kept already or are the
+default one (China's magnet exports), at most :data:`EAGER_SERIES` of them. It runs in its own transaction after the release's: if the process dies
 between the two, the new state simply has fewer copies, and reads compute.
 """
 
@@ -26,6 +27,10 @@ from magwatch.store.schema import fetch_one
 
 TABLE = "kept_monitor"
 _LATEST = -1            # the month key of a call asking for the latest month
+#: The series the dashboard and the brief open on; computed after every release touching it.
+DEFAULT_SERIES = ("CHN", "85051110", "X")
+#: At most this many series computed at once after one release (a bulk file touches thousands).
+EAGER_SERIES = 8
 
 
 def _state_text(con) -> str | None:
@@ -74,7 +79,9 @@ def _touched(con, release_id: int) -> dict[tuple, int]:
 def _carry(con, old: str, new: str, touched: dict[tuple, int]) -> None:
     """Move the copies the release cannot have changed to the new state; drop the others."""
     con.execute(f"DELETE FROM {TABLE} WHERE state <> ?", [old])
-    for (reporter, commodity, flow), first in touched.items():
+    present = {tuple(r) for r in con.execute(
+        f"SELECT DISTINCT reporter, commodity, flow FROM {TABLE}").fetchall()}
+    for (reporter, commodity, flow), first in ((k, v) for k, v in touched.items() if k in present):
         con.execute(f"DELETE FROM {TABLE} WHERE state = ? AND reporter = ? AND commodity = ? "
                     f"AND flow = ? AND (month >= ? OR month = ?)",
                     [old, reporter, commodity, flow, first, _LATEST])
@@ -121,6 +128,16 @@ def after_release(con, release_id: int) -> bool:
     return True
 
 
+def _eager_series(con, old: str, touched: dict[tuple, int]) -> list[tuple]:
+    """The touched series computed at once: the dashboard's default series and those that had
+    a kept latest answer before (at most :data:`EAGER_SERIES`); others compute when read."""
+    had = {tuple(r) for r in con.execute(
+        f"SELECT reporter, commodity, flow FROM {TABLE} WHERE state = ? AND month = ?",
+        [old, _LATEST]).fetchall()}
+    chosen = [k for k in sorted(touched) if k == DEFAULT_SERIES or k in had]
+    return chosen[:EAGER_SERIES]
+
+
 def _after_release(con, release_id: int) -> None:
     import ibis
 
@@ -131,8 +148,10 @@ def _after_release(con, release_id: int) -> None:
     con.execute("BEGIN TRANSACTION")
     try:
         ensure(con)
-        _carry(con, _state_before(con, release_id), new, touched)
-        for key in sorted(touched):
+        old = _state_before(con, release_id)
+        eager = _eager_series(con, old, touched)
+        _carry(con, old, new, touched)
+        for key in eager:
             _eager(con, tables, new, key)
         con.execute("COMMIT")
     except BaseException:
