@@ -146,3 +146,28 @@ def test_an_upload_names_the_file_the_user_gave_never_a_temporary_path(bundled_d
         files = mw.store.con.execute("SELECT DISTINCT source_file FROM observation_latest "
                                      "WHERE source = 'user'").fetchall()
     assert files == [("mine.csv",)]
+
+
+# --------------------------------------------------------------------------- row numbers
+
+def test_row_numbers_skip_blank_lines_and_name_the_line_of_a_quoted_newline(mw, tmp_path):
+    path = tmp_path / "lines.csv"
+    path.write_text(HEADER + "\nCHN,DEU,X,85051110,2025-06,1\n\n"
+                    '"CHN","FRA",X,85051110,2025-06,"2"\n'
+                    'CHN,"multi\nline",X,85051110,2025-06,2\n')
+    err = refused(mw, path, source="rows-test")
+    assert (err.row, err.field) == (3, "partner") and "(line 5)" in str(err)
+
+
+def test_row_numbers_below_a_blank_row_of_a_workbook_name_the_sheet_row(mw, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(HEADER.split(","))
+    book.active.append(["CHN", "DEU", "X", "85051110", "2025-06", 1])
+    book.active.append([None] * 6)
+    book.active.append(["CHN", "XYZ", "X", "85051110", "2025-06", 1])
+    path = tmp_path / "rows.xlsx"
+    book.save(path)
+    err = refused(mw, path, source="rows-test")
+    assert (err.row, err.field) == (2, "partner") and "(sheet row 4)" in str(err)

@@ -256,9 +256,10 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, display: str, table:
         header = [canonical_name(h) for h in _check_header(header, display)]
         data: list[list[str | None]] = [[] for _ in header]
         numbers: list[int] = []
-        for n, cells in enumerate(rows_iter, start=1):
+        for cells in rows_iter:
             if cells is None or all(c is None for c in cells):
-                continue
+                continue        # a blank row is not a data row (as in a CSV)
+            n = len(numbers) + 1
             numbers.append(n)
             for i in range(len(header)):
                 cell = cells[i] if i < len(cells) else None
@@ -311,3 +312,48 @@ def drop_stage(con: duckdb.DuckDBPyConnection, table: str = "_stage") -> None:
                         [table]).fetchall()
     for (kind,) in kinds:
         con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {table}")
+
+
+def user_line(path: Path, row: int) -> str | None:
+    """Where data row ``row`` (the n-th non-blank record below the header) is as the user
+    sees the file: ``line L`` of a CSV (blank lines and quoted newlines counted, as an
+    editor shows them) or ``sheet row R`` of a workbook. Only used on the error path."""
+    try:
+        if detect_format(path) == "csv":
+            return _csv_line(path, row)
+        if detect_format(path) == "xlsx":
+            return _sheet_row(path, row)
+    except (InputError, OSError, ValueError, csv.Error):
+        return None
+    return None
+
+
+def _csv_line(path: Path, row: int) -> str | None:
+    with utf8_copy(path) as text, text.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh, delimiter=sniff_delimiter(text))
+        n = 0
+        next(reader, None)
+        start = reader.line_num + 1
+        for fields in reader:
+            if fields:          # a blank line is no record, as the CSV reader skips it
+                n += 1
+                if n == row:
+                    return f"line {start}"
+            start = reader.line_num + 1
+    return None
+
+
+def _sheet_row(path: Path, row: int) -> str | None:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        n = 0
+        for r, cells in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+            if r > 1 and cells and any(c is not None for c in cells):
+                n += 1
+                if n == row:
+                    return f"sheet row {r}"
+    finally:
+        book.close()
+    return None
