@@ -171,3 +171,29 @@ def test_row_numbers_below_a_blank_row_of_a_workbook_name_the_sheet_row(mw, tmp_
     book.save(path)
     err = refused(mw, path, source="rows-test")
     assert (err.row, err.field) == (2, "partner") and "(sheet row 4)" in str(err)
+
+
+# --------------------------------------------------------------------------- text and ceilings
+
+@pytest.mark.parametrize("extra, value, field", [
+    ("source_url", "javascript:alert(1)", "source_url"),
+    ("source_url", "http://exa mple.org/x", "source_url"),
+    ("note", "\x1b[31mred\x1b[0m", "note"),
+    ("note", "bell\x07", "note"),
+    ("net_weight_kg", "1e308", "net_weight_kg"),
+])
+def test_unsafe_text_and_absurd_figures_are_refused(mw, tmp_path, extra, value, field):
+    path = tmp_path / "t.csv"
+    header = HEADER if extra != "net_weight_kg" else HEADER.replace("net_weight_t", "net_weight_kg")
+    cols = header if extra == "net_weight_kg" else header + "," + extra
+    row = "CHN,DEU,X,85051110,2025-06," + (value if extra == "net_weight_kg" else f'1,"{value}"')
+    path.write_text(cols + "\n" + row + "\n")
+    err = refused(mw, path, source="text-test")
+    assert (err.row, err.field) == (1, field)
+
+
+@pytest.mark.parametrize("source", ["", "a\nb", "x'y"])
+def test_a_bad_source_name_is_refused(mw, tmp_path, source):
+    path = tmp_path / "s.csv"
+    path.write_text(HEADER + "\nCHN,DEU,X,85051110,2025-06,1\n")
+    assert "source name" in str(refused(mw, path, source=source))

@@ -107,6 +107,9 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
         raise InputError("missing column: a quantity needs its unit", file=file,
                          field="quantity_unit")
     _refuse_numeric_codes(types, file)
+    if not source.strip() or any(ord(ch) < 32 or ord(ch) == 127 or ch in "'\"" for ch in source):
+        raise InputError(f"source name {source!r} is empty or holds a control character or a "
+                         "quote", file=file)
     _lookup_tables(con)
 
     def has(col: str) -> bool:
@@ -243,6 +246,8 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
     exprs["source_row"] = "_row"
     exprs["source_sha256"] = sql_literal(sha256)
     exprs["note"] = _text("note") if has("note") else "CAST(NULL AS VARCHAR)"
+    checks.extend(_text_checks(types))
+    checks.extend(_ceiling_checks(exprs))
 
     key_hash = f"hash({', '.join(exprs[k] for k in OBSERVATION_KEY)})"
     shared_hashes = _first_failure(con, stage, checks, file, key_hash)
@@ -251,6 +256,31 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
     con.execute(f"CREATE OR REPLACE TEMP VIEW _new AS SELECT {select} FROM {stage}")
     if shared_hashes:      # some rows share a key hash: find the duplicate, if it is one
         check_duplicates(con, "_new", OBSERVATION_KEY, file)
+
+
+# No real month reaches these: world exports of all goods are about 2e12 USD a month and the
+# heaviest trade (iron ore, crude oil) under 2e11 kg a month; a figure above is a typo or junk.
+CEILINGS = {"net_weight_kg": 1e13, "value": 1e15, "value_usd": 1e14, "quantity": 1e15}
+
+
+def _ceiling_checks(exprs: dict[str, str]) -> list[Check]:
+    return [Check(col, f"{exprs[col]} >= {limit:g}",
+                  f"figure above the ceiling of {limit:g} no real month reaches (docs/import.md)")
+            for col, limit in CEILINGS.items()]
+
+
+def _text_checks(types: dict[str, str]) -> list[Check]:
+    """Text that cannot hurt: no control characters (ANSI escapes, BEL) in text fields, and
+    a source_url that is an http or https address."""
+    found = [Check(col, f"regexp_matches(CAST(\"{col}\" AS VARCHAR), '[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]')",
+                   "control character in a text field (an escape code or a bell)")
+             for col in ("note", "source_ref", "source_url") if col in types]
+    if "source_url" in types:
+        url = _text("source_url")
+        found.append(Check("source_url", f"{url} IS NOT NULL AND NOT regexp_full_match({url}, "
+                                         "'https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][^\\s]*)?')",
+                           "source_url must be an http:// or https:// address"))
+    return found
 
 
 def _first_failure(con: duckdb.DuckDBPyConnection, stage: str, checks: list[Check], file: str,
