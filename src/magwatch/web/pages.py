@@ -76,6 +76,13 @@ def country_words(code: str) -> str:
         return code
 
 
+def country_phrase(code: str) -> str:
+    """The country as a sentence names it: ``the United States``, ``Germany``."""
+    from magwatch.report.brief import the_name
+
+    return the_name(country_words(code))
+
+
 def possessive(code: str) -> str:
     words = country_words(code)
     return f"{words}'" if words.endswith("s") else f"{words}'s"
@@ -123,7 +130,7 @@ def provenance_link(partner: str, period: str, **extra) -> str:
 
 templates.env.filters.update(tonnes=tonnes, pct=pct, num=num, http_url=http_url, outlet=outlet,
                              json_script=json_script, month_words=month_words,
-                             country_words=country_words)
+                             country_words=country_words, country_phrase=country_phrase)
 templates.env.globals.update(provenance_link=provenance_link, subject=subject, possessive=possessive)
 templates.env.filters.update(sector_words=lambda v: sector_words(v))
 
@@ -284,7 +291,7 @@ def partner_page(request: Request, partner: str, reporter: str = "CHN", commodit
             from magwatch.errors import NoDataError
 
             raise NoDataError(f"no monthly figures for {subject(reporter, commodity, flow)} "
-                              f"to {country_words(partner)}")
+                              f"to {country_phrase(partner)}")
     except MagwatchError as exc:
         from magwatch.codes.countries import from_name
 
@@ -321,9 +328,9 @@ def _partner_context(series, rows, events, mirror, partner, reporter, commodity,
     periods = [p["period"] for p in series]
     direction = "to" if flow == "X" else "from"
     chart = {"periods": periods, "events": _chart_events(events, periods),
-             "lines": [{"label": f"{direction.capitalize()} {country_words(partner)}",
+             "lines": [{"label": f"{direction.capitalize()} {country_phrase(partner)}",
                         "values": [p["net_weight_t"] for p in series]}],
-             "title": f"{subject(reporter, commodity, flow)} {direction} {country_words(partner)}, "
+             "title": f"{subject(reporter, commodity, flow)} {direction} {country_phrase(partner)}, "
                       f"net weight (t), {month_words(periods[0])} to {month_words(periods[-1])}"}
     mirrored = {m["period"]: m["import_t"] for m in (mirror or {}).get("months", [])}
     if any(mirrored.get(p) is not None for p in periods):
@@ -484,11 +491,12 @@ def _reading(run: dict) -> str | None:
     pick = min(eu_cars or rows, key=lambda r: r["tts_months_p50"], default=None)
     if pick is None:
         return None
-    who = f"{country_words(pick['importer'])} {sector_words(pick['sector'])}"
+    who = (f"in {country_phrase(pick['importer'])}, "
+           + ("other users" if pick["sector"] == "other" else f"makers of {sector_words(pick['sector'])}"))
     if pick.get("censored_at_horizon"):
-        outcome = f"{who} does not run out within the {run['months']} months simulated"
+        outcome = f"{who} do not run out within the {run['months']} months simulated"
     else:
-        outcome = (f"{who} runs out of magnets in about {pick['tts_months_p50']:.1f} months "
+        outcome = (f"{who} run out of magnets in about {pick['tts_months_p50']:.1f} months "
                    f"(P10–P90 {pick['tts_months_p10']:.1f}–{pick['tts_months_p90']:.1f})")
     return (f"Scenario “{run['title']}”, starting {month_words(run['start'])}: "
             f"{outcome}; supply is back after about {pick['ttr_months_p50']:.0f} months, and in "
