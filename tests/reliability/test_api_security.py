@@ -9,6 +9,7 @@ ASGI app (httpx refuses to build a URL longer than 64 kB) and, for the request l
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import csv
 import hashlib
 import io
@@ -128,7 +129,8 @@ def asgi_get(app, path: str, query: str = "") -> tuple[int, dict[str, str], byte
 
         await app(scope, receive, send)
 
-    asyncio.run(run())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:   # see test_soak: a loop may be running here
+        pool.submit(asyncio.run, run()).result()
     return result["status"], result["headers"], result["body"]
 
 

@@ -19,6 +19,7 @@ runs, and its caches are driven to their bounds, which the memory check then cov
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import html
 import itertools
 import json
@@ -197,7 +198,10 @@ def soak(server, *, seconds: float, connections: int, warmup: float, ingest: Pat
             import_with_retries(db, ingest, time.monotonic() + seconds - warmup - 10, ingest_report)
         thread = threading.Thread(target=later)
         thread.start()
-    result = asyncio.run(hammer(base, connections, seconds, warmup, proc.pid))
+    # in a thread of its own: a test run earlier in this process (Playwright's sync API) may keep
+    # an event loop running in the main thread, where asyncio.run() is refused
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        result = pool.submit(asyncio.run, hammer(base, connections, seconds, warmup, proc.pid)).result()
     if thread is not None:
         thread.join(timeout=300)
         result["ingest"] = ingest_report

@@ -30,6 +30,17 @@ from magwatch.web.cache import ResponseCache, cacheable  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
+
+def _run(coro):
+    """asyncio.run in a thread of its own: a browser test earlier in this process (Playwright's
+    sync API) may keep an event loop running in the main thread."""
+    import asyncio
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 TOKEN = "cache-test-token"
 MAGWATCH = Path(sys.executable).with_name("magwatch")
 
@@ -201,12 +212,10 @@ def _count_opens(monkeypatch) -> list:
 
 
 def test_a_warmed_server_answers_its_first_requests_without_the_store(store, monkeypatch):
-    import asyncio
-
     from magwatch.web.cache import WARM_PATHS, warm
 
     app = create_app(store, token=None)
-    done = asyncio.run(warm(app))
+    done = _run(warm(app))
     assert set(done) == set(WARM_PATHS) and {s for s, _ in done.values()} == {200}
     opened = _count_opens(monkeypatch)
     client = TestClient(app)
@@ -217,12 +226,10 @@ def test_a_warmed_server_answers_its_first_requests_without_the_store(store, mon
 
 
 def test_a_write_after_the_warm_up_is_read_from_the_store(store, monkeypatch):
-    import asyncio
-
     from magwatch.web.cache import warm
 
     app = create_app(store, token=TOKEN)
-    asyncio.run(warm(app, ("/api/v1/monitor",)))
+    _run(warm(app, ("/api/v1/monitor",)))
     client = TestClient(app)
     before = client.get("/api/v1/monitor").json()
     event = {"date": "2026-02-03", "actor": "Warm-up test ministry", "event_type": "other",
