@@ -294,7 +294,7 @@ def test_gacc_code_and_name_disagree(tmp_path):
 def test_gacc_cny_trade_mode_layout_sums_breakdown(tmp_path):
     header = "数据年月,商品编码,商品名称,贸易伙伴编码,贸易伙伴名称,贸易方式编码,贸易方式名称,人民币,"
     path = gacc_file(tmp_path, ['202501,85051110,稀土永磁铁,141,越南,10,一般贸易,"1,000",',
-                                '202501,85051110,稀土永磁铁,141,越南,14,进料加工贸易,"500",'],
+                                '202501,85051110,稀土永磁铁,141,越南,15,进料加工贸易,"500",'],
                      header=header)
     rows = get("gacc").read_file(path, vintage=dt.date(2025, 2, 20)).to_pylist()
     assert len(rows) == 1
