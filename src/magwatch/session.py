@@ -9,7 +9,7 @@ from pathlib import Path
 
 from magwatch import params
 from magwatch.config import no_data_hint, resolve_db_path
-from magwatch.errors import NoDataError
+from magwatch.errors import InputError, NoDataError
 from magwatch.frame import Frame
 from magwatch.store import Release, Store
 
@@ -33,14 +33,19 @@ class Magwatch:
         return load_bundled(self.store, progress=progress)
 
     def import_file(self, path: str | os.PathLike[str], *, source: str = "user",
-                    vintage: dt.date | str | None = None) -> Release:
-        """Ingest a CSV, Parquet or Excel file in the canonical columns (docs/import.md).
+                    vintage: dt.date | str | None = None, sheet: str | None = None) -> Release:
+        """Ingest a CSV, Parquet or Excel file in the canonical columns (docs/import.md);
+        ``sheet`` reads only that sheet of a workbook.
 
         A ``source`` that names a file source (``gacc``, ``comtrade``) reads the file
         with that source's own parser instead (see :meth:`import_source_file`).
         """
         from magwatch.sources.run import is_file_source
 
+        if sheet is not None and (is_file_source(source)
+                                  or Path(path).suffix.lower() not in (".xlsx", ".xlsm")):
+            raise InputError("--sheet applies to an Excel workbook in the canonical columns "
+                             "only", file=str(path))
         if Path(path).is_dir():   # a folder written by 'magwatch export parquet' (docs/scale.md)
             from magwatch.store.export import import_parquet
 
@@ -48,7 +53,7 @@ class Magwatch:
         if is_file_source(source):
             return self.import_source_file(path, source, vintage=vintage)
         return self.store.ingest_file(Path(path), source=source,
-                                      vintage=params.date(vintage, "vintage"))
+                                      vintage=params.date(vintage, "vintage"), sheet=sheet)
 
     # -- data out --------------------------------------------------------------------------
 

@@ -43,6 +43,8 @@ def import_(file: Path = typer.Argument(..., help="CSV, Parquet or Excel in the 
                                        "a file source reads the file with its own parser: "
                                        + ", ".join(FILE_SOURCES)),
             vintage: Optional[str] = typer.Option(None, help="Publication date YYYY-MM-DD"),
+            sheet: Optional[str] = typer.Option(None, help="Read only this sheet of an Excel "
+                                                "workbook (by default every sheet with data)"),
             alerts: Optional[Path] = ALERTS_OPTION, alerts_to: List[str] = ALERTS_TO_OPTION,
             brief_dir: Optional[Path] = BRIEF_DIR_OPTION) -> None:
     """Import a user file (docs/import.md) as one release.
@@ -52,7 +54,7 @@ def import_(file: Path = typer.Argument(..., help="CSV, Parquet or Excel in the 
     nothing triggers neither.
     """
     with open_handle() as mw:
-        release = mw.import_file(file, source=source, vintage=vintage)
+        release = mw.import_file(file, source=source, vintage=vintage, sheet=sheet)
         typer.echo(release.describe())
         if release.rows_added or release.claims_added:
             for hook in landing_hooks(mw, alerts, alerts_to, brief_dir):

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 from magwatch.errors import InputError, StoreError
 from magwatch.store import queries
 from magwatch.store.files import drop_stage, stage_file, user_line
+from magwatch.store.xlsx import sheet_key
 from magwatch.store.ingest import Release, commit_release, find_release, read_unchanged
 from magwatch.store.normalise import normalise
 from magwatch.store.schema import DDL, SCHEMA_VERSION, fetch_one, history_view, key_match
@@ -90,25 +91,28 @@ class Store:
     # -- ingestion -------------------------------------------------------------------------
 
     def ingest_file(self, path: str | os.PathLike[str], *, source: str = "user",
-                    vintage: dt.date | None = None) -> Release:
+                    vintage: dt.date | None = None, sheet: str | None = None) -> Release:
         """Validate and ingest a user file in the canonical columns (CSV, Parquet, Excel).
 
         A refusal names the data row (the n-th non-blank record below the header) and
         where the user sees it: the line of a CSV, the sheet row of a workbook."""
         path = Path(path)
         try:
-            return self._ingest_file(path, source=source, vintage=vintage)
+            return self._ingest_file(path, source=source, vintage=vintage, sheet=sheet)
         except InputError as exc:
-            seen = user_line(path, exc.row) if exc.row else None
+            seen = user_line(path, exc.row, sheet) if exc.row else None
             if seen is None:
                 raise
             raise type(exc)(f"{exc.reason} ({seen})", file=exc.file, row=exc.row,
                             field=exc.field) from None
 
-    def _ingest_file(self, path: Path, *, source: str, vintage: dt.date | None) -> Release:
+    def _ingest_file(self, path: Path, *, source: str, vintage: dt.date | None,
+                     sheet: str | None = None) -> Release:
         display = str(path)
         # raises InputError for unreadable files and for a file that grows while it is read
-        _, sha = read_unchanged(path, display, lambda: stage_file(self.con, path))
+        _, sha = read_unchanged(path, display, lambda: stage_file(self.con, path, "_stage", sheet))
+        if sheet is not None:       # one sheet of a workbook is a release of its own
+            sha = sheet_key(sha, sheet)
         existing = find_release(self.con, source, sha)
         if existing is not None:
             rows = fetch_one(self.con.execute("SELECT count(*) FROM _stage"))[0]

@@ -236,8 +236,10 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, display: str, tab
     return rows
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str = "_stage") -> int:
-    """Stage a file as relation ``table`` with a ``_row`` column; return its row count."""
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str = "_stage",
+               sheet: str | None = None) -> int:
+    """Stage a file as relation ``table`` with a ``_row`` column; return its row count.
+    ``sheet`` names the one worksheet of a workbook to read."""
     display = str(path)
     if not path.exists():
         raise InputError("no such file", file=display)
@@ -245,8 +247,10 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str = "_stage"
         raise InputError("file is empty", file=display)
     fmt = detect_format(path)
     drop_stage(con, table)
-    stage = {"csv": _stage_csv, "parquet": _stage_parquet, "xlsx": _stage_xlsx}[fmt]
-    rows = stage(con, path, display, table)
+    if fmt == "xlsx":
+        rows = _stage_xlsx(con, path, display, table, sheet)
+    else:
+        rows = {"csv": _stage_csv, "parquet": _stage_parquet}[fmt](con, path, display, table)
     if rows == 0:
         raise InputError("file has a header but no data rows", file=display)
     return rows
@@ -260,7 +264,7 @@ def drop_stage(con: duckdb.DuckDBPyConnection, table: str = "_stage") -> None:
         con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {table}")
 
 
-def user_line(path: Path, row: int) -> str | None:
+def user_line(path: Path, row: int, sheet: str | None = None) -> str | None:
     """Where data row ``row`` (the n-th non-blank record below the header) is as the user
     sees the file: ``line L`` of a CSV (blank lines and quoted newlines counted, as an
     editor shows them) or ``sheet row R`` of a workbook. Only used on the error path."""
@@ -268,7 +272,7 @@ def user_line(path: Path, row: int) -> str | None:
         if detect_format(path) == "csv":
             return _csv_line(path, row)
         if detect_format(path) == "xlsx":
-            return _sheet_row(path, row)
+            return _sheet_row(path, row, sheet)
     except (InputError, OSError, ValueError, csv.Error):
         return None
     return None
