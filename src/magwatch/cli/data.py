@@ -34,7 +34,8 @@ def load() -> None:
 
 #: Sources that read their own files (sources.run.is_file_source); listed here so that
 #: the CLI starts without importing every source (a test keeps the two in step).
-FILE_SOURCES = ("comtrade (a Comtrade bulk or API file)", "gacc (a China customs export, GBK)")
+FILE_SOURCES = ("comext (an SDMX-CSV answer or a bulk file)", "comtrade (a Comtrade bulk or API file)",
+                "gacc (a China customs export, GBK)")
 
 
 @app.command("import")

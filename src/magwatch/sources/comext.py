@@ -14,19 +14,35 @@
   (``WORLD``, ``EXT_EU27_2020``...) are dropped. Vintage = the answer's ``updated``.
 - Revisions: Comext restates earlier months in each monthly release; the last
   :attr:`Comext.revision_window_months` months are fetched again on every run.
+- An SDMX-CSV answer (``DATAFLOW,LAST UPDATE,freq,...,TIME_PERIOD,OBS_VALUE``, one row per
+  indicator and month) is read too: ``LAST UPDATE`` (dd/mm/yy) is the vintage, an empty
+  ``OBS_VALUE`` a gap. ``magwatch import --source comext FILE`` reads such an answer or a
+  bulk file (``full_v2_YYYYMM``: the current 18-column ``REPORTER,PARTNER,...`` layout or the
+  older 19-column ``DECLARANT,...`` one): quantities there are kg, not 100 kg, ``VALUE_NAC``
+  (national currency) is not read, the rows of one key are summed over the statistical
+  procedure, and only the CN8 lines of heading 8505 are kept.
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import datetime as dt
+import hashlib
+import io
+import itertools
 import json
+import math
 import re
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
 
 import pyarrow as pa
 
 from magwatch.codes import is_aggregate, to_iso3
-from magwatch.errors import ParameterError, SourceError, UnknownCodeError
+from magwatch.codes import validate_code
+from magwatch.errors import InputError, ParameterError, SourceError, UnknownCodeError
 from magwatch.periods import Month
 from magwatch.records import OBSERVATION_SCHEMA
 from magwatch.sources import ApiSource, commodity_parameter, Fetched, Query, Request, Split, month_chunks, register
@@ -64,6 +80,363 @@ def _vintage(updated: Any) -> dt.date | None:
         return None
     m = re.match(r"(\d{4})-(\d{2})-(\d{2})", updated)
     return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
+# -- cells: one reporter, partner, product, flow and month, from any of the formats --------
+
+#: (reporter code, partner code, product, flow code "1"/"2", first day of the month)
+CellKey = tuple[str, str, str, str, dt.date]
+
+
+@dataclass
+class Cell:
+    """What a source gave for one key: net weight in kg and value in EUR (None = a gap)."""
+
+    rows: list[int] = field(default_factory=list)
+    values: dict[str, float | None] = field(default_factory=dict)
+    notes: set[str] = field(default_factory=set)
+    vintage: dt.date | None = None
+
+    def put(self, what: str, value: float | None, row: int, *, where: str) -> None:
+        """One indicator from one row; the same indicator twice is an error."""
+        if what in self.values:
+            raise InputError(f"a second {what} figure for the same reporter, partner, product, "
+                             f"flow and month (first at row {self.rows[0]})", file=where, row=row)
+        self.values[what] = value
+        if row not in self.rows:
+            self.rows.append(row)
+
+    def add(self, what: str, value: float | None, row: int) -> None:
+        """A bulk row's figure, added to the others of its key (a gap stays a gap)."""
+        if what in self.values:
+            old = self.values[what]
+            self.values[what] = None if old is None or value is None else old + value
+        else:
+            self.values[what] = value
+        if row not in self.rows:
+            self.rows.append(row)
+
+
+#: Indicator -> (what, factor to kg or EUR). SUPPLEMENTARY_QUANTITY is not read.
+INDICATOR_UNITS = {"QUANTITY_IN_100KG": ("kg", 100.0), "VALUE_IN_EUROS": ("eur", 1.0)}
+SKIPPED_INDICATORS = ("SUPPLEMENTARY_QUANTITY",)
+
+
+def _figure(text: str, *, where: str, row: int, field: str) -> float | None:
+    """A figure as the files print it (``21659.13``, ``7056391.0``); empty = a gap, not zero."""
+    s = str(text).strip()
+    if s == "":
+        return None
+    try:
+        number = float(s)
+    except ValueError:
+        raise InputError(f"expected a number, got {text!r}", file=where, row=row, field=field) from None
+    if not math.isfinite(number) or number < 0:
+        raise InputError(f"expected a finite, non-negative figure, got {text!r}", file=where,
+                         row=row, field=field)
+    return number
+
+
+def _month(text: str, pattern: str, *, where: str, row: int, field: str) -> dt.date:
+    m = re.fullmatch(pattern, str(text).strip())
+    if m is None or not 1 <= int(m.group(2)) <= 12:
+        raise InputError(f"expected a month ({'YYYY-MM' if '-' in pattern else 'YYYYMM'}), got "
+                         f"{text!r}", file=where, row=row, field=field)
+    return dt.date(int(m.group(1)), int(m.group(2)), 1)
+
+
+def last_update(text: str, *, where: str, row: int) -> dt.date:
+    """SDMX-CSV ``LAST UPDATE``: day/month/two-digit year (``13/02/26 11:00:00`` = 2026-02-13)."""
+    m = re.fullmatch(r"(\d{2})/(\d{2})/(\d{2})(?: \d{2}:\d{2}(?::\d{2})?)?", str(text).strip())
+    try:
+        if m is None:
+            raise ValueError
+        return dt.date(2000 + int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    except ValueError:
+        raise InputError(f"expected dd/mm/yy hh:mm:ss, got {text!r}", file=where, row=row,
+                         field="LAST UPDATE") from None
+
+
+# -- JSON-stat -------------------------------------------------------------------------------
+
+def _dimension_codes(body: dict, ids: list[str], sizes: list[int]) -> list[list[str]]:
+    codes: list[list[str]] = []
+    for d, n in zip(ids, sizes):
+        index = body["dimension"][d]["category"]["index"]
+        if isinstance(index, list):
+            ordered = list(index)
+        else:
+            ordered = [None] * n
+            for code, pos in index.items():
+                ordered[pos] = code
+        codes.append(ordered)
+    return codes
+
+
+def jsonstat_cells(body: dict, url: str) -> tuple[dict[CellKey, Cell], dt.date | None]:
+    """Cells of a JSON-stat 2.0 dataset (the sparse ``value`` object by row-major flat index)."""
+    ids: list[str] = body["id"]
+    sizes: list[int] = body["size"]
+    if len(ids) != len(sizes):
+        raise SourceError(f"comext: 'id' and 'size' differ in length in {url}")
+    needed = {"reporter", "partner", "product", "flow", "indicators", "time"}
+    if not needed <= set(ids):
+        raise SourceError(f"comext: dimensions {sorted(needed - set(ids))} missing in {url}")
+    codes = _dimension_codes(body, ids, sizes)
+    values = body.get("value") or {}
+    cells: dict[CellKey, Cell] = {}
+    for flat, value in (values.items() if isinstance(values, dict) else enumerate(values)):
+        if value is None:
+            continue
+        i, coord = int(flat), {}
+        for d, n, labels in zip(reversed(ids), reversed(sizes), reversed(codes)):
+            coord[d] = labels[i % n]
+            i //= n
+        m = re.fullmatch(r"(\d{4})-?M?(\d{2})", str(coord["time"]))
+        if m is None:
+            raise SourceError(f"comext: time {coord['time']!r} in {url} is not a month (YYYY-MM)")
+        key = (coord["reporter"], coord["partner"], str(coord["product"]), coord["flow"],
+               dt.date(int(m.group(1)), int(m.group(2)), 1))
+        what, factor = INDICATOR_UNITS.get(coord["indicators"], (None, None))
+        if what is not None:
+            cells.setdefault(key, Cell()).values[what] = float(value) * factor
+            if what == "kg":
+                cells[key].notes.add("net weight = QUANTITY_IN_100KG x 100")
+    return cells, _vintage(body.get("updated"))
+
+
+# -- SDMX-CSV --------------------------------------------------------------------------------
+
+SDMX_COLUMNS = ("DATAFLOW", "LAST UPDATE", "FREQ", "REPORTER", "PARTNER", "PRODUCT", "FLOW",
+                "INDICATORS", "TIME_PERIOD", "OBS_VALUE")
+
+
+def _sdmx_columns(header: list[str], where: str) -> dict[str, int]:
+    columns = {h.strip().upper(): i for i, h in enumerate(header)}
+    missing = [c for c in SDMX_COLUMNS if c not in columns]
+    if missing:
+        raise InputError(f"SDMX-CSV without column(s) {', '.join(missing)}", file=where, row=0,
+                         field=missing[0])
+    return columns
+
+
+def _dataset(dataflow: str, where: str, row: int) -> str:
+    """``ESTAT:DS-045409(1.0)`` -> ``DS-045409``."""
+    m = re.fullmatch(r"(?:[A-Z]+:)?([A-Za-z]+-\d+)(?:\([\d.]+\))?", dataflow.strip())
+    if m is None:
+        raise InputError(f"unexpected DATAFLOW {dataflow!r}", file=where, row=row, field="DATAFLOW")
+    return m.group(1).upper()
+
+
+def _sdmx_row(raw: list[str], col: dict[str, int], n: int,
+              where: str) -> tuple[CellKey, str, float | None, dt.date, str] | None:
+    """(key, what, figure, LAST UPDATE, dataset) of one SDMX-CSV row; None for a row not read."""
+    cells = {name: (raw[i].strip() if i < len(raw) else "") for name, i in col.items()}
+    if not any(cells.values()):
+        return None
+    if cells["FREQ"] != "M":
+        raise InputError(f"only monthly data (freq M) is read, got {cells['FREQ']!r}", file=where,
+                         row=n, field="freq")
+    indicator = cells["INDICATORS"]
+    if indicator in SKIPPED_INDICATORS:
+        return None
+    if indicator not in INDICATOR_UNITS:
+        raise InputError(f"unknown indicator {indicator!r}; known: {', '.join(INDICATOR_UNITS)}",
+                         file=where, row=n, field="indicators")
+    period = _month(cells["TIME_PERIOD"], r"(\d{4})-M?(\d{2})", where=where, row=n, field="TIME_PERIOD")
+    key = (cells["REPORTER"], cells["PARTNER"], cells["PRODUCT"], cells["FLOW"], period)
+    what, factor = INDICATOR_UNITS[indicator]
+    value = _figure(cells["OBS_VALUE"], where=where, row=n, field="OBS_VALUE")
+    return (key, what, None if value is None else value * factor,
+            last_update(cells["LAST UPDATE"], where=where, row=n), _dataset(cells["DATAFLOW"], where, n))
+
+
+def sdmx_csv_cells(rows: Iterable[list[str]], where: str) -> tuple[dict[CellKey, Cell], str]:
+    """Cells of an SDMX-CSV answer (one row per indicator and month) and its dataset id."""
+    rows = iter(rows)
+    col = _sdmx_columns(next(rows), where)
+    cells: dict[CellKey, Cell] = {}
+    datasets: set[str] = set()
+    for n, raw in enumerate(rows, start=1):
+        parsed = _sdmx_row(raw, col, n, where)
+        if parsed is None:
+            continue
+        key, what, value, vintage, dataset = parsed
+        datasets.add(dataset)
+        cell = cells.setdefault(key, Cell())
+        cell.put(what, value, n, where=where)
+        cell.vintage = max(vintage, cell.vintage or vintage)
+        if what == "kg":
+            cell.notes.add("net weight = QUANTITY_IN_100KG x 100")
+    if len(datasets) > 1:
+        raise InputError(f"rows of several datasets ({', '.join(sorted(datasets))})", file=where)
+    return cells, (datasets.pop() if datasets else DATASET)
+
+
+# -- bulk files ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BulkLayout:
+    """Where a bulk layout keeps each figure. Bulk quantities are kg (the API's are 100 kg)."""
+
+    name: str
+    header: tuple[str, ...]
+    reporter: str
+    partner: str
+    breakdown: str
+    value: str
+    kg: str
+
+
+BULK_LAYOUTS = {
+    # full_v2_YYYYMM.7z, the current layout: ISO2 codes in REPORTER and PARTNER
+    "bulk-18": BulkLayout("18-column", (
+        "REPORTER", "PARTNER", "TRADE_TYPE", "PRODUCT_NC", "PRODUCT_SITC", "PRODUCT_CPA21",
+        "PRODUCT_CPA22", "PRODUCT_BEC", "PRODUCT_BEC5", "PRODUCT_SECTION", "FLOW",
+        "STAT_PROCEDURE", "SUPPL_UNIT", "PERIOD", "VALUE_EUR", "VALUE_NAC", "QUANTITY_KG",
+        "QUANTITY_SUPPL_UNIT"), "REPORTER", "PARTNER", "STAT_PROCEDURE", "VALUE_EUR", "QUANTITY_KG"),
+    # the older layout: DECLARANT and PARTNER are Eurostat's numeric codes, the *_ISO columns ISO2
+    "bulk-19": BulkLayout("19-column", (
+        "DECLARANT", "DECLARANT_ISO", "PARTNER", "PARTNER_ISO", "TRADE_TYPE", "PRODUCT_NC",
+        "PRODUCT_SITC", "PRODUCT_CPA2002", "PRODUCT_CPA2008", "PRODUCT_CPA2_1", "PRODUCT_BEC",
+        "PRODUCT_SECTION", "FLOW", "STAT_REGIME", "SUPP_UNIT", "PERIOD", "VALUE_IN_EUROS",
+        "QUANTITY_IN_KG", "SUP_QUANTITY"), "DECLARANT_ISO", "PARTNER_ISO", "STAT_REGIME",
+        "VALUE_IN_EUROS", "QUANTITY_IN_KG"),
+}
+
+#: A bulk file holds every CN8 line; only the lines of this heading are read.
+BULK_HEADING = "8505"
+
+
+def file_kind(header: list[str], where: str) -> str:
+    """``sdmx-csv``, ``bulk-18`` or ``bulk-19`` from a file's header row."""
+    names = tuple(h.strip() for h in header)
+    if names and names[0].upper() == "DATAFLOW":
+        return "sdmx-csv"
+    for kind, lay in BULK_LAYOUTS.items():
+        if names and names[0] == lay.header[0]:
+            missing = [c for c in lay.header if c not in names]
+            if missing:
+                raise InputError(f"{lay.name} bulk header without {', '.join(missing)}",
+                                 file=where, row=0, field=missing[0])
+            return kind
+    raise InputError(f"not a Comext file: the header starts {', '.join(names[:3])!r}; expected "
+                     f"DATAFLOW (SDMX-CSV), REPORTER (bulk, 18 columns) or DECLARANT (bulk, 19 columns)",
+                     file=where, row=0)
+
+
+def bulk_cells(header: list[str], rows: Iterable[list[str]], lay: BulkLayout,
+               where: str) -> dict[CellKey, Cell]:
+    """Cells of a bulk file's heading-8505 lines, summed over the statistical procedures."""
+    col = {h.strip(): i for i, h in enumerate(header)}
+    cells: dict[CellKey, Cell] = {}
+    for n, raw in enumerate(rows, start=1):
+        if len(raw) < len(header):
+            if not any(c.strip() for c in raw):
+                continue
+            raise InputError(f"{len(raw)} fields, expected {len(header)}", file=where, row=n)
+        product = raw[col["PRODUCT_NC"]].strip()
+        if not (product.startswith(BULK_HEADING) and len(product) == 8):
+            continue
+        validate_code("CN-EU", product, file=where, row=n, field="PRODUCT_NC")
+        period = raw[col["PERIOD"]].strip()
+        if period.endswith("52") and len(period) == 6:
+            raise InputError(f"annual total {period!r} (YYYY52) is not read; import the monthly files",
+                             file=where, row=n, field="PERIOD")
+        key = (raw[col[lay.reporter]].strip(), raw[col[lay.partner]].strip(), product,
+               raw[col["FLOW"]].strip(),
+               _month(period, r"(\d{4})(\d{2})", where=where, row=n, field="PERIOD"))
+        cell = cells.setdefault(key, Cell())
+        cell.add("eur", _figure(raw[col[lay.value]], where=where, row=n, field=lay.value), n)
+        cell.add("kg", _figure(raw[col[lay.kg]], where=where, row=n, field=lay.kg), n)
+        cell.notes.add(f"net weight = {lay.kg} (bulk file, kg)")
+    for cell in cells.values():
+        if len(cell.rows) > 1:
+            cell.notes.add(f"sum of {len(cell.rows)} bulk rows by {lay.breakdown} "
+                           f"(rows {', '.join(map(str, cell.rows))})")
+    return cells
+
+
+# -- cells to observations -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Facts:
+    """What every record of one answer or file shares."""
+
+    dataset: str
+    vintage: dt.date
+    vintage_note: str | None
+    source_url: str | None
+    source_file: str | None
+    digest: str
+
+
+def _where(facts: Facts) -> str:
+    return facts.source_url or facts.source_file or "comext"
+
+
+def observations(cells: dict[CellKey, Cell], facts: Facts, *, row_by_order: bool = False) -> pa.Table:
+    """Canonical observations; partner aggregates (WORLD, EXT_EU27_2020...) are dropped."""
+    out = []
+    for n, (key, cell) in enumerate(sorted(cells.items()), start=1):
+        reporter_code, partner_code, product, flow_code, period = key
+        row = n if row_by_order else cell.rows[0]
+        partner = to_iso3(partner_code, "comext", file=_where(facts), row=row, field="partner")
+        if is_aggregate(partner) or flow_code not in FLOW_NAMES:
+            continue
+        reporter = to_iso3(reporter_code, "comext", file=_where(facts), row=row, field="reporter")
+        kg, eur = cell.values.get("kg"), cell.values.get("eur")
+        notes = [facts.vintage_note] + sorted(x for x in cell.notes
+                                              if kg is not None or not x.startswith("net weight"))
+        out.append({
+            "source": "comext", "source_ref": facts.dataset, "reporter": reporter, "partner": partner,
+            "flow": FLOW_NAMES[flow_code],
+            "classification": "CN-EU" if len(product) == 8 else "HS", "commodity": product,
+            "period": period, "period_months": 1, "net_weight_kg": kg,
+            "value": eur, "currency": "EUR" if eur is not None else None, "value_usd": None,
+            "quantity": None, "quantity_unit": None, "is_estimated": False,
+            "is_confidential": False, "vintage": cell.vintage or facts.vintage,
+            "vintage_precision": "day", "source_url": facts.source_url,
+            "source_file": facts.source_file, "source_row": row, "source_sha256": facts.digest,
+            "note": "; ".join(filter(None, notes)) or None,
+        })
+    return pa.Table.from_pylist(out, schema=OBSERVATION_SCHEMA)
+
+
+# -- file helpers --------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _open_text(path: Path) -> Iterator[io.TextIOBase]:
+    """A Comext file as text (UTF-8, a BOM allowed); a non-UTF-8 byte is a one-line error."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            yield fh
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start} of a block)", file=str(path)) from None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _flow_filter(flow: str | None) -> str | None:
+    if flow is None:
+        return None
+    if flow.upper() not in FLOW_CODES:
+        raise ParameterError("flow", f"expected M or X, got {flow!r}")
+    return FLOW_CODES[flow.upper()]
+
+
+def _check_vintage(cells: dict[CellKey, Cell], vintage: dt.date | None) -> None:
+    stated = {c.vintage for c in cells.values() if c.vintage}
+    if vintage is not None and stated and stated != {vintage}:
+        raise ParameterError("vintage", f"the file states its vintage (LAST UPDATE "
+                             f"{', '.join(f'{d:%Y-%m-%d}' for d in sorted(stated))}); "
+                             f"--vintage {vintage:%Y-%m-%d} disagrees")
 
 
 class Comext(ApiSource):
@@ -113,6 +486,11 @@ class Comext(ApiSource):
             raise SourceError(f"comext: unexpected HTTP {answer.status} for {answer.url}")
         if not answer.body.strip():
             return None
+        if answer.body.lstrip().startswith(b"DATAFLOW"):          # an SDMX-CSV answer
+            if answer.body.strip().count(b"\n") == 0:
+                return None                                      # a header and no rows
+            return Fetched(request, answer.url, answer.status, answer.headers, answer.body,
+                           answer.retrieved)
         body = json_answer("comext", answer, expected="JSON-stat")
         if not isinstance(body, dict) or "id" not in body or "size" not in body:
             raise SourceError(f"comext: the answer from {answer.url} is not a JSON-stat dataset; "
@@ -149,73 +527,49 @@ class Comext(ApiSource):
                 "so check --reporter, --partner and --commodity")
 
     def normalise(self, fetched: Fetched) -> pa.Table:
-        body = json.loads(fetched.body)
-        ids: list[str] = body["id"]
-        sizes: list[int] = body["size"]
-        if len(ids) != len(sizes):
-            raise SourceError(f"comext: 'id' and 'size' differ in length in {fetched.url}")
-        codes: list[list[str]] = []
-        for d, n in zip(ids, sizes):
-            index = body["dimension"][d]["category"]["index"]
-            if isinstance(index, list):
-                ordered = list(index)
-            else:
-                ordered = [None] * n
-                for code, pos in index.items():
-                    ordered[pos] = code
-            codes.append(ordered)
-        values = body.get("value") or {}
-        items = values.items() if isinstance(values, dict) else enumerate(values)
-        needed = {"reporter", "partner", "product", "flow", "indicators", "time"}
-        if not needed <= set(ids):
-            raise SourceError(f"comext: dimensions {sorted(needed - set(ids))} missing in {fetched.url}")
-        vintage = _vintage(body.get("updated"))
+        """Observations of a JSON-stat answer, or of an SDMX-CSV one (``format=SDMX-CSV``)."""
+        if fetched.body.lstrip().startswith(b"DATAFLOW"):
+            text = fetched.body.decode("utf-8-sig")
+            cells, dataset = sdmx_csv_cells(csv.reader(io.StringIO(text, newline="")), fetched.url)
+            facts = Facts(dataset, fetched.retrieved_date, None, fetched.url, None,
+                          self.digest(fetched))
+            return observations(cells, facts)
+        cells, vintage = jsonstat_cells(json.loads(fetched.body), fetched.url)
         note = None
         if vintage is None:
             vintage, note = fetched.retrieved_date, "vintage = retrieval date (no 'updated' in the answer)"
-        cells: dict[tuple[str, ...], dict[str, float]] = {}
-        for flat, value in items:
-            if value is None:
-                continue
-            i = int(flat)
-            coord = {}
-            for d, n, labels in zip(reversed(ids), reversed(sizes), reversed(codes)):
-                coord[d] = labels[i % n]
-                i //= n
-            key = (coord["reporter"], coord["partner"], coord["product"], coord["flow"], coord["time"])
-            cells.setdefault(key, {})[coord["indicators"]] = float(value)
-        digest = self.digest(fetched)
-        rows = []
-        for n, (key, found) in enumerate(sorted(cells.items()), start=1):
-            reporter_code, partner_code, product, flow_code, time = key
-            partner = to_iso3(partner_code, "comext", file=fetched.url, row=n, field="partner")
-            if is_aggregate(partner):
-                continue
-            reporter = to_iso3(reporter_code, "comext", file=fetched.url, row=n, field="reporter")
-            if flow_code not in FLOW_NAMES:
-                continue
-            m = re.fullmatch(r"(\d{4})-?M?(\d{2})", str(time))
-            if m is None:
-                raise SourceError(f"comext: time {time!r} in {fetched.url} is not a month (YYYY-MM)")
-            period = dt.date(int(m.group(1)), int(m.group(2)), 1)
-            q100 = found.get("QUANTITY_IN_100KG")
-            value = found.get("VALUE_IN_EUROS")
-            product = str(product)
-            rows.append({
-                "source": "comext", "source_ref": DATASET, "reporter": reporter, "partner": partner,
-                "flow": FLOW_NAMES[flow_code],
-                "classification": "CN-EU" if len(product) == 8 else "HS", "commodity": product,
-                "period": period, "period_months": 1,
-                "net_weight_kg": q100 * 100.0 if q100 is not None else None,
-                "value": value, "currency": "EUR" if value is not None else None, "value_usd": None,
-                "quantity": None, "quantity_unit": None, "is_estimated": False,
-                "is_confidential": False, "vintage": vintage, "vintage_precision": "day",
-                "source_url": fetched.url, "source_file": None, "source_row": n,
-                "source_sha256": digest,
-                "note": "; ".join(filter(None, [note, "net weight = QUANTITY_IN_100KG x 100"
-                                                 if q100 is not None else None])) or None,
-            })
-        return pa.Table.from_pylist(rows, schema=OBSERVATION_SCHEMA)
+        facts = Facts(DATASET, vintage, note, fetched.url, None, self.digest(fetched))
+        return observations(cells, facts, row_by_order=True)
+
+    def read_file(self, path: Path, *, vintage: dt.date | None = None,
+                  flow: str | None = None) -> pa.Table:
+        """A Comext file: an SDMX-CSV answer, or a bulk file in the current (18-column) or the
+        old (19-column) layout. ``flow`` (M or X) keeps one flow; the vintage of an SDMX-CSV
+        file is its ``LAST UPDATE``, of a bulk file ``vintage`` or the file's modification date."""
+        path = Path(path)
+        file = str(path)
+        wanted = _flow_filter(flow)
+        with _open_text(path) as fh:
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            if not header:
+                raise InputError("the file is empty", file=file)
+            kind = file_kind(header, file)
+            if kind == "sdmx-csv":
+                cells, dataset = sdmx_csv_cells(itertools.chain([header], reader), file)
+                _check_vintage(cells, vintage)
+                facts = Facts(dataset, vintage or dt.date.today(), None, None, path.name,
+                              _sha256(path))
+            else:
+                cells = bulk_cells(header, reader, BULK_LAYOUTS[kind], file)
+                note = None
+                if vintage is None:
+                    vintage = dt.datetime.fromtimestamp(path.stat().st_mtime).date()
+                    note = "vintage = file modification date (bulk files carry no release date)"
+                facts = Facts(DATASET, vintage, note, None, path.name, _sha256(path))
+        if wanted is not None:
+            cells = {k: c for k, c in cells.items() if k[3] == wanted}
+        return observations(cells, facts)
 
 
 register(Comext())
