@@ -20,6 +20,86 @@ def month(value: str | dt.date | None, parameter: str = "month") -> dt.date | No
     return Month.parse(value, parameter).first_day
 
 
+#: The months a query may name (API, dashboard): HS, the classification every source codes its
+#: goods in, began in January 1988; the last is December of the year QUERY_YEARS_AHEAD after
+#: today's (a month further out is a typo, and no window around it can leave the calendar).
+FIRST_QUERY_MONTH = Month(1988, 1)
+QUERY_YEARS_AHEAD = 5
+
+
+def query_months(today: dt.date | None = None) -> tuple[Month, Month]:
+    """The first and last month a query may name (:data:`FIRST_QUERY_MONTH` to December of
+    the year :data:`QUERY_YEARS_AHEAD` after ``today``'s)."""
+    year = (today or dt.date.today()).year + QUERY_YEARS_AHEAD
+    return FIRST_QUERY_MONTH, Month(year, 12)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def query_month(value: str | dt.date | None, parameter: str = "month", *,
+                today: dt.date | None = None) -> Month | None:
+    """A month a query names, held to :func:`query_months` (None or blank passes through).
+
+    Anything else, a month outside the range included, raises ParameterError stating the range.
+    """
+    if _blank(value):
+        return None
+    first, last = query_months(today)
+    try:
+        found = Month.parse(value, parameter)
+    except ParameterError:
+        found = None
+    if found is None or not first <= found <= last:
+        raise ParameterError(parameter, f"expected YYYY-MM from {first} to {last}, got {value!r}")
+    return found
+
+
+def query_day(value: str | dt.date | None, parameter: str = "date", *, months: bool = False,
+              today: dt.date | None = None) -> dt.date | None:
+    """A day a query names (``YYYY-MM-DD``; with ``months`` also ``YYYY-MM``, its first day),
+    inside the months of :func:`query_months` (None or blank passes through)."""
+    if _blank(value):
+        return None
+    first, last = query_months(today)
+    text = str(value).strip()
+    try:
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(text)
+    except ValueError:
+        day = None
+        if months and len(text) <= 7:
+            try:
+                day = Month.parse(text, parameter).first_day
+            except ParameterError:
+                pass
+    if day is None or not first.first_day <= day <= last.last_day:
+        shape = "YYYY-MM-DD or YYYY-MM" if months else "YYYY-MM-DD"
+        raise ParameterError(parameter, f"expected {shape} from {first.first_day} to "
+                             f"{last.last_day}, got {value!r}")
+    return day
+
+
+def query_event(value: str | dt.date | None, parameter: str = "event") -> None:
+    """An event named by id or by date: a date (``YYYY-MM-DD``) is held to :func:`query_months`."""
+    import re
+
+    if isinstance(value, dt.date) or re.fullmatch(r"\s*-?\d+-\d+-\d+\s*", str(value or "")):
+        query_day(value, parameter)
+
+
+def check_query(*, months: dict | None = None, days: dict | None = None,
+                days_or_months: dict | None = None) -> None:
+    """Every month and day a query names (parameter name -> value) held to the one range of
+    :func:`query_months`; the first out of it raises ParameterError naming it and the range."""
+    for name, value in (months or {}).items():
+        query_month(value, name)
+    for name, value in (days or {}).items():
+        query_day(value, name)
+    for name, value in (days_or_months or {}).items():
+        query_day(value, name, months=True)
+
+
 def date(value: str | dt.date | None, parameter: str = "date") -> dt.date | None:
     """``YYYY-MM-DD`` → a date (None passes through)."""
     if value is None or isinstance(value, dt.date):

@@ -81,7 +81,11 @@ class Month:
 
     @classmethod
     def from_index(cls, index: int) -> "Month":
-        """The inverse of :attr:`index`."""
+        """The inverse of :attr:`index`; arithmetic that leaves the years a date can hold
+        raises :class:`ParameterError` (a month parameter too far out), never ValueError."""
+        if not dt.MINYEAR <= index // 12 <= dt.MAXYEAR:
+            raise ParameterError("month", f"month arithmetic left the calendar: year {index // 12} "
+                                 f"is outside {dt.MINYEAR} to {dt.MAXYEAR}")
         return cls(index // 12, index % 12 + 1)
 
     @classmethod

@@ -23,17 +23,33 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from magwatch import params
 from magwatch.errors import InputError, NoDataError, ParameterError
-from magwatch.periods import Month
 from magwatch.render import jsonable, to_csv
+from magwatch.web.limits import (
+    DEFAULT_LIMIT, MAX_CHECK_CHARS, MAX_LAG, MAX_LIMIT, MAX_LOOKBACK, MAX_OFFSET, MAX_QUERY_BYTES,
+    MAX_QUERY_PARAMETERS, MAX_RELEASE_ID, MAX_SCENARIO_MONTHS, MAX_SCENARIO_PATHS, MAX_SEED,
+    MULTIPART_ALLOWANCE_BYTES,
+)
 from magwatch.web.problems import PROBLEM_RESPONSES, WebProblem
 
-router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
-MAX_LIMIT = 10_000
-DEFAULT_LIMIT = 1_000
-MAX_SCENARIO_PATHS = 20_000
-MAX_SCENARIO_MONTHS = 120
+def query_within_limits(request: Request) -> None:
+    """Every route, before its parameters are read: the query string's size and pair count
+    (:data:`MAX_QUERY_BYTES`, :data:`MAX_QUERY_PARAMETERS`); over either, a 414 naming it."""
+    size = len(request.scope.get("query_string", b""))
+    if size > MAX_QUERY_BYTES:
+        raise WebProblem(414, "Query too long", f"parameter 'query': {size:,} bytes, over the limit "
+                         f"of {MAX_QUERY_BYTES:,} bytes", parameter="query")
+    pairs = len(request.query_params.multi_items())
+    if pairs > MAX_QUERY_PARAMETERS:
+        raise WebProblem(414, "Too many parameters", f"parameter 'query': {pairs} parameters, over "
+                         f"the limit of {MAX_QUERY_PARAMETERS}", parameter="query")
+
+
+router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES,
+                   dependencies=[Depends(query_within_limits)])
+
 UPLOAD_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xls")
 
 Format = Literal["json", "csv"]
@@ -69,7 +85,7 @@ def _table_response(request: Request, table: pa.Table, fmt: str, limit: int, off
 
 
 def _limit(limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Rows per page"),
-           offset: int = Query(0, ge=0, description="Rows to skip")) -> tuple[int, int]:
+           offset: int = Query(0, ge=0, le=MAX_OFFSET, description="Rows to skip")) -> tuple[int, int]:
     return limit, offset
 
 
@@ -112,6 +128,7 @@ def flows(request: Request,
           source: Optional[str] = Query(None, description="press, comtrade, census, comext, ..."),
           months: int = Query(1, ge=0, le=12, description="Span: 1 monthly, 12 annual, 0 every span"),
           format: Format = Query("json"), page: tuple[int, int] = Depends(_limit)) -> Response:
+    params.check_query(months={"period": period, "from": start, "to": end}, days={"as_of": as_of})
     args = dict(reporter=reporter, partner=partner, commodity=commodity, flow=flow, period=period,
                 start=start, end=end, as_of=as_of, source=source, months=months)
     table = _access(request).read(("flows", tuple(args.items())), lambda mw: mw.flows(**args).arrow)
@@ -124,6 +141,7 @@ def claims(request: Request, reporter: Optional[str] = None, partner: Optional[s
            metric: Optional[str] = Query(None, description="mom_pct, yoy_pct, share_pct, rank"),
            months: int = Query(1, ge=0, le=12), format: Format = Query("json"),
            page: tuple[int, int] = Depends(_limit)) -> Response:
+    params.check_query(months={"period": period})
     args = dict(reporter=reporter, partner=partner, commodity=commodity, period=period,
                 metric=metric, months=months)
     table = _access(request).read(("claims", tuple(args.items())), lambda mw: mw.claims(**args).arrow)
@@ -140,8 +158,10 @@ def releases(request: Request, format: Format = Query("json"),
 @router.get("/revisions", summary="Figures a later vintage changed, old beside new")
 def revisions(request: Request, source: Optional[str] = None,
               since: Optional[str] = Query(None, description="Published on or after YYYY-MM-DD"),
-              release: Optional[int] = Query(None, ge=0, le=2**62, description="Revisions one release made"),
+              release: Optional[int] = Query(None, ge=0, le=MAX_RELEASE_ID,
+                                             description="Revisions one release made"),
               format: Format = Query("json"), page: tuple[int, int] = Depends(_limit)) -> Response:
+    params.check_query(days={"since": since})
     args = dict(source=source, since=since, release=release)
     table = _access(request).read(("revisions", tuple(args.items())),
                                   lambda mw: mw.revisions(**args).arrow)
@@ -161,7 +181,10 @@ def provenance(request: Request, partner: str = Query(..., description="ISO3, WL
 def provenance_rows(access, *, partner: str, period: str, reporter: str = "CHN",
                     commodity: str = "85051110", flow: str | None = None) -> dict:
     """Observations (every span starting that month) and reported claims for one key."""
-    period = str(Month.parse(period, "period"))
+    found = params.query_month(period, "period")
+    if found is None:
+        raise ParameterError("period", "expected YYYY-MM, got an empty value")
+    period = str(found)
     args = dict(reporter=reporter, partner=partner, commodity=commodity, flow=flow, period=period)
 
     def call(mw):
@@ -187,6 +210,7 @@ def monitor(request: Request,
             format: Format = Query("json")) -> Response:
     """Computed once per store state: the result is shared with the overview page, and the
     encoded answer is replayed by :class:`~magwatch.web.cache.ResponseCache`."""
+    params.check_query(months={"month": month})
     args = dict(reporter=reporter, commodity=commodity, flow=flow)
     result = _access(request).read(("monitor", month, tuple(args.items())),
                                    lambda mw: mw.monitor(month, **args))
@@ -216,6 +240,7 @@ def events(request: Request,
                                              "license, trade_deal, tariff, investment, other"),
            partner: Optional[str] = None, commodity: Optional[str] = None,
            format: Format = Query("json"), page: tuple[int, int] = Depends(_limit)) -> Response:
+    params.check_query(days_or_months={"from": start, "to": end})
     args = dict(start=start, end=end, event_type=event_type, partner=partner, commodity=commodity)
     table = _access(request).read(("events", tuple(args.items())), lambda mw: mw.events(**args).arrow)
     if format == "csv":
@@ -259,6 +284,7 @@ def add_event(request: Request, event: EventIn) -> Response:
 def event_study(request: Request, event: str = Query(..., description="Event id or YYYY-MM-DD"),
                 partner: str = Query("WLD"), commodity: str = Query("85051110"),
                 window: str = Query("-3:+3", description="Months before and after, e.g. -3:+3")) -> Response:
+    params.query_event(event, "event")
     args = dict(partner=partner, commodity=commodity, window=window)
     result = _access(request).read(("event-study", event, tuple(args.items())),
                                    lambda mw: mw.event_study(event, **args).to_dict())
@@ -268,7 +294,8 @@ def event_study(request: Request, event: str = Query(..., description="Event id 
 @router.get("/explain", summary="Which events a month's figure follows (never 'caused')")
 def explain(request: Request, month: str = Query(..., description="YYYY-MM"),
             partner: str = Query("WLD"), commodity: str = Query("85051110"),
-            lookback: int = Query(3, ge=0, le=36)) -> Response:
+            lookback: int = Query(3, ge=0, le=MAX_LOOKBACK)) -> Response:
+    params.check_query(months={"month": month})
     args = dict(partner=partner, commodity=commodity, lookback=lookback)
     result = _access(request).read(("explain", month, tuple(args.items())),
                                    lambda mw: mw.explain(month, **args).to_dict())
@@ -282,7 +309,8 @@ def mirror(request: Request, partner: str = Query(..., description="ISO3 importe
            reporter: str = Query("CHN"), commodity: str = Query("85051110"),
            start: Optional[str] = Query(None, alias="from", description="YYYY-MM"),
            end: Optional[str] = Query(None, alias="to", description="YYYY-MM"),
-           lag: Optional[int] = Query(None, ge=0, le=3, description="Shipping lag in months")) -> Response:
+           lag: Optional[int] = Query(None, ge=0, le=MAX_LAG, description="Shipping lag in months")) -> Response:
+    params.check_query(months={"from": start, "to": end})
     args = dict(reporter=reporter, commodity=commodity, start=start, end=end, lag=lag)
 
     def call(mw):
@@ -296,6 +324,7 @@ def mirror(request: Request, partner: str = Query(..., description="ISO3 importe
 
 @router.get("/risk", summary="Dependence, concentration and supply-risk indices for a month")
 def risk(request: Request, month: Optional[str] = Query(None, description="YYYY-MM")) -> Response:
+    params.check_query(months={"month": month})
     return json_response(_access(request).read(("risk", month), lambda mw: mw.risk(month=month)))
 
 
@@ -311,7 +340,7 @@ class ScenarioRun(BaseModel):
 
     scenario: str | dict[str, Any] = Field(..., description="Bundled name (GET /scenarios) or a spec")
     paths: int = Field(10_000, ge=1, le=MAX_SCENARIO_PATHS)
-    seed: int = Field(0, ge=0, le=2**32 - 1)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
 
 
 def scenario_spec(value: str | dict[str, Any]) -> str | dict[str, Any]:
@@ -347,10 +376,6 @@ def scenario_run(request: Request, body: ScenarioRun) -> Response:
 
 # -- claim check ---------------------------------------------------------------------------
 
-#: The longest text a check accepts (characters): a long article is about 10,000.
-MAX_CHECK_CHARS = 100_000
-
-
 class CheckText(BaseModel):
     """English text to check against the store, with when it was published."""
 
@@ -361,10 +386,7 @@ class CheckText(BaseModel):
 
 @router.post("/check", summary="Check the numeric claims in a text against the store (docs/check.md)")
 def check(request: Request, body: CheckText) -> Response:
-    from magwatch import params
-
-    params.date(body.as_of, "as_of")
-    params.month(body.month, "month")
+    params.check_query(months={"month": body.month}, days={"as_of": body.as_of})
     key = ("check", body.text, body.as_of, body.month)
     rows = _access(request).read(key, lambda mw: mw.check(body.text, as_of=body.as_of, month=body.month)
                                  .arrow.to_pylist())
@@ -434,10 +456,11 @@ def check_upload(request: Request) -> WebProblem | None:
         return WebProblem(400, "Bad header", "parameter 'Content-Length': not a number",
                           parameter="Content-Length")
     limit = request.app.state.max_upload_bytes
-    if declared > limit + 65_536:            # multipart framing adds a little
+    if declared > limit + MULTIPART_ALLOWANCE_BYTES:
         return WebProblem(413, "Upload too large", f"parameter 'file': larger than the limit of "
                           f"{limit:,} bytes", parameter="file")
     return None
 
 
-__all__ = ["router", "provenance_rows", "run_scenario", "check_upload", "json_response"]
+__all__ = ["router", "provenance_rows", "run_scenario", "check_upload", "json_response",
+           "query_within_limits"]

@@ -28,9 +28,9 @@ from magwatch.config import resolve_db_path
 from magwatch.web import api, openapi, pages, problems
 from magwatch.web.access import StoreAccess
 from magwatch.web.cache import ResponseCache, warm
+from magwatch.web.limits import DEFAULT_MAX_UPLOAD_BYTES
 
 STATIC_DIR = Path(__file__).with_name("static")
-DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 _FROM_ENV = object()
 
 #: Same-origin only: scripts and styles come from /static, never inline or from a CDN.
@@ -181,7 +181,7 @@ def create_app(db_path: str | os.PathLike[str] | None = None, *, token=_FROM_ENV
         env = os.environ.get("MAGWATCH_MAX_UPLOAD_BYTES")
         max_upload_bytes = int(env) if env and env.isdigit() else DEFAULT_MAX_UPLOAD_BYTES
     app.state.max_upload_bytes = max_upload_bytes
-    problems.install(app)
+    problems.install(app, page=pages.problem_page, is_page=pages.is_page)
     openapi.document(app)
 
     @app.get("/healthz", include_in_schema=True, summary="Liveness: a fixed body, never touches the store")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional
 from urllib.parse import urlencode, urlparse
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Undefined
@@ -26,9 +26,10 @@ from magwatch.errors import MagwatchError, ParameterError
 from magwatch.periods import Month
 from magwatch.render import jsonable
 from magwatch.web import problems
-from magwatch.web.api import MAX_SCENARIO_PATHS, provenance_rows, run_scenario
+from magwatch.web.api import provenance_rows, query_within_limits, run_scenario
+from magwatch.web.limits import MAX_SCENARIO_PATHS, MAX_SEED
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(query_within_limits)])
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 
 DEFAULT = {"reporter": "CHN", "commodity": "85051110", "flow": "X"}
@@ -140,13 +141,25 @@ def _render(request: Request, name: str, context: dict, status: int = 200) -> HT
 
 
 def _error_page(request: Request, exc: MagwatchError, context: dict | None = None) -> HTMLResponse:
-    response = problems.from_error(exc)
+    return problem_page(request, problems.from_error(exc), context)
+
+
+def problem_page(request: Request, response, context: dict | None = None) -> HTMLResponse:
+    """The error page for a problem answer: its title and one-line detail, its status."""
     body = json.loads(response.body)
     ctx = {"title": body["title"], "problem": body, **(context or {})}
     page = _render(request, "error.html", ctx, status=response.status_code)
     if "retry-after" in response.headers:
         page.headers["Retry-After"] = response.headers["retry-after"]
     return page
+
+
+#: Paths of the dashboard pages: their refused parameters are shown on the error page.
+PAGE_PREFIXES = ("/partner/", "/events", "/provenance", "/risk")
+
+
+def is_page(path: str) -> bool:
+    return path == "/" or path.startswith(PAGE_PREFIXES)
 
 
 def _read(request: Request, key, call):
@@ -218,6 +231,7 @@ def overview(request: Request, month: Optional[str] = None, reporter: str = "CHN
     ctx = {"title": "Overview", "month": month, "reporter": reporter, "commodity": commodity,
            "flow": flow, "months": [], "newer": []}
     try:
+        params.check_query(months={"month": month})
         coverage = _month_coverage(request, reporter, commodity, flow)
         ctx["months"] = [m["period"] for m in coverage]
         if not month:
@@ -392,6 +406,7 @@ def events_page(request: Request, start: Optional[str] = Query(None, alias="from
     ctx = {"title": "Events", "args": args, "types": ["export_control", "license", "trade_deal",
                                                         "tariff", "investment", "other"]}
     try:
+        params.check_query(days_or_months={"from": args["start"], "to": args["end"]})
         rows = _read(request, ("events", tuple(args.items())), lambda mw: mw.events(**args).arrow)
     except MagwatchError as exc:
         return _error_page(request, exc, ctx)
@@ -410,6 +425,7 @@ def study_page(request: Request, event: str, partner: str = "WLD", commodity: st
                window: str = "-3:+3") -> HTMLResponse:
     ctx = {"title": f"Event study {event}", "event": event, "partner": partner, "window": window}
     try:
+        params.query_event(event, "event")
         lines, months = _read(request, ("page-study", event, partner, commodity, window),
                               lambda mw: _study(mw, event, partner, commodity, window))
     except MagwatchError as exc:
@@ -463,9 +479,12 @@ def risk_page(request: Request, month: Optional[str] = None, scenario: Optional[
     ctx = {"title": "Supply risk", "month": month, "scenarios": scenarios, "scenario": scenario,
            "paths": paths, "seed": seed, "max_paths": MAX_SCENARIO_PATHS}
     try:
-        ctx["report"] = _read(request, ("risk", month or None), lambda mw: mw.risk(month=month or None))
+        params.check_query(months={"month": month})
         if not 1 <= paths <= MAX_SCENARIO_PATHS:
             raise ParameterError("paths", f"expected 1..{MAX_SCENARIO_PATHS}, got {paths}")
+        if not 0 <= seed <= MAX_SEED:
+            raise ParameterError("seed", f"expected 0..{MAX_SEED}, got {seed}")
+        ctx["report"] = _read(request, ("risk", month or None), lambda mw: mw.risk(month=month or None))
         run = run_scenario(request.app.state.access, scenario, paths, seed)
     except MagwatchError as exc:
         return _error_page(request, exc, ctx)

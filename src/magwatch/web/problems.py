@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -26,6 +27,7 @@ log = logging.getLogger("magwatch.web")
 PROBLEM_RESPONSES = {
     400: {"description": "Bad parameter (problem+json naming it)"},
     404: {"description": "No data for the request (problem+json saying why)"},
+    414: {"description": "Query string over a limit (problem+json naming it)"},
     503: {"description": "Store busy or missing (problem+json, Retry-After)"},
 }
 
@@ -85,17 +87,28 @@ def from_error(exc: MagwatchError, instance: str | None = None) -> JSONResponse:
     return problem(400, "Error", str(exc), instance=instance)
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that turn every error into problem+json."""
+#: Renders a problem answer as a dashboard page: (request, the problem response) -> a response.
+PageRenderer = Callable[[Request, JSONResponse], object]
+
+
+def install(app: FastAPI, page: PageRenderer | None = None,
+            is_page: Callable[[str], bool] = lambda path: False) -> None:
+    """Register the handlers that turn every error into problem+json; on a path ``is_page``
+    accepts (a dashboard page) the problem is shown by ``page`` instead (the HTML error page)."""
+
+    def answer(request: Request, response: JSONResponse):
+        if page is not None and is_page(request.url.path):
+            return page(request, response)
+        return response
 
     @app.exception_handler(MagwatchError)
     async def _magwatch(request: Request, exc: MagwatchError):
-        return from_error(exc, request.url.path)
+        return answer(request, from_error(exc, request.url.path))
 
     @app.exception_handler(WebProblem)
     async def _web(request: Request, exc: WebProblem):
-        return problem(exc.status, exc.title, exc.detail, instance=request.url.path,
-                       headers=exc.headers, parameter=exc.parameter)
+        return answer(request, problem(exc.status, exc.title, exc.detail, instance=request.url.path,
+                                       headers=exc.headers, parameter=exc.parameter))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
@@ -105,7 +118,8 @@ def install(app: FastAPI) -> None:
         parameter = ".".join(loc) or None
         message = first.get("msg", "invalid request")
         detail = f"parameter {parameter!r}: {message}" if parameter else message
-        return problem(422, "Bad parameter", detail, instance=request.url.path, parameter=parameter)
+        return answer(request, problem(422, "Bad parameter", detail, instance=request.url.path,
+                                       parameter=parameter))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
@@ -116,5 +130,5 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception):
         log.exception("unhandled error on %s", request.url.path)
-        return problem(500, "Internal error", "an unexpected error occurred; it has been logged",
-                       instance=request.url.path)
+        return answer(request, problem(500, "Internal error", "an unexpected error occurred; it has "
+                                       "been logged", instance=request.url.path))
