@@ -334,6 +334,26 @@ def test_a_damaged_sheet_is_one_line_naming_the_cell(mw, tmp_path, edit, said):
     assert said in str(err) and "damaged or truncated" in str(err)
 
 
+def rows_out_of_order(xml: bytes) -> bytes:
+    row2 = xml[xml.index(b'<row r="2"'):xml.index(b'<row r="3"')]
+    row3 = xml[xml.index(b'<row r="3"'):xml.index(b"</sheetData>")]
+    return xml.replace(row2 + row3, row3 + row2)
+
+
+def two_cells_in_one_place(xml: bytes) -> bytes:
+    return xml.replace(b'<c r="F3" t="n"><v>1</v></c>',
+                       b'<c r="F3" t="n"><v>1</v></c><c r="F3" t="n"><v>2</v></c>')
+
+
+@pytest.mark.parametrize("edit, said", [
+    (rows_out_of_order, "sheet 'Sheet' row 2 comes after row 3 in the file (rows out of order)"),
+    (two_cells_in_one_place, "sheet 'Sheet' row 3 holds two cells in one column"),
+])
+def test_what_no_spreadsheet_writes_is_refused_not_read_in_part(mw, tmp_path, edit, said):
+    path = rewrite(plain(tmp_path), SHEET1, edit)
+    assert said in str(refused(mw, path))
+
+
 def test_a_workbook_with_no_worksheet_is_refused(mw, tmp_path):
     path = rewrite(plain(tmp_path), "xl/workbook.xml",
                    lambda xml: xml.replace(b'<sheet name="Sheet" sheetId="1" state="visible" '

@@ -151,12 +151,10 @@ def _rows(ws, display: str) -> Iterator[tuple[int, dict[int, object]]]:
             parser = WorkSheetParser(source, ws._shared_strings, data_only=False,
                                      epoch=book.epoch, date_formats=book._date_formats,
                                      timedelta_formats=book._timedelta_formats)
+            last = 0
             for row, cells in parser.parse():
-                if row > MAX_ROWS:
-                    raise InputError(f"sheet {ws.title!r} has a row {row:,}, beyond the limit "
-                                     f"of {MAX_ROWS:,} rows", file=display)
-                values = {c["column"]: _ExcelError(c["value"]) if c["data_type"] == "e"
-                          else c["value"] for c in cells if c["value"] is not None}
+                values = _row_values(ws.title, row, last, cells, display)
+                last = row
                 if values:
                     yield row, values
     except _BROKEN as exc:
@@ -166,6 +164,25 @@ def _rows(ws, display: str) -> Iterator[tuple[int, dict[int, object]]]:
               else "")
         raise InputError(f"sheet {ws.title!r}{at} cannot be read ({exc}); the workbook may "
                          "be damaged or truncated", file=display) from None
+
+
+def _row_values(title: str, row: int, last: int, cells: list[dict],
+                display: str) -> dict[int, object]:
+    """A parsed row as {column: value}; refuses a row past the limit and what no
+    spreadsheet writes (rows out of order, two cells in one place), which would
+    otherwise drop a value unseen."""
+    if row > MAX_ROWS:
+        raise InputError(f"sheet {title!r} has a row {row:,}, beyond the limit of "
+                         f"{MAX_ROWS:,} rows", file=display)
+    if row <= last:
+        raise InputError(f"sheet {title!r} row {row} comes after row {last} in the file (rows "
+                         "out of order); the workbook may be damaged", file=display)
+    values = {c["column"]: _ExcelError(c["value"]) if c["data_type"] == "e" else c["value"]
+              for c in cells if c["value"] is not None}
+    if len(values) < sum(c["value"] is not None for c in cells):
+        raise InputError(f"sheet {title!r} row {row} holds two cells in one column; the "
+                         "workbook may be damaged", file=display)
+    return values
 
 
 def _names_columns(values: dict[int, object]) -> bool:
