@@ -19,6 +19,8 @@ from pathlib import Path
 import duckdb
 
 from magwatch.errors import InputError, ParameterError, StoreError
+from magwatch.store.atomic import fsync_dir as _fsync_dir, fsync_file as _fsync_file
+from magwatch.store.atomic import remove as _remove, remove_leftovers, temp_beside as _temp_beside
 from magwatch.store.core import Store
 from magwatch.store.schema import fetch_one
 
@@ -45,34 +47,6 @@ def content_digest(con: duckdb.DuckDBPyConnection, database: str | None = None) 
     return digest
 
 
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb+") as handle:
-        os.fsync(handle.fileno())
-
-
-def _temp_beside(path: Path) -> Path:
-    return path.with_name(f".{path.name}.partial-{os.getpid()}")
-
-
-def _remove(path: Path) -> None:
-    for p in (path, Path(str(path) + ".wal")):
-        try:
-            p.unlink()
-        except FileNotFoundError:
-            pass
-
-
 def backup(store: Store, path: str | os.PathLike[str], *, overwrite: bool = False) -> dict:
     """Write an exact copy of ``store`` to ``path`` (a new DuckDB file); returns what was copied.
 
@@ -89,6 +63,7 @@ def backup(store: Store, path: str | os.PathLike[str], *, overwrite: bool = Fals
         raise ParameterError("path", f"{target} exists; pass overwrite (--overwrite) to replace it")
     if not target.parent.is_dir():
         raise ParameterError("path", f"folder {target.parent} does not exist")
+    remove_leftovers(target)           # partial copies of a backup killed before its rename
     temp = _temp_beside(target)
     _remove(temp)
     con = store.con
@@ -173,6 +148,7 @@ def restore(path: str | os.PathLike[str], db: str | os.PathLike[str]) -> dict:
         # until the new file is in place.
         holder = Store(target)
         holder.con.execute("CHECKPOINT")
+    remove_leftovers(target)           # partial copies of a restore killed before its rename
     temp = _temp_beside(target)
     _remove(temp)
     try:

@@ -16,29 +16,39 @@ below that (``.../reporter=CHN/``). Partition columns are derived from
 ``period`` and ``reporter``; readers drop them again and keep the canonical
 columns (``release_id`` included, so every row still names its release).
 
-``import_parquet`` replays such a folder into a store through
-:meth:`Store.ingest_records`, one release per exported release in the order
-they were first ingested, so later vintages revise earlier ones exactly as
-they did in the source store. A release whose source and SHA-256 the target
-store already holds is skipped, so importing a store's own export changes
-nothing.
+The export is written beside its folder under a temporary name, the manifest last,
+and moved into place when complete; a folder without a manifest, or whose files hold
+other row counts than it states, is an incomplete export and import refuses it.
+
+``import_parquet`` replays such a folder into a store, one release per exported release
+in the order they were first ingested, so later vintages revise earlier ones exactly as
+they did in the source store. Every row first passes the checks of a file import and
+must agree with its release's provenance; then all releases are written in one
+transaction. A release whose source and SHA-256 the target store already holds is
+skipped, so importing a store's own export changes nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
 from magwatch.errors import InputError, ParameterError
 from magwatch.records import CLAIM_SCHEMA, OBSERVATION_SCHEMA
+from magwatch.store.atomic import fsync_dir, fsync_tree, remove, remove_leftovers, temp_beside
+from magwatch.store.atomic import write_text_atomic
+from magwatch.store.export_checks import validate_rows
+from magwatch.store.export_read import (canonical_family, count_rows, drop_staged,
+                                        read_release_log, stage_fact, stage_references,
+                                        stage_release_log)
+from magwatch.store.ingest import Release, commit_release, find_release, release_committed
+from magwatch.store.normalise import sql_literal
 from magwatch.store.schema import DUCKDB_TYPES, fetch_one
 
 MANIFEST = "magwatch-export.json"
@@ -72,7 +82,10 @@ def export_parquet(store, directory: str | Path, *, by_reporter: bool = False,
     """Write the store to ``directory``; return the manifest (also written as JSON).
 
     Refuses a non-empty directory unless ``overwrite`` (then the folders this
-    export writes are replaced; other files are left alone).
+    export writes are replaced; other files are left alone). The export is written
+    beside ``directory`` under a temporary name, manifest last, and moved into place
+    when complete (:func:`_put_in_place`); partial copies of an export killed earlier
+    are removed first.
     """
     out = Path(directory)
     if out.exists() and not out.is_dir():
@@ -80,14 +93,24 @@ def export_parquet(store, directory: str | Path, *, by_reporter: bool = False,
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise InputError("directory is not empty; choose an empty one or pass --overwrite",
                          file=str(out))
-    out.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(out)
+    temp = temp_beside(out)
+    remove(temp)
+    temp.mkdir()
+    try:
+        manifest = _write_export(store, temp, partition_columns(by_reporter))
+        _put_in_place(temp, out)
+    finally:
+        remove(temp)
+    return manifest
+
+
+def _write_export(store, out: Path, partitions: list[str]) -> dict:
+    """Every table into ``out``, flushed to disk, then the manifest that says it is complete."""
     con = store.con
-    partitions = partition_columns(by_reporter)
     counts: dict[str, int] = {}
-    for table, schema in FACT_TABLES.items():
-        target = out / table
-        if target.exists():
-            shutil.rmtree(target)
+    for table in FACT_TABLES:
         counts[table] = fetch_one(con.execute(f"SELECT count(*) FROM {table}"))[0]
         if counts[table] == 0:
             continue                                   # readers treat a missing folder as empty
@@ -95,18 +118,15 @@ def export_parquet(store, directory: str | Path, *, by_reporter: bool = False,
         con.execute(
             f"COPY (SELECT {columns}, year(period) AS period_year, month(period) AS period_month "
             f"FROM {table} ORDER BY period, reporter, commodity, partner, vintage) "
-            f"TO {_quote(target)} (FORMAT parquet, COMPRESSION zstd, "
+            f"TO {_quote(out / table)} (FORMAT parquet, COMPRESSION zstd, "
             f"PARTITION_BY ({', '.join(partitions)}), FILENAME_PATTERN 'part-{{i}}')")
     for table in SIDE_TABLES:
-        target = out / table
-        if target.exists():
-            shutil.rmtree(target)
-        target.mkdir()
+        (out / table).mkdir()
         select = "SELECT name, source_row, CAST(record AS VARCHAR) AS record, release_id " \
                  "FROM reference ORDER BY name, source_row" if table == "reference" else \
                  "SELECT * FROM release ORDER BY release_id"
         counts[table] = fetch_one(con.execute(f"SELECT count(*) FROM {table}"))[0]
-        con.execute(f"COPY ({select}) TO {_quote(target / (table + '.parquet'))} "
+        con.execute(f"COPY ({select}) TO {_quote(out / table / (table + '.parquet'))} "
                     f"(FORMAT parquet, COMPRESSION zstd)")
     manifest = {
         "format": FORMAT,
@@ -116,74 +136,80 @@ def export_parquet(store, directory: str | Path, *, by_reporter: bool = False,
         "rows": counts,
         "tables": {t: {"path": t, "columns": canonical_schema(t).names} for t in FACT_TABLES},
     }
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    fsync_tree(out)                                    # the data on disk before the manifest
+    write_text_atomic(out / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return manifest
+
+
+def _put_in_place(temp: Path, out: Path) -> None:
+    """Move the complete export ``temp`` to ``out``.
+
+    An absent or empty ``out`` is replaced by one rename. Over an earlier export
+    (``--overwrite``) the manifest goes first, so that a crash midway leaves a folder
+    import refuses as incomplete, then each table folder is swapped, the new manifest last.
+    """
+    if not out.is_symlink() and (not out.exists() or not any(out.iterdir())):
+        try:
+            os.replace(temp, out)
+            fsync_dir(out.parent)
+            return
+        except OSError:                                # someone wrote into it meanwhile
+            pass
+    (out / MANIFEST).unlink(missing_ok=True)
+    fsync_dir(out)
+    for name in (*FACT_TABLES, *SIDE_TABLES):
+        if (out / name).exists():
+            os.replace(out / name, temp / f".old-{name}")    # removed with temp
+        if (temp / name).exists():
+            os.replace(temp / name, out / name)
+    fsync_dir(out)
+    os.replace(temp / MANIFEST, out / MANIFEST)
+    fsync_dir(out)
 
 
 # -- reading back -------------------------------------------------------------------------
 
 def read_manifest(directory: str | Path) -> dict:
-    """The manifest of an export folder; InputError when the folder is not one."""
+    """The manifest of an export folder; InputError naming the file and field when the
+    folder is not one (or is an incomplete one: an export writes its manifest last)."""
     folder = Path(directory)
     path = folder / MANIFEST
     if not folder.is_dir():
         raise InputError("not a directory", file=str(folder))
     if not path.is_file():
-        raise InputError(f"not a magwatch Parquet export: {MANIFEST} is missing "
-                         f"(write one with 'magwatch export parquet')", file=str(folder))
+        raise InputError(f"not a complete magwatch Parquet export: {MANIFEST} is missing (an "
+                         f"export writes it last, so an interrupted one has none; write the "
+                         f"folder with 'magwatch export parquet')", file=str(folder))
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"not valid JSON ({exc})", file=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})", file=str(path)) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         got = manifest.get("format") if isinstance(manifest, dict) else None
         raise InputError(f"unsupported export format {got!r}; expected {FORMAT!r}",
                          file=str(path), field="format")
     partitions = manifest.get("partition_by")
-    if not isinstance(partitions, list) or list(partitions[:2]) != list(PERIOD_PARTITIONS) \
-            or not set(partitions) <= {*PERIOD_PARTITIONS, "reporter"}:
-        raise InputError(f"unexpected partition columns {partitions!r}", file=str(path),
+    if not isinstance(partitions, list) or not all(isinstance(p, str) for p in partitions) \
+            or list(partitions[:2]) != list(PERIOD_PARTITIONS) \
+            or not set(partitions) <= {*PERIOD_PARTITIONS, "reporter"} \
+            or len(set(partitions)) != len(partitions):
+        raise InputError(f"unexpected partition columns {partitions!r}"[:200], file=str(path),
                          field="partition_by")
+    _check_counts(manifest.get("rows"), path)
     return manifest
 
 
-def partitioning(manifest: dict) -> ds.Partitioning:
-    """The Hive partitioning of the fact tables, with fixed types (reporter stays text)."""
-    types = {"period_year": pa.int32(), "period_month": pa.int32(), "reporter": pa.string()}
-    return ds.partitioning(pa.schema([(c, types[c]) for c in manifest["partition_by"]]),
-                           flavor="hive")
-
-
-def fact_dataset(directory: str | Path, table: str, manifest: dict) -> ds.Dataset | None:
-    """A pyarrow dataset over one exported fact table (None when the table was empty)."""
-    folder = Path(directory) / table
-    if not folder.is_dir():
-        if manifest.get("rows", {}).get(table, 0):
-            raise InputError(f"folder missing but the manifest counts "
-                             f"{manifest['rows'][table]} rows", file=str(folder))
-        return None
-    return ds.dataset(folder, format="parquet", partitioning=partitioning(manifest))
-
-
-def _canonical(table: pa.Table, name: str, where: str) -> pa.Table:
-    schema = canonical_schema(name)
-    missing = [c for c in schema.names if c not in table.column_names]
-    if missing:
-        raise InputError("column missing", file=where, field=missing[0])
-    try:
-        return table.select(schema.names).cast(schema)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise InputError(f"cannot read as the canonical schema: {str(exc).splitlines()[0]}",
-                         file=where) from None
-
-
-def _by_release(dataset: ds.Dataset | None, name: str, release_id: int, where: str) -> pa.Table | None:
-    if dataset is None:
-        return None
-    got = dataset.to_table(filter=ds.field("release_id") == release_id)
-    if got.num_rows == 0:
-        return None
-    return _canonical(got, name, where)
+def _check_counts(rows: object, path: Path) -> None:
+    if not isinstance(rows, dict):
+        raise InputError(f"expected an object of row counts per table, got {type(rows).__name__}",
+                         file=str(path), field="rows")
+    for table in (*FACT_TABLES, *SIDE_TABLES):
+        count = rows.get(table)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise InputError(f"the row count of {table} must be a whole number >= 0, got "
+                             f"{count!r}"[:200], file=str(path), field="rows")
 
 
 @dataclass(frozen=True)
@@ -219,11 +245,15 @@ class ImportedExport:
 
 def import_parquet(store, directory: str | Path, *, source: str = "user",
                    vintage=None) -> ImportedExport:
-    """Replay an export folder into ``store``: one release per exported release.
+    """Replay an export folder into ``store``: one release per exported release, one transaction.
 
-    Each release keeps its own source and vintage, so ``source`` must be left at
-    its default and ``vintage`` at None (they exist so ``Magwatch.import_file``
-    can pass its arguments through and refuse what does not apply).
+    Every file, partition folder and row is checked first (:mod:`magwatch.store.export_read`,
+    :mod:`magwatch.store.export_checks`): the checks of a file import, provenance agreeing
+    with its release, and a folder complete as its manifest counts it. Then all its releases
+    are written in a single transaction: a refusal or a crash leaves the store as it was.
+    Each release keeps its own source and vintage, so ``source`` must be left at its default
+    and ``vintage`` at None (they exist so ``Magwatch.import_file`` can pass its arguments
+    through and refuse what does not apply).
     """
     if vintage is not None:
         raise ParameterError("vintage", "an export folder carries the vintage of each release; "
@@ -233,40 +263,85 @@ def import_parquet(store, directory: str | Path, *, source: str = "user",
                              "leave it out")
     folder = Path(directory)
     manifest = read_manifest(folder)
-    release_file = folder / "release" / "release.parquet"
-    if not release_file.is_file():
-        raise InputError("release log missing", file=str(release_file))
-    releases = pq.read_table(release_file)
-    for column in ("release_id", "source", "vintage", "file_name", "file_size", "sha256"):
-        if column not in releases.column_names:
-            raise InputError("column missing", file=str(release_file), field=column)
-    history = fact_dataset(folder, "observation", manifest)
-    claims = fact_dataset(folder, "claim", manifest)
-    reference_file = folder / "reference" / "reference.parquet"
-    references = pq.read_table(reference_file) if reference_file.is_file() else None
-    done = []
-    for row in sorted(releases.to_pylist(), key=lambda r: r["release_id"]):
-        rid = row["release_id"]
-        obs = _by_release(history, "observation", rid, str(folder / "observation"))
-        cl = _by_release(claims, "claim", rid, str(folder / "claim"))
-        refs = {}
-        if references is not None:
-            mine = references.filter(pc.equal(references["release_id"], rid))
-            for name in sorted(set(mine["name"].to_pylist())):
-                part = mine.filter(pc.equal(mine["name"], name))
-                refs[name] = part.select(["source_row", "record"])
-        if obs is not None:
-            obs = obs.drop_columns(["release_id"])
-        if cl is not None:
-            cl = cl.drop_columns(["release_id"])
-        note = f"imported from {folder.name} (release {rid} there)"
-        if row.get("note"):
-            note = f"{row['note']}; {note}"
-        done.append(store.ingest_records(
-            obs, cl, source=row["source"], file_name=row["file_name"], sha256=row["sha256"],
-            file_size=row["file_size"], vintage=row["vintage"], references=refs or None,
-            note=note))
+    con = store.con
+    try:
+        releases = _stage_folder(con, folder, manifest)
+        validate_rows(con, releases, str(folder / "release" / "release.parquet"))
+        done = _replay(con, folder, releases)
+    except duckdb.Error as exc:
+        raise InputError(f"cannot be imported ({str(exc).splitlines()[0][:300]})",
+                         file=str(folder)) from None
+    finally:
+        drop_staged(con)
     return ImportedExport(str(folder), tuple(done))
+
+
+def _stage_folder(con, folder: Path, manifest: dict) -> list[dict]:
+    """Check that the folder is whole and stage its rows; return its release log."""
+    rows, partitions = manifest["rows"], manifest["partition_by"]
+    staged = {}
+    for table in FACT_TABLES:
+        wanted = {f.name: canonical_family(f.type) for f in canonical_schema(table)}
+        staged[table] = count_rows(folder, table, partitions, wanted, rows[table])
+    releases = read_release_log(folder, rows["release"])
+    stage_release_log(con, releases)
+    for table in ("observation", "claim"):
+        stage_fact(con, folder, table, FACT_TABLES[table], staged[table])
+    stage_references(con, folder, rows["reference"])
+    return releases
+
+
+def _replay(con, folder: Path, releases: list[dict]) -> list:
+    """Every release of the folder, in order, in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        done = [_replay_release(con, folder, release) for release in releases]
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    new = [r.release_id for r in done if not r.skipped]
+    if new:
+        release_committed(con, new[-1])
+    return done
+
+
+def _replay_release(con, folder: Path, row: dict):
+    rid = int(row["release_id"])
+    if row["sha256"] is not None:
+        existing = find_release(con, row["source"], row["sha256"])
+        if existing is not None:
+            n = fetch_one(con.execute(f"SELECT count(*) FROM _fx_observation "
+                                      f"WHERE release_id = {rid}"))[0]
+            return Release(existing, row["source"], row["file_name"], row["sha256"], n, 0,
+                           skipped=True)
+    relations = {}
+    for table, view in (("observation", "_fx_obs_r"), ("claim", "_fx_claim_r")):
+        columns = ", ".join(FACT_TABLES[table].names)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {columns} FROM _fx_{table} "
+                    f"WHERE release_id = {rid}")
+        if fetch_one(con.execute(f"SELECT count(*) FROM {view}"))[0]:
+            relations[table] = view
+    refs = {}
+    names = [r[0] for r in con.execute("SELECT DISTINCT name FROM _fx_reference WHERE "
+                                       f"release_id = {rid} ORDER BY name").fetchall()]
+    for i, name in enumerate(names):
+        refs[name] = f"_fx_ref_{i}"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _fx_ref_{i} AS SELECT source_row, record "
+                    f"FROM _fx_reference WHERE release_id = {rid} AND name = {sql_literal(name)}")
+    note = f"imported from {folder.name} (release {rid} there)"
+    if row.get("note"):
+        note = f"{row['note']}; {note}"
+    try:
+        return commit_release(
+            con, source=row["source"], vintage=row["vintage"], file_name=row["file_name"],
+            file_size=row["file_size"], sha256=row["sha256"],
+            observations=relations.get("observation"), claims=relations.get("claim"),
+            references=refs or None, note=note, sources=[row["source"]],
+            display=f"{folder} (release {rid})", keys_checked=True, transaction=False)
+    finally:
+        for view in ("_fx_obs_r", "_fx_claim_r", *refs.values()):
+            con.execute(f"DROP VIEW IF EXISTS {view}")
 
 
 def parquet_connection(folder: Path, tables: tuple[str, ...], config: dict):

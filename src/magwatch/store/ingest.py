@@ -141,15 +141,19 @@ def commit_release(con: duckdb.DuckDBPyConnection, *, source: str, vintage: dt.d
                    observations: str | None, claims: str | None = None,
                    references: dict[str, str] | None = None, note: str | None = None,
                    sources: Sequence[str] | None = None, display: str | None = None,
-                   keys_checked: bool = False) -> Release:
+                   keys_checked: bool = False, transaction: bool = True) -> Release:
     """Record one release from staged relations, all in one transaction.
 
     ``sources``, when given, are all the sources the staged rows carry; ``display``
     names the input in error messages (default: ``file_name``, else ``source``);
     ``keys_checked`` says the caller already refused duplicate keys among the observations.
+    ``transaction=False`` writes inside the caller's open transaction (several releases
+    committed as one, as an export folder is); the caller then commits and calls
+    :func:`release_committed`.
     """
     display = display or file_name or source
-    con.execute("BEGIN TRANSACTION")
+    if transaction:
+        con.execute("BEGIN TRANSACTION")
     try:
         release_id = fetch_one(con.execute("SELECT coalesce(max(release_id), 0) + 1 FROM release"))[0]
         rows_read = claims_read = rows_added = claims_added = 0
@@ -173,11 +177,19 @@ def commit_release(con: duckdb.DuckDBPyConnection, *, source: str, vintage: dt.d
             "INSERT INTO release VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [release_id, source, vintage, file_name, file_size, sha256, rows_read, rows_added,
              claims_read, claims_added, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), note])
-        con.execute("COMMIT")
+        if transaction:
+            con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        if transaction:
+            con.execute("ROLLBACK")
         raise
-    from magwatch.analytics.kept import after_release
-    after_release(con, release_id)          # answers ready when the figures land
+    if transaction:
+        release_committed(con, release_id)
     return Release(release_id, source, file_name, sha256, rows_read, rows_added, claims_read,
                    claims_added)
+
+
+def release_committed(con: duckdb.DuckDBPyConnection, release_id: int) -> None:
+    """What follows every committed release (``release_id`` the last one committed)."""
+    from magwatch.analytics.kept import after_release
+    after_release(con, release_id)          # answers ready when the figures land
