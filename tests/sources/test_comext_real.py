@@ -238,3 +238,35 @@ def test_import_bulk_file_with_test_figures(tmp_path, capsys):
     assert "release 1 (comext): 2 rows read, 2 added" in out
     code, out, _ = cli(db, capsys, "flows", "--source", "comext", "--format", "csv")
     assert code == 0 and "DEU,CHN,M,CN-EU,85051110,2025-06,1,0.01," in out
+
+
+# -- a saved JSON-stat answer (test figures in the documented layout) --------------------------
+
+def jsonstat_file(tmp_path: Path, values: dict, name: str = "comext_jsonstat_test_figures.json",
+                  updated: str = "2026-02-13T11:00:00+0100") -> Path:
+    import json
+
+    dims = {"freq": ["M"], "reporter": ["DE"], "partner": ["CN", "WORLD"], "product": ["85051110"],
+            "flow": ["1"], "indicators": ["QUANTITY_IN_100KG", "VALUE_IN_EUROS"], "time": ["2025-06"]}
+    body = {"version": "2.0", "class": "dataset", "updated": updated, "id": list(dims),
+            "size": [len(v) for v in dims.values()],
+            "dimension": {d: {"category": {"index": {c: i for i, c in enumerate(v)}}}
+                          for d, v in dims.items()},
+            "value": values}
+    path = tmp_path / name
+    path.write_text(json.dumps(body))
+    return path
+
+
+def test_saved_jsonstat_answer(tmp_path):
+    # flat index over sizes [1, 1, 2, 1, 1, 2, 1]: partner * 2 + indicator
+    path = jsonstat_file(tmp_path, {"0": 12.5, "1": 40000, "3": 99999})
+    [row] = comext().read_file(path).to_pylist()             # WORLD (index 3) dropped
+    assert (row["reporter"], row["partner"], row["net_weight_kg"], row["value"]) == ("DEU", "CHN", 1250.0, 40000.0)
+    assert row["vintage"] == dt.date(2026, 2, 13) and row["source_file"] == path.name
+    with pytest.raises(ParameterError, match="updated 2026-02-13"):
+        comext().read_file(path, vintage=dt.date(2026, 3, 1))
+    cut = tmp_path / "cut.json"
+    cut.write_text(path.read_text()[:60])
+    with pytest.raises(InputError, match="cut.json: not a JSON-stat dataset"):
+        comext().read_file(cut)

@@ -375,12 +375,13 @@ def _where(facts: Facts) -> str:
     return facts.source_url or facts.source_file or "comext"
 
 
-def observations(cells: dict[CellKey, Cell], facts: Facts, *, row_by_order: bool = False) -> pa.Table:
-    """Canonical observations; partner aggregates (WORLD, EXT_EU27_2020...) are dropped."""
+def observations(cells: dict[CellKey, Cell], facts: Facts) -> pa.Table:
+    """Canonical observations; partner aggregates (WORLD, EXT_EU27_2020...) are dropped.
+    ``source_row`` is a cell's first row, or for JSON-stat (no rows) its place in key order."""
     out = []
     for n, (key, cell) in enumerate(sorted(cells.items()), start=1):
         reporter_code, partner_code, product, flow_code, period = key
-        row = n if row_by_order else cell.rows[0]
+        row = cell.rows[0] if cell.rows else n
         partner = to_iso3(partner_code, "comext", file=_where(facts), row=row, field="partner")
         if is_aggregate(partner) or flow_code not in FLOW_NAMES:
             continue
@@ -539,37 +540,71 @@ class Comext(ApiSource):
         if vintage is None:
             vintage, note = fetched.retrieved_date, "vintage = retrieval date (no 'updated' in the answer)"
         facts = Facts(DATASET, vintage, note, fetched.url, None, self.digest(fetched))
-        return observations(cells, facts, row_by_order=True)
+        return observations(cells, facts)
 
     def read_file(self, path: Path, *, vintage: dt.date | None = None,
                   flow: str | None = None) -> pa.Table:
-        """A Comext file: an SDMX-CSV answer, or a bulk file in the current (18-column) or the
-        old (19-column) layout. ``flow`` (M or X) keeps one flow; the vintage of an SDMX-CSV
-        file is its ``LAST UPDATE``, of a bulk file ``vintage`` or the file's modification date."""
+        """A Comext file: a saved JSON-stat or SDMX-CSV answer, or a bulk file in the current
+        (18-column) or the old (19-column) layout. ``flow`` (M or X) keeps one flow. An answer's
+        vintage is its own (``updated``, ``LAST UPDATE``); a bulk file's is ``vintage``, else the
+        file's modification date."""
         path = Path(path)
-        file = str(path)
         wanted = _flow_filter(flow)
-        with _open_text(path) as fh:
-            reader = csv.reader(fh)
-            header = next(reader, None)
-            if not header:
-                raise InputError("the file is empty", file=file)
-            kind = file_kind(header, file)
-            if kind == "sdmx-csv":
-                cells, dataset = sdmx_csv_cells(itertools.chain([header], reader), file)
-                _check_vintage(cells, vintage)
-                facts = Facts(dataset, vintage or dt.date.today(), None, None, path.name,
-                              _sha256(path))
-            else:
-                cells = bulk_cells(header, reader, BULK_LAYOUTS[kind], file)
-                note = None
-                if vintage is None:
-                    vintage = dt.datetime.fromtimestamp(path.stat().st_mtime).date()
-                    note = "vintage = file modification date (bulk files carry no release date)"
-                facts = Facts(DATASET, vintage, note, None, path.name, _sha256(path))
+        if _is_json(path):
+            cells, facts = _read_jsonstat(path, vintage)
+        else:
+            with _open_text(path) as fh:
+                cells, facts = _read_csv(path, csv.reader(fh), vintage)
         if wanted is not None:
             cells = {k: c for k, c in cells.items() if k[3] == wanted}
         return observations(cells, facts)
+
+
+def _file_vintage(path: Path, vintage: dt.date | None, what: str) -> tuple[dt.date, str | None]:
+    if vintage is not None:
+        return vintage, None
+    return (dt.datetime.fromtimestamp(path.stat().st_mtime).date(),
+            f"vintage = file modification date ({what})")
+
+
+def _is_json(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+def _read_jsonstat(path: Path, vintage: dt.date | None) -> tuple[dict[CellKey, Cell], Facts]:
+    try:
+        body = json.loads(path.read_bytes())
+        if not isinstance(body, dict) or "id" not in body or "size" not in body:
+            raise ValueError
+    except ValueError:
+        raise InputError("not a JSON-stat dataset (truncated, or another JSON)", file=str(path)) from None
+    try:
+        cells, stated = jsonstat_cells(body, str(path))
+    except (KeyError, TypeError, IndexError, ValueError, ZeroDivisionError, AttributeError, SourceError):
+        raise InputError("a JSON-stat dataset whose dimensions do not match its values",
+                         file=str(path)) from None
+    if stated is not None and vintage is not None and stated != vintage:
+        raise ParameterError("vintage", f"the file states its vintage (updated {stated:%Y-%m-%d}); "
+                             f"--vintage {vintage:%Y-%m-%d} disagrees")
+    day, note = (stated, None) if stated else _file_vintage(path, vintage, "no 'updated' in the answer")
+    return cells, Facts(DATASET, day, note, None, path.name, _sha256(path))
+
+
+def _read_csv(path: Path, reader: Iterator[list[str]],
+              vintage: dt.date | None) -> tuple[dict[CellKey, Cell], Facts]:
+    file = str(path)
+    header = next(reader, None)
+    if not header:
+        raise InputError("the file is empty", file=file)
+    kind = file_kind(header, file)
+    if kind == "sdmx-csv":
+        cells, dataset = sdmx_csv_cells(itertools.chain([header], reader), file)
+        _check_vintage(cells, vintage)
+        return cells, Facts(dataset, vintage or dt.date.today(), None, None, path.name, _sha256(path))
+    cells = bulk_cells(header, reader, BULK_LAYOUTS[kind], file)
+    day, note = _file_vintage(path, vintage, "bulk files carry no release date")
+    return cells, Facts(DATASET, day, note, None, path.name, _sha256(path))
 
 
 register(Comext())
