@@ -263,6 +263,14 @@ def test_cumulative_columns_alone_are_year_to_date(tmp_path):
     assert "cumulative (累计) figure: 2025-01 to 2025-06" in row["note"]
 
 
+def test_a_monthly_quantity_is_never_paired_with_a_cumulative_value(tmp_path):
+    header = ['"数据年月"', '"商品编码"', '"贸易伙伴编码"', '"第一数量"', '"第一计量单位"', '"累计美元"']
+    path = platform_file(tmp_path, header, [["202506", "85051110", "502", '"100"', '"千克"', '"6,000"']])
+    [row] = gacc().read_file(path, vintage=VINTAGE).to_pylist()
+    assert (row["period_months"], row["value_usd"]) == (6, 6000.0)
+    assert row["net_weight_kg"] is None and row["quantity"] is None
+
+
 def test_unit_name_with_its_code_and_a_question_mark_unit(tmp_path):
     header = ['"数据年月"', '"商品编码"', '"贸易伙伴编码"', '"第一数量"', '"第一计量单位编码"',
               '"第一计量单位"', '"美元"']

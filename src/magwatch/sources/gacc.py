@@ -64,6 +64,7 @@ UNIT_CODE = "第一计量单位编码"
 USD = "美元"
 CNY = "人民币"
 BREAKDOWNS = (MODE_CODE, MODE_NAME, PLACE_CODE, PLACE_NAME)
+FIGURES = (QUANTITY, "第二数量", USD, CNY)
 CUMULATIVE = "累计"
 NO_UNIT = "?"
 
@@ -202,10 +203,12 @@ class Layout:
     breakdown: list[str] = field(default_factory=list)
 
     def figures(self) -> dict[str, int]:
-        """The columns figures are read from (cumulative ones for a year-to-date file)."""
+        """The columns read: for a year-to-date file the figures come from cumulative columns
+        only, so a monthly quantity is never paired with a cumulative value."""
         if not self.year_to_date:
             return self.columns
-        return {**self.columns, **self.cumulative}
+        fixed = {k: i for k, i in self.columns.items() if k not in FIGURES}
+        return {**fixed, **self.cumulative}
 
 
 def _refuse_parameter_list(names: dict[str, int], file: str) -> None:
