@@ -119,12 +119,13 @@ def _check_dimension(ws, display: str) -> None:
     """Refuse a sheet whose declared dimension (``<dimension ref="A1:F40"/>``) is over
     the limits; a sheet that declares none is bounded while it is read."""
     rows, columns = ws.max_row, ws.max_column
-    declared = f"{ws.title!r} declares {_letter(columns or 1)}{rows or 1}"
+    declared = (f"sheet {ws.title!r} declares the range {_letter(ws.min_column or 1)}"
+                f"{ws.min_row or 1}:{_letter(columns or 1)}{rows or 1}")
     if columns is not None and columns > MAX_COLUMNS:
-        raise InputError(f"sheet {declared}: {columns:,} columns; the limit is {MAX_COLUMNS} "
+        raise InputError(f"{declared} ({columns:,} columns); the limit is {MAX_COLUMNS} columns "
                          "(delete the stray cells far to the right)", file=display)
     if rows is not None and rows > MAX_ROWS:
-        raise InputError(f"sheet {declared}: {rows:,} rows; the limit is {MAX_ROWS:,}",
+        raise InputError(f"{declared} ({rows:,} rows); the limit is {MAX_ROWS:,} rows",
                          file=display)
 
 
