@@ -267,6 +267,16 @@ def test_a_workbook_unpacking_past_the_limit_is_refused(mw, tmp_path, monkeypatc
     assert "bytes; the limit is 1,000 bytes" in str(refused(mw, path))
 
 
+def test_a_shared_string_table_past_the_limit_is_refused(mw, tmp_path, monkeypatch):
+    path = workbook(tmp_path / "strings.xlsx", ("Sheet", [HEADER, month(4)]))
+    with zipfile.ZipFile(path, "a") as archive:         # 2 MB of strings, deflated to a few KB
+        archive.writestr("xl/sharedStrings.xml", b"<sst>" + b"<si><t>x</t></si>" * 125_000
+                         + b"</sst>", zipfile.ZIP_DEFLATED)
+    monkeypatch.setattr(xlsx, "MAX_STRINGS", 1 << 20)
+    err = refused(mw, path)
+    assert "shared-string table unpacks to 2,125,011 bytes; the limit is 1,048,576" in str(err)
+
+
 def test_a_sparse_far_sheet_costs_bounded_memory_and_time(tmp_path):
     """In a process of its own: the stray-cell sheet without a dimension, and 5,000 rows
     each with a styled empty cell at XFD, staged under a 2 GB address-space limit."""

@@ -39,6 +39,7 @@ MAX_SHEETS = 50                 # sheets in a workbook
 MAX_ROWS = 1_048_576            # a sheet's last row (Excel's own limit)
 MAX_COLUMNS = 64                # a sheet's columns (the canonical columns are 20)
 MAX_UNPACKED = 1 << 30          # bytes of the archive's members, unpacked
+MAX_STRINGS = 64 << 20          # bytes of the shared-string table, unpacked (read whole)
 HEADER_ROWS = 20                # rows searched for the header
 MAX_CELL_CHARS = 32_767         # characters in a cell (Excel's own limit)
 TITLE_CELLS = 2                 # values a row above the header may hold
@@ -49,6 +50,7 @@ BATCH = 50_000                  # rows staged per insert
 _BROKEN = (zipfile.BadZipFile, zlib.error, EOFError, OSError, LookupError, ValueError,
            TypeError, AttributeError, SyntaxError, OverflowError, ArithmeticError)
 _SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
+_STRINGS_PART = re.compile(r"xl/sharedStrings[^/]*\.xml", re.IGNORECASE)
 
 
 class _ExcelError(str):
@@ -90,6 +92,10 @@ def _check_archive(path: Path, display: str) -> None:
     if unpacked > MAX_UNPACKED:
         raise InputError(f"workbook unpacks to {unpacked:,} bytes; the limit is "
                          f"{MAX_UNPACKED:,} bytes", file=display)
+    strings = sum(m.file_size for m in members if _STRINGS_PART.fullmatch(m.filename))
+    if strings > MAX_STRINGS:
+        raise InputError(f"the workbook's shared-string table unpacks to {strings:,} bytes; "
+                         f"the limit is {MAX_STRINGS:,} bytes", file=display)
     sheets = sum(1 for m in members if _SHEET_PART.fullmatch(m.filename))
     if sheets > MAX_SHEETS:
         raise InputError(f"workbook has {sheets} sheets; the limit is {MAX_SHEETS}",
