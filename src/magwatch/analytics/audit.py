@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from magwatch.analytics.changes import SERIES
 from magwatch.analytics.ranks import AGGREGATES
-from magwatch.analytics.series import GROUP, month_index, monthly, pick
+from magwatch.analytics.series import GROUP, month_index, monthly, pick, usable_claims
 from magwatch.periods import Month
 
 CHANGE_METRICS = {"mom_pct": ("net_weight_kg", 1), "yoy_pct": ("net_weight_kg", 12),
@@ -51,8 +51,8 @@ AUDIT_COLUMNS = [
 
 def claimed(claims):
     """Single-month claims of the metrics the audit checks, with a month index."""
-    c = claims.filter((claims.period_months == 1)
-                      & claims.metric.isin([*CHANGE_METRICS, "rank", "share_pct"]))
+    c = usable_claims(claims.filter((claims.period_months == 1)
+                                    & claims.metric.isin([*CHANGE_METRICS, "rank", "share_pct"])))
     return c.mutate(month=month_index(c.period))
 
 

@@ -228,8 +228,8 @@ def _claims_table(backend, reporter, commodity, flow, as_of) -> pa.Table:
     """Every chosen claim of one (reporter, commodity, flow): one row per key, month and metric."""
     from magwatch.analytics import series
 
-    c = series.select(_relation(backend, "claim", as_of), reporter=reporter,
-                      commodity=commodity, flow=flow)
+    c = series.usable_claims(series.select(_relation(backend, "claim", as_of), reporter=reporter,
+                                           commodity=commodity, flow=flow, keep_unusable=True))
     group = [c[k] for k in CLAIM_GROUP]
     ranked = c.mutate(_n=ibis.row_number().over(ibis.window(group_by=group,
                                                             order_by=preference_order(c))),

@@ -48,7 +48,7 @@ import ibis
 import pyarrow as pa
 
 from magwatch.analytics.figures import preference_order
-from magwatch.analytics.series import month_index, pick
+from magwatch.analytics.series import month_index, pick, unusable, unusable_note
 from magwatch.codes import is_aggregate
 from magwatch.errors import NoDataError, ParameterError
 from magwatch.periods import Month
@@ -322,6 +322,12 @@ def _span(months: list[int]) -> str:
     return ", ".join(parts)
 
 
+def _unusable_notes(*lines) -> list[str]:
+    """Notes on the stored rows of the compared lines whose measures are NaN or infinite."""
+    rows = [r for line in lines for r in _execute(unusable(line).order_by("period", "source_row"))]
+    return [unusable_note(r) for r in rows]
+
+
 def _t(kg: float | None) -> float | None:
     return None if kg is None else kg / 1000.0
 
@@ -377,9 +383,10 @@ def mirror(latest, reference_rows: list[dict] | None = None, *, partner: str,
                 "context rows are importer-side figures for quarters or years as reported in the "
                 "bundled partner_imports_monthly.csv; they are not monthly and are not spread over "
                 "months or used in any computation")
-        exports = figures(line_rows(latest, reporter=reporter, flow="X", classification=classification,
-                                    commodity=commodity, partner=partner))
-        rows = _execute(exports.order_by("month"))
+        own = line_rows(latest, reporter=reporter, flow="X", classification=classification,
+                        commodity=commodity, partner=partner)
+        result["notes"] += _unusable_notes(own)
+        rows = _execute(figures(own).order_by("month"))
         rows = [r for r in rows if (first is None or r["month"] >= first)
                 and (last is None or r["month"] <= last)]
         result["months"] = pa.Table.from_pylist([_row_unpaired(r) for r in rows], schema=_schema())
@@ -393,10 +400,12 @@ def mirror(latest, reference_rows: list[dict] | None = None, *, partner: str,
                               "value_basis": VALUE_BASIS.get(pline.sources, "as published by the source"),
                               "other_lines": [c.as_dict() for c in candidates[1:]]}
 
-    exports = figures(line_rows(latest, reporter=reporter, flow="X", classification=classification,
-                                commodity=commodity, partner=partner))
-    imports = figures(line_rows(latest, reporter=partner, flow="M", classification=pline.classification,
-                                commodity=pline.commodity, partner=reporter))
+    own = line_rows(latest, reporter=reporter, flow="X", classification=classification,
+                    commodity=commodity, partner=partner)
+    theirs = line_rows(latest, reporter=partner, flow="M", classification=pline.classification,
+                       commodity=pline.commodity, partner=reporter)
+    result["notes"] += _unusable_notes(own, theirs)
+    exports, imports = figures(own), figures(theirs)
 
     # shipping lag
     fits = []

@@ -58,10 +58,13 @@ class _Exprs:
     ``ibis.param`` parameters)."""
 
     def __init__(self, latest, claims, reporter, commodity, flow):
-        self.rows = series.select(latest, reporter=reporter, commodity=commodity, flow=flow)
+        raw = series.select(latest, reporter=reporter, commodity=commodity, flow=flow,
+                            keep_unusable=True)
+        self.rows = series.usable(raw)
+        self.unusable = series.unusable(raw)
         self.series = series.pick(self.rows)
-        self.claims = claims.filter((claims.reporter == reporter) & (claims.commodity == commodity)
-                                    & (claims.flow == flow))
+        self.claims = series.usable_claims(claims.filter(
+            (claims.reporter == reporter) & (claims.commodity == commodity) & (claims.flow == flow)))
 
 
 class _Context:
@@ -157,7 +160,21 @@ def _figures(x, month, p0, p1, p12, m0, m1, m2, jan, span):
             "change_z": anomalies.change_scores(s, month),
             "seasonal_z": anomalies.seasonal_scores(s, month),
             "provenance": s.filter(s.month.isin([m0, m1, m2]) & (s.period_months == 1)),
-            "observed_ytd": s.filter((s.month == jan) & (s.period_months == span))}
+            "observed_ytd": s.filter((s.month == jan) & (s.period_months == span)),
+            "unusable": _unusable_at(x, [m0])}
+
+
+def _unusable_at(x, months):
+    """The month's rows whose measures are NaN or infinite (read as no figure)."""
+    u = x.unusable
+    u = u.filter(series.month_index(u.period).isin(months))
+    return u.select("partner", "period", *series.MEASURES, "source_file", "source_row", "source_url")
+
+
+def _unusable_notes(rows: list[dict]) -> list[str]:
+    """One note per stored row whose measure is not a number the monitor can use."""
+    rows = sorted(rows, key=lambda r: (r["partner"], r["period"], r["source_row"] or 0))
+    return [series.unusable_note(r) for r in rows]
 
 
 def _single(ctx, month: int) -> dict:
@@ -175,7 +192,9 @@ def _single(ctx, month: int) -> dict:
     entries = {p: _entry(p, month, levels.get(p), ranked.get(p), recs.get(p), ytd.get(p),
                          cz.get(p), sz.get(p), prov, claimed.get(p, []), observed_ytd.get(p))
                for p in partners}
-    return _result(ctx, month, 1, entries, got["hhi"], levels)
+    result = _result(ctx, month, 1, entries, got["hhi"], levels)
+    result["notes"] += _unusable_notes(got["unusable"])
+    return result
 
 
 def _keyed(rows: list[dict]) -> dict[str, dict]:
@@ -196,7 +215,8 @@ def _combined_figures(x, month, m0, m1, m2, m3):
     rk = ranks.ranked(_ytd_shaped(x, month))
     s = x.series
     return {"ytd": changes.year_to_date(s, month), "ranked": rk, "hhi": concentration.hhi(rk),
-            "provenance": s.filter(s.month.isin([m0, m1, m2, m3]) & s.period_months.isin([1, 2]))}
+            "provenance": s.filter(s.month.isin([m0, m1, m2, m3]) & s.period_months.isin([1, 2])),
+            "unusable": _unusable_at(x, [m0, m1])}
 
 
 def _combined(ctx, start: int) -> dict:
@@ -218,7 +238,9 @@ def _combined(ctx, start: int) -> dict:
                      "weight_prev": None, "weight_year_ago": t["ytd_prev"]}
         entries[p] = _entry(p, feb, level, ranked.get(p), None, None, None, None, prov,
                             claimed.get(p, []), None, combined=True)
-    return _result(ctx, feb, 2, entries, conc, totals)
+    result = _result(ctx, feb, 2, entries, conc, totals)
+    result["notes"] += _unusable_notes(got["unusable"])
+    return result
 
 
 # -- pieces -------------------------------------------------------------------------------

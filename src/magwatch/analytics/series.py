@@ -31,6 +31,8 @@ GROUP = ("reporter", "flow", "classification", "commodity")
 KEY = (*GROUP, "partner", "period", "period_months")
 #: Provenance kept for each chosen measure.
 PROVENANCE = ("source", "source_ref", "source_url", "source_file", "source_row", "vintage")
+#: The measures of an observation row.
+MEASURES = ("net_weight_kg", "value", "value_usd", "quantity")
 
 
 def month_index(period):
@@ -39,15 +41,55 @@ def month_index(period):
     return period.year() * 12 + period.month() - 1
 
 
+def finite(column):
+    """True where a number column holds a finite number or nothing (NULL), False for NaN, ±inf."""
+    return column.isnull() | ~(column.isnan() | column.isinf())
+
+
+def usable(rows):
+    """``rows`` with a NaN or infinite measure read as no figure (NULL): such a value (written
+    by an older version, or into the store by hand) is never summed, ranked or divided.
+    :func:`unusable` lists the rows it concerns."""
+    return rows.mutate(**{m: ibis.ifelse(finite(rows[m]), rows[m], ibis.null("float64"))
+                          for m in MEASURES if m in rows.columns})
+
+
+def unusable(rows):
+    """The rows of ``rows`` holding a NaN or infinite measure (which :func:`usable` reads as none)."""
+    return rows.filter(ibis.or_(*[~finite(rows[m]) for m in MEASURES]))
+
+
+def unusable_note(row: dict) -> str:
+    """Words for one row :func:`unusable` found (its key, the measures, where it came from)."""
+    import math
+
+    from magwatch.periods import Month
+
+    bad = ", ".join(f"{m} {row[m]}" for m in MEASURES
+                    if row.get(m) is not None and not math.isfinite(row[m]))
+    where = (f"{row['source_file']} row {row['source_row']}" if row.get("source_file")
+             else row.get("source_url") or "no source named")
+    who = " ".join(str(row[k]) for k in ("reporter", "partner", "flow") if row.get(k))
+    return (f"{who} {Month.of(row['period'])}: the store holds {bad} ({where}), not a usable "
+            "figure; read as no figure (no rank, share or sum counts it)")
+
+
+def usable_claims(claims):
+    """Claims whose value is a finite number or none: a NaN or infinite one is no claim."""
+    return claims.filter(finite(claims.value))
+
+
 def select(latest, *, reporter: str | None = None, commodity: str | None = None,
-           flow: str | None = None, classification: str | None = None):
-    """Rows of the latest-vintage table for one reporter / commodity / flow (None = all)."""
+           flow: str | None = None, classification: str | None = None, keep_unusable: bool = False):
+    """Rows of the latest-vintage table for one reporter / commodity / flow (None = all), their
+    non-finite measures read as none (:func:`usable`) unless ``keep_unusable``."""
     conditions = []
     for column, value in (("reporter", reporter), ("commodity", commodity), ("flow", flow),
                           ("classification", classification)):
         if value is not None:
             conditions.append(latest[column] == value)
-    return latest.filter(*conditions) if conditions else latest
+    rows = latest.filter(*conditions) if conditions else latest
+    return rows if keep_unusable else usable(rows)
 
 
 def _preference(rows, measure: str):
@@ -64,8 +106,9 @@ def pick(rows):
     ``value_<provenance>`` for the chosen rows, ``weight_figures`` / ``value_figures``
     (rows carrying the measure), ``weight_low`` / ``weight_high``, ``value_low`` /
     ``value_high`` and ``month``
-    (a month index).
+    (a month index). A NaN or infinite measure counts as none (:func:`usable`).
     """
+    rows = usable(rows)
     ranked = rows.mutate(_w=_preference(rows, "net_weight_kg"), _v=_preference(rows, "value_usd"))
     chosen_w = (ranked._w == 0) & ranked.net_weight_kg.notnull()
     chosen_v = (ranked._v == 0) & ranked.value_usd.notnull()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 import re
 import tempfile
 from pathlib import Path
@@ -66,6 +67,19 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
+def unusable_notes(rows: list[dict], first: int = 1) -> list[str]:
+    """One note per NaN or infinite number in ``rows`` (held by the store; JSON shows it as null),
+    naming the row (``first`` is the first row's number), its key and the column."""
+    notes = []
+    for i, row in enumerate(rows, first):
+        for name, value in row.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                key = " ".join(str(row[k]) for k in ("partner", "period", "metric") if row.get(k))
+                notes.append(f"row {i}{f' ({key})' if key else ''}: {name} is {value} in the store, "
+                             "not a usable figure; shown as null")
+    return notes
+
+
 def _table_response(request: Request, table: pa.Table, fmt: str, limit: int, offset: int,
                     columns: list[str] | None = None) -> Response:
     total = table.num_rows
@@ -80,8 +94,11 @@ def _table_response(request: Request, table: pa.Table, fmt: str, limit: int, off
     if fmt == "csv":
         return Response(to_csv(rows, columns or table.column_names), media_type="text/csv; charset=utf-8",
                         headers=headers)
-    return json_response({"total": total, "limit": limit, "offset": offset, "next": next_url,
-                          "rows": rows}, headers=headers)
+    body = {"total": total, "limit": limit, "offset": offset, "next": next_url, "rows": rows}
+    notes = unusable_notes(rows, offset + 1)
+    if notes:
+        body["notes"] = notes
+    return json_response(body, headers=headers)
 
 
 def _limit(limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Rows per page"),
@@ -193,9 +210,13 @@ def provenance_rows(access, *, partner: str, period: str, reporter: str = "CHN",
                        months=0).to_pylist()
         if flow:
             cl = [c for c in cl if c["flow"] == flow.upper()]
-        return {"reporter": reporter.upper(), "partner": partner.upper(), "commodity": commodity,
-                "period": period, "observations": obs, "claims": cl,
-                "kind": "observations as published (reported), claims as stated by the source"}
+        out = {"reporter": reporter.upper(), "partner": partner.upper(), "commodity": commodity,
+               "period": period, "observations": obs, "claims": cl,
+               "kind": "observations as published (reported), claims as stated by the source"}
+        notes = [f"observation {n}" for n in unusable_notes(obs)] + [f"claim {n}" for n in unusable_notes(cl)]
+        if notes:
+            out["notes"] = notes
+        return out
 
     return access.read(("provenance", tuple(args.items())), call)
 
