@@ -29,7 +29,7 @@ import pyarrow as pa
 from magwatch.records import CLAIM_SCHEMA, OBSERVATION_SCHEMA
 from magwatch.periods import Month
 from magwatch.store import Release, Store
-from magwatch.store.ingest import file_sha256
+from magwatch.store.ingest import file_sha256, one_landing
 
 SOURCE = "press"
 #: The bundled data set was compiled in November 2026 (data/SOURCES.md); a
@@ -204,21 +204,24 @@ def _reference(rows: list[dict]) -> pa.Table:
 
 def load_bundled(store: Store, progress=None) -> list[Release]:
     """Load every bundled file as one release each; files already loaded are skipped."""
-    results = []
-    for name in FILES:
-        path = data_dir() / name
-        sha = file_sha256(path)
-        rows = _rows(path)
-        obs, claims = CONVERTERS.get(name, lambda *_: ([], []))(rows, name, sha)
-        results.append(store.ingest_records(
-            pa.Table.from_pylist(obs, schema=OBSERVATION_SCHEMA) if obs else None,
-            pa.Table.from_pylist(claims, schema=CLAIM_SCHEMA) if claims else None,
-            source=SOURCE, file_name=name, sha256=sha, file_size=path.stat().st_size,
-            references={name.removesuffix(".csv"): _reference(rows)},
-            note="bundled data; provenance in data/SOURCES.md"))
-        if progress:
-            progress(name)
-    return results
+    with one_landing(store.con):
+        return [_load_file(store, name, progress) for name in FILES]
+
+
+def _load_file(store: Store, name: str, progress) -> Release:
+    path = data_dir() / name
+    sha = file_sha256(path)
+    rows = _rows(path)
+    obs, claims = CONVERTERS.get(name, lambda *_: ([], []))(rows, name, sha)
+    release = store.ingest_records(
+        pa.Table.from_pylist(obs, schema=OBSERVATION_SCHEMA) if obs else None,
+        pa.Table.from_pylist(claims, schema=CLAIM_SCHEMA) if claims else None,
+        source=SOURCE, file_name=name, sha256=sha, file_size=path.stat().st_size,
+        references={name.removesuffix(".csv"): _reference(rows)},
+        note="bundled data; provenance in data/SOURCES.md")
+    if progress:
+        progress(name)
+    return release
 
 
 def summary(results: list[Release], path: Path | str | None) -> str:

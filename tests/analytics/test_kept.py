@@ -128,3 +128,20 @@ def test_a_process_killed_between_a_release_and_its_answers_leaves_them_exact(st
         releases = mw.store.con.execute("SELECT count(*) FROM release WHERE source = 'kept-test'")
         assert releases.fetchall()[0][0] == 1          # the release itself landed whole
         assert mw.monitor()["month"] == str(new)    # and reads compute it
+
+
+def test_the_bundled_load_lands_once_for_all_its_releases(tmp_path, monkeypatch):
+    """Nine releases committed in a row are followed once, over all that they touched."""
+    from magwatch.store import ingest
+
+    calls = []
+    real = ingest.release_committed
+    monkeypatch.setattr(ingest, "release_committed",
+                        lambda con, last, first=None: calls.append((first, last)) or real(con, last, first))
+    db = tmp_path / "fresh.duckdb"
+    with magwatch.open(db) as mw:
+        releases = mw.load()
+    ids = [r.release_id for r in releases if not r.skipped]
+    assert len(ids) > 1 and calls == [(ids[0], ids[-1])]
+    found, fresh = _rebuilt(db)
+    assert (*SERIES, -1) in found and found == fresh

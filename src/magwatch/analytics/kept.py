@@ -40,10 +40,10 @@ def _state_text(con) -> str | None:
     return None if not found[0] else repr(found)
 
 
-def _state_before(con, release_id: int) -> str:
-    """The state the store had before ``release_id`` was committed (as :func:`_state_text`)."""
+def _state_before(con, first: int) -> str:
+    """The state the store had before release ``first`` was committed (as :func:`_state_text`)."""
     found = tuple(fetch_one(con.execute("SELECT count(*), max(release_id), max(ingested_at) "
-                                        "FROM release WHERE release_id <> ?", [release_id])))
+                                        "FROM release WHERE release_id < ?", [first])))
     return "" if not found[0] else repr(found)
 
 
@@ -66,13 +66,15 @@ def lookup(con, month: int | None, reporter: str, commodity: str, flow: str):
     return None if row is None else pickle.loads(row[0])
 
 
-def _touched(con, release_id: int) -> dict[tuple, int]:
-    """(reporter, commodity, flow) -> the earliest month index the release wrote."""
+def _touched(con, first: int, last: int) -> dict[tuple, int]:
+    """(reporter, commodity, flow) -> the earliest month index releases first..last wrote."""
     rows = con.execute(
         "SELECT reporter, commodity, flow, min(year(period) * 12 + month(period) - 1) FROM ("
-        " SELECT reporter, commodity, flow, period FROM observation WHERE release_id = $r"
-        " UNION ALL SELECT reporter, commodity, flow, period FROM claim WHERE release_id = $r)"
-        " WHERE period IS NOT NULL GROUP BY ALL", {"r": release_id}).fetchall()
+        " SELECT reporter, commodity, flow, period FROM observation"
+        " WHERE release_id BETWEEN $f AND $l"
+        " UNION ALL SELECT reporter, commodity, flow, period FROM claim"
+        " WHERE release_id BETWEEN $f AND $l)"
+        " WHERE period IS NOT NULL GROUP BY ALL", {"f": first, "l": last}).fetchall()
     return {(r, c, f): int(m) for r, c, f, m in rows}
 
 
@@ -115,14 +117,17 @@ def ensure(con) -> None:
                 f"commodity VARCHAR, flow VARCHAR, month INTEGER, result BLOB)")
 
 
-def after_release(con, release_id: int) -> bool:
+def after_release(con, release_id: int, first: int | None = None) -> bool:
     """Bring the kept results to the state a just-committed release made (see the module doc).
 
+    ``first`` < ``release_id`` when releases ``first`` to ``release_id`` were committed one
+    after another with nothing read between (a bundled load, an export folder): the copies
+    move once, over everything those releases touched, as they would release by release.
     False if that failed (the copies then stay under the old state, never read again): a
     release never fails for its kept results.
     """
     try:
-        _after_release(con, release_id)
+        _after_release(con, first or release_id, release_id)
     except Exception:
         return False
     return True
@@ -138,17 +143,17 @@ def _eager_series(con, old: str, touched: dict[tuple, int]) -> list[tuple]:
     return chosen[:EAGER_SERIES]
 
 
-def _after_release(con, release_id: int) -> None:
+def _after_release(con, first: int, last: int) -> None:
     import ibis
 
     backend = ibis.duckdb.from_connection(con)
     tables = (backend.table("observation_latest"), backend.table("claim_latest"))
     new = _state_text(con)
-    touched = _touched(con, release_id)
+    touched = _touched(con, first, last)
     con.execute("BEGIN TRANSACTION")
     try:
         ensure(con)
-        old = _state_before(con, release_id)
+        old = _state_before(con, first)
         eager = _eager_series(con, old, touched)
         _carry(con, old, new, touched)
         for key in eager:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -184,12 +185,42 @@ def commit_release(con: duckdb.DuckDBPyConnection, *, source: str, vintage: dt.d
             con.execute("ROLLBACK")
         raise
     if transaction:
-        release_committed(con, release_id)
+        _committed(con, release_id)
     return Release(release_id, source, file_name, sha256, rows_read, rows_added, claims_read,
                    claims_added)
 
 
-def release_committed(con: duckdb.DuckDBPyConnection, release_id: int) -> None:
-    """What follows every committed release (``release_id`` the last one committed)."""
+def release_committed(con: duckdb.DuckDBPyConnection, release_id: int,
+                      first: int | None = None) -> None:
+    """What follows every committed release (``release_id`` the last one committed; ``first``
+    the first of several committed one after another, as an export folder's)."""
     from magwatch.analytics.kept import after_release
-    after_release(con, release_id)          # answers ready when the figures land
+    after_release(con, release_id, first)   # answers ready when the figures land
+
+
+#: Connections inside :func:`one_landing`, with the releases committed there so far.
+_landing: dict[int, list[int]] = {}
+
+
+def _committed(con: duckdb.DuckDBPyConnection, release_id: int) -> None:
+    if id(con) in _landing:
+        _landing[id(con)].append(release_id)
+    else:
+        release_committed(con, release_id)
+
+
+@contextmanager
+def one_landing(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Releases committed inside land once, at the end: what follows a release
+    (:func:`release_committed`) runs one time for all of them, not once each. The bundled
+    load commits nine releases in a row; nobody reads between them."""
+    if id(con) in _landing:             # already inside one: the outer one lands them
+        yield
+        return
+    _landing[id(con)] = []
+    try:
+        yield
+    finally:
+        ids = _landing.pop(id(con))
+        if ids:
+            release_committed(con, ids[-1], ids[0])
