@@ -111,6 +111,16 @@ def test_a_titled_sheet_is_imported_whole(mw, tmp_path):
                                         ("FRA", "2025-06", 1000.0)]
 
 
+def test_a_merged_cell_below_the_header_is_refused(mw, tmp_path):
+    book = openpyxl.load_workbook(titled(tmp_path / "t.xlsx"))
+    book.active["B7"] = "FRA"
+    book.active.merge_cells("B4:B5")        # one partner for two rows, as a reader sees it
+    book.save(tmp_path / "t.xlsx")
+    err = refused(mw, tmp_path / "t.xlsx")
+    assert str(err).endswith("cells B4:B5 are merged (sheet row 4); unmerge them so that each "
+                             "row holds its own values")
+
+
 def test_a_row_of_values_above_the_header_is_refused(mw, tmp_path):
     path = workbook(tmp_path / "above.xlsx", ("Sheet", [month(3), [], HEADER, month(4)]))
     err = refused(mw, path)

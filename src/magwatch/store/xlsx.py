@@ -144,8 +144,9 @@ def _letter(column: int) -> str:
         return f"#{column}"
 
 
-def _rows(ws, display: str) -> Iterator[tuple[int, dict[int, object]]]:
-    """(sheet row, {column: value}) for each row of ``ws`` holding a value.
+def _rows(ws, display: str, merged: list | None = None) -> Iterator[tuple[int, dict[int, object]]]:
+    """(sheet row, {column: value}) for each row of ``ws`` holding a value; once every
+    row is read, the sheet's merged ranges are added to ``merged``.
 
     Read with openpyxl's own streaming sheet parser (the one its read-only mode
     uses), so the cost is the cells the file holds, never the area it declares."""
@@ -164,6 +165,8 @@ def _rows(ws, display: str) -> Iterator[tuple[int, dict[int, object]]]:
                 last = row
                 if values:
                     yield row, values
+            if merged is not None and parser.merged_cells is not None:
+                merged.extend(parser.merged_cells.mergeCell)
     except _BROKEN as exc:
         # a value that does not convert names its cell; broken XML only its place in the XML
         at = (f" cell {_letter(parser.col_counter)}{parser.row_counter}"
@@ -298,11 +301,18 @@ def _layout(path: Path, display: str, sheet: str | None):
 
 
 def _data_rows(sheet: _Sheet, display: str) -> Iterator[tuple[int, dict[int, object]]]:
-    """The rows below a sheet's header that hold a value."""
-    with closing(_rows(sheet.ws, display)) as rows:
+    """The rows below a sheet's header that hold a value; a merged range reaching below
+    the header is refused (its value stands in its first row only, the others would be
+    read empty)."""
+    merged: list = []
+    with closing(_rows(sheet.ws, display, merged)) as rows:
         for row, values in rows:
             if row > sheet.header_row:
                 yield row, values
+    for cells in merged:
+        if cells.max_row > sheet.header_row:
+            raise InputError(f"cells {cells.coord} are merged ({sheet.where(cells.min_row)}); "
+                             "unmerge them so that each row holds its own values", file=display)
 
 
 def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, display: str, table: str,
