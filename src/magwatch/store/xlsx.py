@@ -49,6 +49,11 @@ BATCH = 50_000                  # rows staged per insert
 #: (an XML ParseError is a SyntaxError)
 _BROKEN = (zipfile.BadZipFile, zlib.error, EOFError, OSError, LookupError, ValueError,
            TypeError, AttributeError, SyntaxError, OverflowError, ArithmeticError)
+# openpyxl's notes while reading (no default style, an unsupported extension, a date
+# serial out of range: that cell is read as an error value and refused) are no news for
+# the user. A filter, not warnings.catch_warnings, which is not safe across threads.
+warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl\.")
+
 _SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
 _STRINGS_PART = re.compile(r"xl/sharedStrings[^/]*\.xml", re.IGNORECASE)
 
@@ -319,29 +324,33 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, display: str, table:
                 sheet: str | None = None) -> int:
     from magwatch.store.files import _quoted
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")     # openpyxl's notes on styles and extensions
-        book, chosen = _layout(path, display, sheet)
-        try:
-            header = chosen[0].header
-            columns = ", ".join(f"{_quoted(h)} VARCHAR" for h in header)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (_row BIGINT, {columns})")
-            batch: list[list[object]] = [[] for _ in range(len(header) + 1)]
-            n = 0
-            for one in chosen:
-                # a sheet's column c (1-based) goes to position place[c] of the staged row
-                place = {c: header.index(name) + 1 for c, name in enumerate(one.header, 1)}
-                for _, values in _data_rows(one, display):
-                    n += 1
-                    batch[0].append(n)
-                    cells = _staged_cells(values, place, header, n, display)
-                    for i in range(1, len(header) + 1):
-                        batch[i].append(cells.get(i))
-                    if n % BATCH == 0:
-                        _flush(con, table, batch, header)
-            _flush(con, table, batch, header)
-        finally:
-            book.close()
+    book, chosen = _layout(path, display, sheet)
+    try:
+        header = chosen[0].header
+        columns = ", ".join(f"{_quoted(h)} VARCHAR" for h in header)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (_row BIGINT, {columns})")
+        return _stage_sheets(con, table, chosen, header, display)
+    finally:
+        book.close()
+
+
+def _stage_sheets(con: duckdb.DuckDBPyConnection, table: str, chosen: list[_Sheet],
+                  header: list[str], display: str) -> int:
+    """Insert the data rows of the chosen sheets into ``table`` in batches; their count."""
+    batch: list[list[object]] = [[] for _ in range(len(header) + 1)]
+    n = 0
+    for one in chosen:
+        # a sheet's column c (1-based) goes to position place[c] of the staged row
+        place = {c: header.index(name) + 1 for c, name in enumerate(one.header, 1)}
+        for _, values in _data_rows(one, display):
+            n += 1
+            batch[0].append(n)
+            cells = _staged_cells(values, place, header, n, display)
+            for i in range(1, len(header) + 1):
+                batch[i].append(cells.get(i))
+            if n % BATCH == 0:
+                _flush(con, table, batch, header)
+    _flush(con, table, batch, header)
     return n
 
 
@@ -418,18 +427,16 @@ def _sheet_row(path: Path, row: int, sheet: str | None = None) -> str | None:
     ``sheet 'NAME' row R`` in a workbook of several sheets). Only used on the error
     path; None when the workbook cannot say."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book, chosen = _layout(path, str(path), sheet)
-            try:
-                n = 0
-                for one in chosen:
-                    for r, _ in _data_rows(one, str(path)):
-                        n += 1
-                        if n == row:
-                            return one.where(r)
-            finally:
-                book.close()
+        book, chosen = _layout(path, str(path), sheet)
+        try:
+            n = 0
+            for one in chosen:
+                for r, _ in _data_rows(one, str(path)):
+                    n += 1
+                    if n == row:
+                        return one.where(r)
+        finally:
+            book.close()
     except (InputError, *_BROKEN):
         return None
     return None
