@@ -6,6 +6,24 @@ the file, row and field for input files; the parameter for API calls.
 
 from __future__ import annotations
 
+import re
+
+# C0 and C1 controls, DEL, and the Unicode line separators and direction overrides:
+# characters that would break a one-line message or act on the terminal that shows it
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    ch = match.group()
+    if ch in "\n\r\t":
+        return repr(ch)[1:-1]
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters escaped as ``\\n``, ``\\x1b``, ``\\u202e``."""
+    return _UNPRINTABLE.sub(_escaped, text)
+
 
 class MagwatchError(Exception):
     """Base class: any error magwatch raises deliberately."""
@@ -32,7 +50,8 @@ class InputError(MagwatchError):
         if field is not None:
             where.append(f"field {field!r}")
         prefix = ", ".join(where)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        # a file name (or a parser's message quoting it) may hold a newline or an escape code
+        super().__init__(printable(f"{prefix}: {message}" if prefix else message))
 
 
 class ParameterError(MagwatchError):
