@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from magwatch.errors import InputError, StoreError
 from magwatch.store import queries
-from magwatch.store.files import drop_stage, stage_file, user_line
+from magwatch.store.files import check_input_path, drop_stage, stage_file, user_line
 from magwatch.store.xlsx import sheet_key
 from magwatch.store.ingest import Release, commit_release, find_release, read_unchanged
 from magwatch.store.normalise import normalise
@@ -109,6 +109,7 @@ class Store:
     def _ingest_file(self, path: Path, *, source: str, vintage: dt.date | None,
                      sheet: str | None = None) -> Release:
         display = str(path)
+        check_input_path(path, display)     # a FIFO or device is refused before it is hashed
         # raises InputError for unreadable files and for a file that grows while it is read
         _, sha = read_unchanged(path, display, lambda: stage_file(self.con, path, "_stage", sheet))
         if sheet is not None:       # one sheet of a workbook is a release of its own

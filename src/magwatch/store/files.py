@@ -15,6 +15,8 @@ from __future__ import annotations
 import codecs
 import csv
 import os
+import re
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,9 +25,10 @@ from typing import Iterator
 import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from magwatch.errors import InputError
+from magwatch.store import limits
+from magwatch.store.parquet import stage_parquet
 from magwatch.store.xlsx import _sheet_row, _stage_xlsx
 
 CHUNK = 16 << 20
@@ -44,33 +47,55 @@ def detect_format(path: Path) -> str:
                      file=str(path))
 
 
-def _check_text_encoding(path: Path) -> str:
-    """Return 'utf-8' or 'gb18030'; raise InputError naming the row if neither decodes."""
+class _Undecodable(Exception):
+    """The text does not decode; ``line`` is where it first fails."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _check_text_encoding(path: Path, display: str | None = None) -> str:
+    """Return 'utf-8' or 'gb18030'; raise InputError naming the row if neither decodes,
+    or naming the line that is over ``limits.MAX_LINE_BYTES``."""
+    display = display or str(path)
+    bad_line = 1
     for encoding in ("utf-8", "gb18030"):
-        decoder = codecs.getincrementaldecoder(encoding)()
-        line = 1
         try:
-            with path.open("rb") as fh:
-                while chunk := fh.read(CHUNK):
-                    try:
-                        decoder.decode(chunk)
-                    except UnicodeDecodeError as exc:
-                        line += chunk[: exc.start].count(b"\n")
-                        raise
-                    line += chunk.count(b"\n")
-                decoder.decode(b"", final=True)
+            _scan_text(path, encoding, display)
             return encoding
-        except UnicodeDecodeError:
-            bad_line = line
-            continue
-    raise InputError("text is neither UTF-8 nor GB18030/GBK", file=str(path),
+        except _Undecodable as exc:
+            bad_line = exc.line
+    raise InputError("text is neither UTF-8 nor GB18030/GBK", file=display,
                      row=max(bad_line - 1, 1))
 
 
+def _scan_text(path: Path, encoding: str, display: str) -> None:
+    """Decode the whole file in blocks of ``MAX_LINE_BYTES``; a block with no line break
+    lies inside a line over the limit, refused before any parser holds it whole."""
+    block = limits.MAX_LINE_BYTES
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
+    with path.open("rb") as fh:
+        while chunk := fh.read(block):
+            if len(chunk) == block and b"\n" not in chunk and b"\r" not in chunk:
+                raise InputError(limits.over(f"line {line} runs on with no line break",
+                                             limits.MAX_LINE_BYTES, "MAX_LINE_BYTES"), file=display)
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise _Undecodable(line + chunk[: exc.start].count(b"\n")) from None
+            line += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise _Undecodable(line) from None
+
+
 @contextmanager
-def utf8_copy(path: Path) -> Iterator[Path]:
+def utf8_copy(path: Path, display: str | None = None) -> Iterator[Path]:
     """Yield a UTF-8 version of a text file (the file itself when it already is)."""
-    encoding = _check_text_encoding(path)
+    encoding = _check_text_encoding(path, display)
     if encoding == "utf-8":
         yield path
         return
@@ -96,7 +121,7 @@ def sniff_delimiter(path: Path) -> str:
     """The delimiter of a CSV: whichever of ``,`` ``;`` tab splits the header line most
     (outside quotes); a comma when none does."""
     with path.open(newline="", encoding="utf-8-sig") as fh:
-        line = fh.readline(1 << 20)
+        line = fh.readline(limits.MAX_HEADER_BYTES + 1)
     counts = {}
     for d in DELIMITERS:
         try:
@@ -118,12 +143,35 @@ def canonical_name(name: str) -> str:
 
 
 def _header(path: Path, display: str, delimiter: str = ",") -> list[str]:
+    """The header line's column names, read from at most ``MAX_HEADER_BYTES``."""
     with path.open(newline="", encoding="utf-8-sig") as fh:
-        try:
-            header = next(csv.reader(fh, delimiter=delimiter))
-        except StopIteration:
-            raise InputError("file is empty", file=display) from None
+        line = fh.readline(limits.MAX_HEADER_BYTES + 1)
+    if not line:
+        raise InputError("file is empty", file=display)
+    if line.count('"') % 2:
+        raise InputError("the header line has a quote left open", file=display, row=0)
+    header = next(csv.reader([line], delimiter=delimiter))
+    _check_width(len(header), display)
     return [canonical_name(h) for h in _check_header([h.strip() for h in header], display)]
+
+
+def _check_width(columns: int, display: str) -> None:
+    if columns > limits.MAX_COLUMNS:
+        raise InputError(limits.over("header columns", limits.MAX_COLUMNS, "MAX_COLUMNS",
+                                     in_bytes=False), file=display)
+
+
+def check_header_size(path: Path, display: str) -> None:
+    """Refuse, from the file's first bytes only, a header line over ``MAX_HEADER_BYTES``
+    or with more than ``MAX_COLUMNS`` columns (counted by the commonest delimiter)."""
+    with path.open("rb") as fh:
+        line = fh.readline(limits.MAX_HEADER_BYTES + 1)
+    widest = max(line.count(d.encode()) for d in DELIMITERS) + 1
+    if widest > limits.MAX_COLUMNS and not line.count(b'"'):
+        _check_width(widest, display)
+    if len(line) > limits.MAX_HEADER_BYTES:
+        raise InputError(limits.over("header line", limits.MAX_HEADER_BYTES,
+                                     "MAX_HEADER_BYTES"), file=display)
 
 
 def _looks_like_gacc(header: list[str], display: str) -> None:
@@ -176,28 +224,51 @@ def _locate_csv_error(path: Path, display: str, width: int, reason: str,
     return InputError(f"malformed CSV: {reason}", file=display)
 
 
+def _csv_options(header: list[str], delimiter: str) -> dict:
+    types = {name: pa.string() for name in header}
+    return dict(
+        # the header is named here, so ' commodity' is read as text like every column
+        read_options=pacsv.ReadOptions(block_size=CHUNK, encoding="utf8",
+                                       column_names=header, skip_rows=1),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
+                                             null_values=[""], quoted_strings_can_be_null=True),
+    )
+
+
+def _check_batch(batch: pa.RecordBatch, header: list[str], rows: int, display: str) -> None:
+    """Refuse a batch that takes the file past ``MAX_ROWS`` or holds a field over
+    ``MAX_FIELD_BYTES`` (naming its row and column)."""
+    import pyarrow.compute as pc
+
+    if rows + batch.num_rows > limits.MAX_ROWS:
+        raise InputError(limits.over("rows", limits.MAX_ROWS, "MAX_ROWS", in_bytes=False),
+                         file=display, row=limits.MAX_ROWS + 1)
+    for name, column in zip(header, batch.columns):
+        lengths = pc.binary_length(column)
+        longest = pc.max(lengths).as_py()
+        if longest is not None and longest > limits.MAX_FIELD_BYTES:
+            first = pc.index(pc.greater(lengths, limits.MAX_FIELD_BYTES), True).as_py()
+            raise InputError(limits.over(f"field of {longest:,} bytes", limits.MAX_FIELD_BYTES,
+                                         "MAX_FIELD_BYTES"), file=display,
+                             row=rows + first + 1, field=name)
+
+
 def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str, table: str) -> int:
-    with utf8_copy(path) as text:
+    check_header_size(path, display)            # before the file is read at all
+    with utf8_copy(path, display) as text:
         delimiter = sniff_delimiter(text)
         header = _header(text, display, delimiter)
         # a ';' file is German-locale Excel: decimal commas in the figures (764,5)
         decimal_comma = {i for i, h in enumerate(header)
                          if delimiter == ";" and h in _NUMERIC_COLUMNS}
-        types = {name: pa.string() for name in header}
-        options = dict(
-            # the header is named here, so ' commodity' is read as text like every column
-            read_options=pacsv.ReadOptions(block_size=CHUNK, encoding="utf8",
-                                           column_names=header, skip_rows=1),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
-                                                 null_values=[""], quoted_strings_can_be_null=True),
-        )
         columns = ", ".join(f"{_quoted(h)} VARCHAR" for h in header)
         con.execute(f'CREATE OR REPLACE TEMP TABLE {table} (_row BIGINT, {columns})')
         rows = 0
         try:
-            reader = pacsv.open_csv(text, **options)
-            for batch in reader:
+            # absolute: pyarrow would read a leading "~" as the home folder
+            for batch in pacsv.open_csv(str(text.absolute()), **_csv_options(header, delimiter)):
+                _check_batch(batch, header, rows, display)
                 batch_rows = pa.array(range(rows + 1, rows + batch.num_rows + 1), pa.int64())
                 columns = [_decimal_point(c) if i in decimal_comma else c
                            for i, c in enumerate(batch.columns)]
@@ -219,21 +290,34 @@ def _decimal_point(column: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(column, r"^(\s*[-+]?\d+),(\d+\s*)$", r"\1.\2")
 
 
-def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, display: str, table: str) -> int:
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:/")
+
+
+def check_input_path(path: Path, display: str | None = None) -> os.stat_result:
+    """Refuse, before the file is opened, what is not a regular local file within
+    ``MAX_FILE_BYTES``: a URL (never fetched), a missing file, a directory, a FIFO, device
+    or socket (opening one may block or never end), an empty or oversized file."""
+    display = display or str(path)
+    if _URL.match(str(path)) and not os.path.lexists(path):
+        raise InputError("a URL, not a file: magwatch imports local files only "
+                         "(download it first)", file=display)
     try:
-        meta = pq.ParquetFile(path)
-        rows = meta.metadata.num_rows
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"not a readable Parquet file, it may be truncated ({exc})",
-                         file=display) from None
-    names = list(meta.schema_arrow.names)
-    _check_header([n.strip() for n in names], display)
-    literal = "'" + str(path).replace("'", "''") + "'"
-    columns = ", ".join(f"{_quoted(n)} AS {_quoted(canonical_name(n))}" for n in names)
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT file_row_number + 1 AS _row, "
-        f"{columns} FROM read_parquet({literal}, file_row_number = true)")
-    return rows
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise InputError("no such file", file=display) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror})", file=display) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError("a directory, not a file", file=display)
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("not a regular file (a FIFO, device or socket); "
+                         "import a regular file", file=display)
+    if info.st_size > limits.MAX_FILE_BYTES:
+        raise InputError(limits.over(f"file of {info.st_size:,} bytes", limits.MAX_FILE_BYTES,
+                                     "MAX_FILE_BYTES"), file=display)
+    if info.st_size == 0:
+        raise InputError("file is empty", file=display)
+    return info
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str = "_stage",
@@ -241,16 +325,13 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str = "_stage"
     """Stage a file as relation ``table`` with a ``_row`` column; return its row count.
     ``sheet`` names the one worksheet of a workbook to read."""
     display = str(path)
-    if not path.exists():
-        raise InputError("no such file", file=display)
-    if path.stat().st_size == 0:
-        raise InputError("file is empty", file=display)
+    check_input_path(path, display)
     fmt = detect_format(path)
     drop_stage(con, table)
     if fmt == "xlsx":
         rows = _stage_xlsx(con, path, display, table, sheet)
     else:
-        rows = {"csv": _stage_csv, "parquet": _stage_parquet}[fmt](con, path, display, table)
+        rows = {"csv": _stage_csv, "parquet": stage_parquet}[fmt](con, path, display, table)
     if rows == 0:
         raise InputError("file has a header but no data rows", file=display)
     return rows

@@ -156,14 +156,21 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
     checks.append(Check("commodity", f"NOT ({length_ok})",
                         "commodity code length does not fit its classification"))
 
+    if types["period"] == "TIMESTAMP WITH TIME ZONE":
+        # an instant: its month depends on the zone, which the reader must have applied
+        raise InputError("period is a timestamp with a time zone that was not read in its own "
+                         "zone; write it as text YYYY-MM or as a date", file=file, field="period")
     if types["period"].startswith(("DATE", "TIMESTAMP")):
         exprs["period"] = "CAST(date_trunc('month', \"period\") AS DATE)"
         checks.append(Check("period", "\"period\" IS NULL", "empty period"))
     else:
         p = _text("period")
         # strptime also reads a one-digit month; the length keeps it to YYYY-MM
-        # an Excel date on the first of a month (2026-04-01, 2026-04-01 00:00:00) is that month
-        first_of_month = (f"regexp_full_match({p}, '\\d{{4}}-\\d{{2}}-01([ T]00:00(:00)?)?')")
+        # an Excel date on the first of a month (2026-04-01, 2026-04-01 00:00:00) is that month;
+        # so is midnight on the first in a stated zone (2026-04-01T00:00:00+09:00: the date as
+        # written, in its own zone, never shifted to UTC)
+        first_of_month = (f"regexp_full_match({p}, '\\d{{4}}-\\d{{2}}-01"
+                          f"([ T]00:00(:00)?(Z|[+-]\\d{{2}}(:?\\d{{2}})?)?)?')")
         exprs["period"] = (f"CASE WHEN length({p}) = 7 THEN CAST(TRY_STRPTIME({p}, '%Y-%m') AS DATE) "
                            f"WHEN {first_of_month} THEN CAST(TRY_STRPTIME(left({p}, 10), '%Y-%m-%d') AS DATE) END")
         checks.append(Check("period", f"{exprs['period']} IS NULL",
