@@ -443,3 +443,11 @@ def test_import_sheet_on_the_command_line(bundled_db, tmp_path):
     good = run("--sheet", "Data", "--source", "cli-sheet")
     assert good.returncode == 0, good.stderr
     assert "1 rows read, 1 added" in good.stdout
+    book = openpyxl.Workbook()               # openpyxl warns of this serial; the user sees one line
+    book.active.append(HEADER)
+    book.active.append(["CHN", "DEU", "X", "85051110", 99999999, 1])
+    book.active["E2"].number_format = "yyyy-mm-dd"
+    book.save(path)
+    serial = run()
+    assert serial.returncode == 2 and serial.stderr.count("\n") == 1, serial.stderr
+    assert "Excel error #VALUE!" in serial.stderr and "(sheet row 2)" in serial.stderr
