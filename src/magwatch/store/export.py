@@ -93,14 +93,19 @@ def export_parquet(store, directory: str | Path, *, by_reporter: bool = False,
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise InputError("directory is not empty; choose an empty one or pass --overwrite",
                          file=str(out))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(out)
     temp = temp_beside(out)
-    remove(temp)
-    temp.mkdir()
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(out)
+        remove(temp)
+        temp.mkdir()
         manifest = _write_export(store, temp, partition_columns(by_reporter))
         _put_in_place(temp, out)
+    except OSError as exc:
+        raise InputError(f"cannot be written ({exc.strerror or exc})", file=str(out)) from None
+    except duckdb.Error as exc:
+        raise InputError(f"cannot be written ({str(exc).splitlines()[0][:300]})",
+                         file=str(out)) from None
     finally:
         remove(temp)
     return manifest
