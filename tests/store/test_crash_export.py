@@ -279,3 +279,28 @@ def test_sigkill_during_the_import_of_an_export_folder(stores, tmp_path, trial):
         source = content_digest(mw.store.con)
     assert full[0][:4] == tuple(source[t] for t in DATA_TABLES[:4])
     assert json.dumps(full[1], default=str).count("extra.csv") == 1
+
+
+def test_only_the_leftovers_of_writers_that_are_gone_are_removed(tmp_path):
+    from magwatch.store.atomic import remove_leftovers
+
+    target = tmp_path / "b.duckdb"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        dead_file = tmp_path / f".b.duckdb.partial-{gone.pid}"
+        dead_wal = tmp_path / f".b.duckdb.partial-{gone.pid}.wal"
+        dead_dir = tmp_path / f".b.duckdb.partial-{gone.pid + 1000000}"
+        live_file = tmp_path / f".b.duckdb.partial-{alive.pid}"
+        other = tmp_path / f".c.duckdb.partial-{gone.pid}"
+        for path in (dead_file, dead_wal, live_file, other):
+            path.write_text("partial")
+        dead_dir.mkdir()
+        (dead_dir / "part-0.parquet").write_text("partial")
+        assert sorted(remove_leftovers(target)) == sorted([dead_file, dead_wal, dead_dir])
+        assert live_file.exists() and other.exists()
+        assert not dead_file.exists() and not dead_wal.exists() and not dead_dir.exists()
+    finally:
+        alive.kill()
+        alive.wait()
