@@ -10,7 +10,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import pytest
 
@@ -39,6 +39,35 @@ def mw(bundled_db: Path, tmp_path: Path):
 
 #: How long a test server may take to start listening (it warms its answers first).
 START_TIMEOUT_S = 180
+
+
+class Ran(NamedTuple):
+    """What a command run by the ``cli`` fixture did (unpacks as ``code, out, err``)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch):
+    """``cli(db, *args)``: the real ``magwatch`` entry point run in this process, as
+    ``magwatch --db DB ARGS``; returns ``Ran(returncode, stdout, stderr)``. A new process
+    costs seconds of imports on a loaded machine; tests about processes spawn them."""
+    from magwatch.cli import main
+
+    def run(db: Path, *args: str) -> Ran:
+        monkeypatch.setattr(sys, "argv", ["magwatch", "--db", str(db), *args])
+        capsys.readouterr()
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out = capsys.readouterr()
+        return Ran(code, out.out, out.err)
+
+    return run
 
 
 def _free_port() -> int:

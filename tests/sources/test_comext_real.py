@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import sys
 from pathlib import Path
 
 import pytest
@@ -214,29 +213,16 @@ def test_bulk_traps_are_errors(tmp_path):
 
 # -- end to end through the command line -----------------------------------------------------
 
-def cli(db: Path, capsys, *args: str) -> tuple[int, str, str]:
-    from magwatch.cli import main
-
-    argv, sys.argv = sys.argv, ["magwatch", "--db", str(db), *args]
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code or 0
-    finally:
-        sys.argv = argv
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
-def test_import_bulk_file_with_test_figures(tmp_path, capsys):
+def test_import_bulk_file_with_test_figures(tmp_path, cli):
     path = bulk_file(tmp_path, "bulk-18", [bulk18(), bulk18(REPORTER="FR")],
                      "comext_bulk18_test_figures.dat")
     db = tmp_path / "store.duckdb"
-    code, out, err = cli(db, capsys, "import", "--source", "comext", str(path), "--vintage", "2025-08-15")
+    code, out, err = cli(db, "import", "--source", "comext", str(path), "--vintage", "2025-08-15")
     assert code == 0, err
     assert "release 1 (comext): 2 rows read, 2 added" in out
-    code, out, _ = cli(db, capsys, "flows", "--source", "comext", "--format", "csv")
+    code, out, _ = cli(db, "flows", "--source", "comext", "--format", "csv")
     assert code == 0 and "DEU,CHN,M,CN-EU,85051110,2025-06,1,0.01," in out
 
 

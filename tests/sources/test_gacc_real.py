@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -288,48 +287,35 @@ def test_unit_name_with_its_code_and_a_question_mark_unit(tmp_path):
 
 # -- end to end through the command line -----------------------------------------------------
 
-def cli(db: Path, capsys, *args: str) -> tuple[int, str, str]:
-    from magwatch.cli import main
-
-    argv, sys.argv = sys.argv, ["magwatch", "--db", str(db), *args]
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code or 0
-    finally:
-        sys.argv = argv
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
-def test_import_platform_bytes_with_test_figures_end_to_end(tmp_path, capsys):
+def test_import_platform_bytes_with_test_figures_end_to_end(tmp_path, cli):
     path = platform_file(tmp_path, MODE_HEADER, [
         mode_row("502", "美国", "10", "一般贸易", "32", "1,000", "10,000"),
         mode_row("502", "美国", "15", "进料加工贸易", "32", "200", "2,000"),
         mode_row("304", "德国", "10", "一般贸易", "33", "300", "3,000")])
     db = tmp_path / "store.duckdb"
-    code, out, err = cli(db, capsys, "import", "--source", "gacc", str(path), "--vintage", "2025-07-20")
+    code, out, err = cli(db, "import", "--source", "gacc", str(path), "--vintage", "2025-07-20")
     assert code == 0, err
     assert "release 1 (gacc): 2 rows read, 2 added" in out
-    code, out, _ = cli(db, capsys, "flows", "--source", "gacc", "--format", "csv")
+    code, out, _ = cli(db, "flows", "--source", "gacc", "--format", "csv")
     assert code == 0
     lines = out.strip().splitlines()
     assert len(lines) == 3 and lines[0].startswith("reporter,partner,flow")
     assert any(ln.startswith("CHN,USA,X,CN-CHN,85051110,2025-06,1,1.2,") for ln in lines)
-    code, out, _ = cli(db, capsys, "import", "--source", "gacc", str(path), "--vintage", "2025-07-20")
+    code, out, _ = cli(db, "import", "--source", "gacc", str(path), "--vintage", "2025-07-20")
     assert code == 0 and "already ingested" in out
     with magwatch.open(db, read_only=True) as mw:
         count = fetch_one(mw.store.con.execute("SELECT count(*) FROM observation WHERE source = 'gacc'"))[0]
     assert count == 2
 
 
-def test_import_refuses_a_bad_file_in_one_line_and_stores_nothing(tmp_path, capsys):
+def test_import_refuses_a_bad_file_in_one_line_and_stores_nothing(tmp_path, cli):
     path = platform_file(tmp_path, MODE_HEADER, [
         mode_row("502", "美国", "10", "一般贸易", "32", "1", "1"),
         mode_row("777", "某地", "10", "一般贸易", "32", "1", "1")])
     db = tmp_path / "store.duckdb"
-    code, out, err = cli(db, capsys, "import", "--source", "gacc", str(path), "--vintage", "2025-07-20")
+    code, out, err = cli(db, "import", "--source", "gacc", str(path), "--vintage", "2025-07-20")
     assert code == 2
     assert err.strip().count("\n") == 0 and "row 2, field '贸易伙伴编码'" in err
     assert "Traceback" not in err

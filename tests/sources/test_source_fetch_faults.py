@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import json
 import socket
-import sys
 import threading
 import time
 import urllib.parse
@@ -119,21 +118,6 @@ def fast(monkeypatch, tmp_path):
     stamina.set_testing(False)
 
 
-def cli(db: Path, capsys, *args: str) -> tuple[int, str, str]:
-    """Run the real ``magwatch`` entry point in this process."""
-    from magwatch.cli import main
-
-    argv = sys.argv
-    sys.argv = ["magwatch", "--db", str(db), *args]
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code or 0
-    finally:
-        sys.argv = argv
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def store_counts(db: Path, source: str) -> tuple[int, int, int]:
@@ -183,16 +167,16 @@ GOOD = ct_body([ct_row("202505", 842, "X", 1000.0), ct_row("202506", 842, "X", 2
                 ct_row("202506", 0, "X", 9000.0)])
 
 
-def fetch_ct(db, capsys, server, *extra):
-    return cli(db, capsys, "fetch", "comtrade", "--reporter", "CHN", "--commodity", "850511",
+def fetch_ct(db, cli, server, *extra):
+    return cli(db, "fetch", "comtrade", "--reporter", "CHN", "--commodity", "850511",
                "--flow", "X", "--from", "2025-05", "--to", "2025-06", "--base-url", server.url, *extra)
 
 
-def test_comtrade_completes_and_rerun_adds_nothing(server, tmp_path, capsys):
+def test_comtrade_completes_and_rerun_adds_nothing(server, tmp_path, cli):
     db = tmp_path / "s.duckdb"
     server.on(DA, Reply(body=availability(["202505", "202506"])))
     server.on(DATA, Reply(body=GOOD))
-    code, out, err = fetch_ct(db, capsys, server)
+    code, out, err = fetch_ct(db, cli, server)
     assert code == 0, err
     assert "3 rows read, 3 added" in out
     query = server.calls(DATA)[0]
@@ -204,22 +188,22 @@ def test_comtrade_completes_and_rerun_adds_nothing(server, tmp_path, capsys):
     assert [(r["period"], r["net_weight_t"]) for r in rows] == [("2025-05", 1.0), ("2025-06", 2.0)]
     assert str(rows[0]["vintage"]) == "2026-01-30" and rows[0]["source_url"].startswith(server.url)
     # Same release marker: the batch is not asked again and nothing is added.
-    code, out, err = fetch_ct(db, capsys, server)
+    code, out, err = fetch_ct(db, cli, server)
     assert code == 0 and "already fetched" in out
     assert len(server.calls(DATA)) == 1
     assert store_counts(db, "comtrade") == (1, 3, 0)
 
 
-def test_comtrade_revision_adds_only_changed_rows(server, tmp_path, capsys):
+def test_comtrade_revision_adds_only_changed_rows(server, tmp_path, cli):
     db = tmp_path / "s.duckdb"
     server.on(DA, Reply(body=availability(["202505", "202506"])))
     server.on(DATA, Reply(body=GOOD))
-    assert fetch_ct(db, capsys, server)[0] == 0
+    assert fetch_ct(db, cli, server)[0] == 0
     revised = ct_body([ct_row("202505", 842, "X", 1000.0), ct_row("202506", 842, "X", 2500.0),
                        ct_row("202506", 0, "X", 9000.0)], elapsed="0.20 secs")
     server.on(DA, Reply(body=availability(["202505", "202506"], released="2026-02-27T10:00:00", checksum=8)))
     server.on(DATA, Reply(body=revised))
-    code, out, err = fetch_ct(db, capsys, server)
+    code, out, err = fetch_ct(db, cli, server)
     assert code == 0, err
     assert "3 rows read, 1 added" in out
     assert store_counts(db, "comtrade") == (2, 4, 0)
@@ -228,171 +212,171 @@ def test_comtrade_revision_adds_only_changed_rows(server, tmp_path, capsys):
     assert len(revisions) == 1
 
 
-def test_same_answer_with_new_elapsed_time_is_not_a_new_release(server, tmp_path, capsys):
+def test_same_answer_with_new_elapsed_time_is_not_a_new_release(server, tmp_path, cli):
     db = tmp_path / "s.duckdb"
     server.on(DA, Reply(body=availability(["202505", "202506"], checksum=1)))
     server.on(DATA, Reply(body=GOOD))
-    assert fetch_ct(db, capsys, server)[0] == 0
+    assert fetch_ct(db, cli, server)[0] == 0
     # Marker changes (so the batch is asked again) but the data is byte-identical except elapsedTime.
     server.on(DA, Reply(body=availability(["202505", "202506"], checksum=2)))
     server.on(DATA, Reply(body=GOOD.replace(b"0.09 secs", b"0.55 secs")))
-    code, out, _ = fetch_ct(db, capsys, server)
+    code, out, _ = fetch_ct(db, cli, server)
     assert code == 0 and "nothing added" in out
     assert store_counts(db, "comtrade") == (1, 3, 0)
 
 
-def test_429_with_retry_after_then_success(server, tmp_path, capsys):
+def test_429_with_retry_after_then_success(server, tmp_path, cli):
     db = tmp_path / "s.duckdb"
     server.on(DA, Reply(body=availability(["202505", "202506"])))
     server.on(DATA, Reply(429, b'{"statusCode":429,"message":"Rate limit is exceeded. Try again in 2 seconds."}',
                           {"Retry-After": "2"}), Reply(body=GOOD))
-    code, out, err = fetch_ct(db, capsys, server)
+    code, out, err = fetch_ct(db, cli, server)
     assert code == 0, err
     assert len(server.calls(DATA)) == 2
     assert store_counts(db, "comtrade") == (1, 3, 0)
 
 
-def test_429_quota_exhausted_says_when_to_retry(server, tmp_path, capsys):
+def test_429_quota_exhausted_says_when_to_retry(server, tmp_path, cli):
     db = tmp_path / "s.duckdb"
     server.on(DA, Reply(body=availability(["202505", "202506"])))
     server.on(DATA, Reply(429, b'{"statusCode":429,"message":"Out of call volume quota."}',
                           {"Retry-After": "3600"}))
-    code, out, err = fetch_ct(db, capsys, server)
+    code, out, err = fetch_ct(db, cli, server)
     assert code == 4
     assert err.count("\n") == 1 and "quota exhausted (HTTP 429); retry after 3600 s" in err
     assert len(server.calls(DATA)) == 1                   # no pointless retries
     assert store_counts(db, "comtrade") == (0, 0, 0)
 
 
-def test_500_then_503_then_success(server, tmp_path, capsys):
+def test_500_then_503_then_success(server, tmp_path, cli):
     db = tmp_path / "s.duckdb"
     server.on(DA, Reply(body=availability(["202505", "202506"])))
     server.on(DATA, Reply(500, b"oops"), Reply(503, b"busy"), Reply(body=GOOD))
-    code, _, err = fetch_ct(db, capsys, server)
+    code, _, err = fetch_ct(db, cli, server)
     assert code == 0, err
     assert len(server.calls(DATA)) == 3
     assert store_counts(db, "comtrade") == (1, 3, 0)
 
 
-def test_503_forever_stops_cleanly(server, tmp_path, capsys):
+def test_503_forever_stops_cleanly(server, tmp_path, cli):
     db = tmp_path / "s.duckdb"
     server.on(DA, Reply(body=availability(["202505", "202506"])))
     server.on(DATA, Reply(503, b"busy"))
-    code, _, err = fetch_ct(db, capsys, server)
+    code, _, err = fetch_ct(db, cli, server)
     assert code == 4 and "kept failing (HTTP 503) after 3 attempts" in err
     assert store_counts(db, "comtrade") == (0, 0, 0)
 
 
-def test_timeout_is_retried(server, tmp_path, capsys, monkeypatch):
+def test_timeout_is_retried(server, tmp_path, cli, monkeypatch):
     monkeypatch.setenv("MAGWATCH_HTTP_TIMEOUT", "0.3")
     db = tmp_path / "s.duckdb"
     server.on(DA, Reply(body=availability(["202505", "202506"])))
     server.on(DATA, Reply(body=GOOD, delay=1.0), Reply(body=GOOD))
-    code, _, err = fetch_ct(db, capsys, server)
+    code, _, err = fetch_ct(db, cli, server)
     assert code == 0, err
     assert store_counts(db, "comtrade") == (1, 3, 0)
 
 
-def test_timeout_every_time_is_a_clear_error(server, tmp_path, capsys, monkeypatch):
+def test_timeout_every_time_is_a_clear_error(server, tmp_path, cli, monkeypatch):
     monkeypatch.setenv("MAGWATCH_HTTP_TIMEOUT", "0.2")
     db = tmp_path / "s.duckdb"
     server.on(DA, Reply(body=availability(["202505", "202506"])))
     server.on(DATA, Reply(body=GOOD, delay=0.6))
-    code, _, err = fetch_ct(db, capsys, server)
+    code, _, err = fetch_ct(db, cli, server)
     assert code == 4 and "no answer from" in err and "within 0.2 s" in err
     assert store_counts(db, "comtrade") == (0, 0, 0)
 
 
-def test_connection_reset_mid_body(server, tmp_path, capsys):
+def test_connection_reset_mid_body(server, tmp_path, cli):
     db = tmp_path / "s.duckdb"
     server.on(DA, Reply(body=availability(["202505", "202506"])))
     server.on(DATA, Reply(body=GOOD, reset=True), Reply(body=GOOD))
-    code, _, err = fetch_ct(db, capsys, server)
+    code, _, err = fetch_ct(db, cli, server)
     assert code == 0, err
     assert store_counts(db, "comtrade") == (1, 3, 0)
     db2 = tmp_path / "t.duckdb"
     server.on(DATA, Reply(body=GOOD, reset=True))
-    code, _, err = fetch_ct(db2, capsys, server)
+    code, _, err = fetch_ct(db2, cli, server)
     assert code == 4 and "connection to" in err
     assert store_counts(db2, "comtrade") == (0, 0, 0)
 
 
-def test_truncated_json_stores_nothing(server, tmp_path, capsys):
+def test_truncated_json_stores_nothing(server, tmp_path, cli):
     db = tmp_path / "s.duckdb"
     server.on(DA, Reply(body=availability(["202505", "202506"])))
     server.on(DATA, Reply(body=GOOD[: len(GOOD) - 40]))
-    code, _, err = fetch_ct(db, capsys, server)
+    code, _, err = fetch_ct(db, cli, server)
     assert code == 4 and "truncated or not JSON" in err and "nothing stored" in err
     assert store_counts(db, "comtrade") == (0, 0, 0)
 
 
-def test_html_error_page(server, tmp_path, capsys):
+def test_html_error_page(server, tmp_path, cli):
     db = tmp_path / "s.duckdb"
     server.on(DA, Reply(body=availability(["202505", "202506"])))
     server.on(DATA, Reply(body=b"<html><body><h1>Service Unavailable</h1></body></html>",
                           content_type="text/html"))
-    code, _, err = fetch_ct(db, capsys, server)
+    code, _, err = fetch_ct(db, cli, server)
     assert code == 4 and "is an HTML page" in err
     assert store_counts(db, "comtrade") == (0, 0, 0)
 
 
-def test_missing_key_real_401(server, tmp_path, capsys):
+def test_missing_key_real_401(server, tmp_path, cli):
     db = tmp_path / "s.duckdb"
     body = (SAMPLES / "error_401_missing_key.body.json").read_bytes()
     server.on(DA, Reply(401, body, {"WWW-Authenticate": 'AzureApiManagementKey name="Ocp-Apim-Subscription-Key"'}))
-    code, _, err = fetch_ct(db, capsys, server)
+    code, _, err = fetch_ct(db, cli, server)
     assert code == 4
     assert "access denied (HTTP 401) without a key: set COMTRADE_API_KEY" in err
     assert "missing subscription key" in err
 
 
-def test_rejected_key_is_sent_as_header_and_named(server, tmp_path, capsys, monkeypatch):
+def test_rejected_key_is_sent_as_header_and_named(server, tmp_path, cli, monkeypatch):
     monkeypatch.setenv("COMTRADE_API_KEY", "not-a-real-key")
     db = tmp_path / "s.duckdb"
     server.on("/data/v1/getDa/C/M/HS", Reply(401, b'{"statusCode":401,"message":"Access denied due to invalid subscription key."}'))
-    code, _, err = fetch_ct(db, capsys, server)
+    code, _, err = fetch_ct(db, cli, server)
     assert code == 4 and "the key in COMTRADE_API_KEY was rejected" in err
     assert "not-a-real-key" not in err
 
 
-def test_result_exactly_at_row_cap_is_split(server, tmp_path, capsys):
+def test_result_exactly_at_row_cap_is_split(server, tmp_path, cli):
     db = tmp_path / "s.duckdb"
     server.on(DA, Reply(body=availability(["202505", "202506"])))
     at_cap = ct_body([ct_row("202505", 842, "X", 1.0)] * 500)          # count == maxRecords (500)
     may = ct_body([ct_row("202505", 842, "X", 1000.0)])
     june = ct_body([ct_row("202506", 842, "X", 2000.0), ct_row("202506", 0, "X", 9000.0)])
     server.on(DATA, Reply(body=at_cap), Reply(body=may), Reply(body=june))
-    code, out, err = fetch_ct(db, capsys, server)
+    code, out, err = fetch_ct(db, cli, server)
     assert code == 0, err
     periods = [q["period"] for q in server.calls(DATA)]
     assert periods == [["202505,202506"], ["202505"], ["202506"]]
     assert store_counts(db, "comtrade") == (2, 3, 0)                   # the capped answer is never stored
 
 
-def test_unreleased_and_empty_are_explained(server, tmp_path, capsys):
+def test_unreleased_and_empty_are_explained(server, tmp_path, cli):
     db = tmp_path / "s.duckdb"
     server.on(DA, Reply(body=availability([])))
-    code, out, err = fetch_ct(db, capsys, server)
+    code, out, err = fetch_ct(db, cli, server)
     assert code == 5 and "not released" in err and "202505, 202506" in err
     assert server.calls(DATA) == []
     server.on(DA, Reply(body=availability(["202505", "202506"])))
     server.on(DATA, Reply(body=(SAMPLES / "bulk_v1_get_empty_result.json").read_bytes()))
-    code, out, err = fetch_ct(db, capsys, server)
+    code, out, err = fetch_ct(db, cli, server)
     assert code == 5 and "released (lastReleased" in err and "check --commodity and --partner" in err
     assert store_counts(db, "comtrade") == (0, 0, 0)
 
 
-def test_interrupted_fetch_resumes(server, tmp_path, capsys):
+def test_interrupted_fetch_resumes(server, tmp_path, cli):
     db = tmp_path / "s.duckdb"
     server.on(DA, Reply(body=availability(["202412", "202501"])))
     server.on(DATA, Reply(body=ct_body([ct_row("202412", 842, "X", 5.0)])), Reply(503, b"down"))
     args = ("fetch", "comtrade", "--reporter", "CHN", "--flow", "X", "--from", "2024-12",
             "--to", "2025-01", "--base-url", server.url)
-    code, _, err = cli(db, capsys, *args)
+    code, _, err = cli(db, *args)
     assert code == 4                                      # second year's batch failed
     assert store_counts(db, "comtrade") == (1, 1, 0)       # the first landed whole
     server.on(DATA, Reply(body=ct_body([ct_row("202501", 842, "X", 6.0)])))
-    code, out, err = cli(db, capsys, *args)
+    code, out, err = cli(db, *args)
     assert code == 0, err
     assert [q["period"] for q in server.calls(DATA)][-1] == ["202501"]   # 2024 not asked again
     assert store_counts(db, "comtrade") == (2, 2, 0)
@@ -403,8 +387,8 @@ def test_interrupted_fetch_resumes(server, tmp_path, capsys):
 CENSUS_M = "/data/timeseries/intltrade/imports/hs"
 
 
-def fetch_census(db, capsys, server, *extra):
-    return cli(db, capsys, "fetch", "census", "--commodity", "850511", "--flow", "M", "--partner", "CHN",
+def fetch_census(db, cli, server, *extra):
+    return cli(db, "fetch", "census", "--commodity", "850511", "--flow", "M", "--partner", "CHN",
                "--from", "2024-01", "--to", "2024-02", "--base-url", server.url, *extra)
 
 
@@ -417,11 +401,11 @@ def census_body() -> bytes:
     ]).encode()
 
 
-def test_census_completes_and_204_is_explained(server, tmp_path, capsys, monkeypatch):
+def test_census_completes_and_204_is_explained(server, tmp_path, cli, monkeypatch):
     monkeypatch.setenv("CENSUS_API_KEY", "k" * 40)
     db = tmp_path / "s.duckdb"
     server.on(CENSUS_M, Reply(body=census_body()))
-    code, out, err = fetch_census(db, capsys, server)
+    code, out, err = fetch_census(db, cli, server)
     assert code == 0, err
     q = server.calls(CENSUS_M)[0]
     assert q["SUMMARY_LVL"] == ["DET"] and q["COMM_LVL"] == ["HS6"] and q["time"] == ["from 2024-01 to 2024-02"]
@@ -432,17 +416,17 @@ def test_census_completes_and_204_is_explained(server, tmp_path, capsys, monkeyp
     assert [r["net_weight_t"] for r in rows] == [0.01, 0.02]
     db2 = tmp_path / "t.duckdb"
     server.on(CENSUS_M, Reply(204, b""))
-    code, out, err = fetch_census(db2, capsys, server)
+    code, out, err = fetch_census(db2, cli, server)
     assert code == 5 and "HTTP 204" in err and "check --commodity" in err
     assert store_counts(db2, "census") == (0, 0, 0)
 
 
-def test_census_invalid_key_html_page(server, tmp_path, capsys, monkeypatch):
+def test_census_invalid_key_html_page(server, tmp_path, cli, monkeypatch):
     monkeypatch.setenv("CENSUS_API_KEY", "bad")
     db = tmp_path / "s.duckdb"
     server.on(CENSUS_M, Reply(body=b"<html><head><title>Invalid Key</title></head><body>Invalid Key</body></html>",
                               content_type="text/html"))
-    code, _, err = fetch_census(db, capsys, server)
+    code, _, err = fetch_census(db, cli, server)
     assert code == 4 and "CENSUS_API_KEY was rejected" in err
     assert store_counts(db, "census") == (0, 0, 0)
 
@@ -464,11 +448,11 @@ def comext_body(months: list[str]) -> bytes:
                                      for d, v in dims.items()}, "value": values}).encode()
 
 
-def test_comext_413_splits_and_404_is_empty(server, tmp_path, capsys):
+def test_comext_413_splits_and_404_is_empty(server, tmp_path, cli):
     db = tmp_path / "s.duckdb"
     server.on(COMEXT, Reply(413, b'{"error":{"status":413,"label":"EXTRACTION_TOO_BIG"}}'),
               Reply(body=comext_body(["2025-01"])), Reply(body=comext_body(["2025-02"])))
-    code, out, err = cli(db, capsys, "fetch", "comext", "--from", "2025-01", "--to", "2025-02",
+    code, out, err = cli(db, "fetch", "comext", "--from", "2025-01", "--to", "2025-02",
                          "--base-url", server.url)
     assert code == 0, err
     assert [q["time"] for q in server.calls(COMEXT)] == [["2025-01", "2025-02"], ["2025-01"], ["2025-02"]]
@@ -479,71 +463,71 @@ def test_comext_413_splits_and_404_is_empty(server, tmp_path, capsys):
     assert rows[0]["value"] == 1001.0 and rows[0]["currency"] == "EUR"
     db2 = tmp_path / "t.duckdb"
     server.on(COMEXT, Reply(404, b'{"error":{"status":404,"label":"NO_DATA"}}'))
-    code, _, err = cli(db2, capsys, "fetch", "comext", "--from", "2019-01", "--to", "2019-02",
+    code, _, err = cli(db2, "fetch", "comext", "--from", "2019-01", "--to", "2019-02",
                        "--base-url", server.url)
     assert code == 5 and "check --reporter" in err
 
 
 # -- refresh, sources, import -----------------------------------------------------------------
 
-def test_refresh_repeats_configured_queries_quietly(server, tmp_path, capsys):
+def test_refresh_repeats_configured_queries_quietly(server, tmp_path, cli):
     from magwatch.sources import run
 
     db = tmp_path / "s.duckdb"
-    code, out, err = cli(db, capsys, "refresh")
+    code, out, err = cli(db, "refresh")
     assert code == 5 and "no source is configured" in err
     server.on(DA, Reply(body=availability(["202505", "202506"])))
     server.on(DATA, Reply(body=GOOD))
-    assert fetch_ct(db, capsys, server)[0] == 0
+    assert fetch_ct(db, cli, server)[0] == 0
     seen = []
     run.POST_INGEST.append(lambda store, reports: seen.append(sum(r.rows_added for r in reports)))
     try:
-        code, out, err = cli(db, capsys, "refresh", "--quiet")
+        code, out, err = cli(db, "refresh", "--quiet")
         assert code == 0 and out == "" and seen == []      # nothing changed: silent, no hooks
         server.on(DA, Reply(body=availability(["202505", "202506"], released="2026-03-01T00:00:00")))
         server.on(DATA, Reply(body=ct_body([ct_row("202506", 842, "X", 2100.0)])))
-        code, out, err = cli(db, capsys, "refresh", "--quiet")
+        code, out, err = cli(db, "refresh", "--quiet")
         assert code == 0 and "1 added" in out and seen == [1]
     finally:
         run.POST_INGEST.clear()
-    code, out, _ = cli(db, capsys, "sources", "--format", "json")
+    code, out, _ = cli(db, "sources", "--format", "json")
     status = {r["source"]: r for r in json.loads(out)}
     assert status["comtrade"]["configured_queries"] == 1 and status["comtrade"]["last_release"] == 2
     assert status["gacc"]["kind"] == "file"
 
 
-def test_import_source_gacc_through_cli(tmp_path, capsys):
+def test_import_source_gacc_through_cli(tmp_path, cli):
     db = tmp_path / "s.duckdb"
     path = tmp_path / "gacc_202506.csv"
     header = "数据年月,商品编码,商品名称,贸易伙伴编码,贸易伙伴名称,第一数量,第一计量单位,第二数量,第二计量单位,美元,"
     path.write_bytes((header + "\r\n" + '202506,85051110,稀土永磁铁,502,美国,"353,000",千克,,,"1,000",\r\n')
                      .encode("gb18030"))
-    code, out, err = cli(db, capsys, "import", "--source", "gacc", str(path), "--vintage", "2025-07-20")
+    code, out, err = cli(db, "import", "--source", "gacc", str(path), "--vintage", "2025-07-20")
     assert code == 0, err and "1 rows read, 1 added" in out
-    code, out, err = cli(db, capsys, "import", "--source", "gacc", str(path), "--vintage", "2025-07-20")
+    code, out, err = cli(db, "import", "--source", "gacc", str(path), "--vintage", "2025-07-20")
     assert code == 0 and "already ingested" in out
     assert store_counts(db, "gacc") == (1, 1, 0)
     bad = tmp_path / "bad.csv"
     bad.write_bytes((header + "\r\n" + '202506,85051110,x,777,?,"1",千克,,,"1",\r\n').encode("gb18030"))
-    code, out, err = cli(db, capsys, "import", "--source", "gacc", str(bad))
+    code, out, err = cli(db, "import", "--source", "gacc", str(bad))
     assert code == 2 and "bad.csv, row 1, field '贸易伙伴编码': unknown gacc country code '777'" in err
     assert store_counts(db, "gacc") == (1, 1, 0)
 
 
-def test_refresh_evaluates_alerts_and_rewrites_the_brief_only_when_figures_land(server, tmp_path, capsys):
+def test_refresh_evaluates_alerts_and_rewrites_the_brief_only_when_figures_land(server, tmp_path, cli):
     db = tmp_path / "s.duckdb"
-    assert cli(db, capsys, "load")[0] == 0
+    assert cli(db, "load")[0] == 0
     server.on(DA, Reply(body=availability(["202505", "202506"])))
     server.on(DATA, Reply(body=GOOD))
-    assert fetch_ct(db, capsys, server)[0] == 0
+    assert fetch_ct(db, cli, server)[0] == 0
     alerts, briefs = tmp_path / "alerts.jsonl", tmp_path / "brief"
     options = ("--alerts", str(Path(magwatch.report.__file__).parent / "alerts.toml"),
                "--alerts-to", f"jsonl:{alerts}", "--brief-dir", str(briefs))
-    code, out, err = cli(db, capsys, "refresh", "--quiet", *options)
+    code, out, err = cli(db, "refresh", "--quiet", *options)
     assert code == 0 and not alerts.exists() and not briefs.exists()   # nothing landed
     server.on(DA, Reply(body=availability(["202505", "202506"], released="2026-03-01T00:00:00")))
     server.on(DATA, Reply(body=ct_body([ct_row("202506", 842, "X", 2100.0)])))
-    code, out, err = cli(db, capsys, "refresh", "--quiet", *options)
+    code, out, err = cli(db, "refresh", "--quiet", *options)
     assert code == 0 and "1 added" in out, err
     assert alerts.exists() and "appended" in err
     assert sorted(p.name for p in briefs.glob("brief-*.md")) == ["brief-2026-03.md"]
