@@ -11,9 +11,6 @@ import datetime as dt
 import hashlib
 import json
 import math
-import os
-import subprocess
-import sys
 
 import pyarrow as pa
 import pytest
@@ -255,13 +252,7 @@ def census_body(months: dict[str, tuple[str, str]]) -> bytes:
     return json.dumps(rows).encode()
 
 
-def run(db, *args):
-    env = {**os.environ, "MAGWATCH_DB": str(db)}
-    return subprocess.run([sys.executable, "-m", "magwatch", *args], capture_output=True, text=True,
-                          env=env, timeout=120)
-
-
-def test_end_to_end_census_and_comext_beside_bundled_china(mw, tmp_path):
+def test_end_to_end_census_and_comext_beside_bundled_china(mw, tmp_path, cli):
     # Census: Jan-Sep 2025 published, March without a China row; October onward not yet.
     months = {f"2025-{m:02d}": (str(1000 * m + 5_000_000), str(300_000 + 1000 * m))
               for m in range(1, 10) if m != 3}
@@ -276,7 +267,7 @@ def test_end_to_end_census_and_comext_beside_bundled_china(mw, tmp_path):
     db = mw.store.path if hasattr(mw.store, "path") else None
     mw.close()
     db = db or next(tmp_path.glob("*.duckdb"))
-    result = run(db, "mirror", "--partner", "USA", "--from", "2025-01", "--to", "2025-12", "--lag", "0")
+    result = cli(db, "mirror", "--partner", "USA", "--from", "2025-01", "--to", "2025-12", "--lag", "0")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "partner line: HS 850511 (census" in out
@@ -285,7 +276,7 @@ def test_end_to_end_census_and_comext_beside_bundled_china(mw, tmp_path):
     assert "pending (one side has not published that month yet): 2025-10..2025-12" in out
     assert "not reconciled: USA published but has no figure for imports from CHN: 2025-03" in out
     assert "scope share: - (not estimated" in out
-    js = run(db, "mirror", "--partner", "USA", "--format", "json", "--from", "2025-06", "--to", "2025-06",
+    js = cli(db, "mirror", "--partner", "USA", "--format", "json", "--from", "2025-06", "--to", "2025-06",
              "--lag", "0")
     assert js.returncode == 0, js.stderr
     data = json.loads(js.stdout)
@@ -293,10 +284,10 @@ def test_end_to_end_census_and_comext_beside_bundled_china(mw, tmp_path):
     assert june["export_t"] == 353.0 and june["import_t"] == pytest.approx(306.0)
     assert june["residual_t"] == pytest.approx(-47.0)
     assert june["export_source"] == "press" and june["import_source"] == "census"
-    eu = run(db, "mirror", "--partner", "EUU", "--from", "2025-06", "--to", "2025-06", "--lag", "0")
+    eu = cli(db, "mirror", "--partner", "EUU", "--from", "2025-06", "--to", "2025-06", "--lag", "0")
     assert eu.returncode == 0, eu.stderr
     assert "EUR" in eu.stdout and "no exchange rate" in eu.stdout
-    bad = run(db, "mirror", "--partner", "USA", "--lag", "7")
+    bad = cli(db, "mirror", "--partner", "USA", "--lag", "7")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "lag" in bad.stderr
 
 
