@@ -239,6 +239,18 @@ def test_a_page_parameter_of_the_wrong_type_is_the_error_page_not_json(client):
     assert api.status_code == 422 and api.headers["content-type"].startswith(PROBLEM)
 
 
+def test_a_method_not_allowed_lists_every_method_of_the_path(client):
+    r = client.request("OPTIONS", "/api/v1/events")
+    assert r.status_code == 405 and r.headers["allow"] == "GET, POST"
+    assert client.delete("/api/v1/flows").headers["allow"] == "GET"
+
+
+def test_a_body_that_is_not_json_is_refused_naming_the_body(client):
+    r = client.post("/api/v1/check", content=b"\xff\x00", headers={"content-type": "application/json"})
+    assert 400 <= r.status_code < 500 and r.json()["parameter"] == "body"
+    assert r.json()["detail"].startswith("parameter 'body': ")
+
+
 def test_an_upload_over_the_limit_names_it(bundled_db, tmp_path):
     copy = tmp_path / "store.duckdb"
     shutil.copy(bundled_db, copy)

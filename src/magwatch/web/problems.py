@@ -91,6 +91,23 @@ def from_error(exc: MagwatchError, instance: str | None = None) -> JSONResponse:
 PageRenderer = Callable[[Request, JSONResponse], object]
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers on the request's path (for ``Allow``)."""
+    from starlette.routing import Match
+
+    try:                                     # routers included in the app are listed through it
+        from fastapi.routing import iter_route_contexts
+        routes = [c.original_route for c in iter_route_contexts(request.app.routes)]
+    except ImportError:
+        routes = list(request.app.routes)
+    found: set[str] = set()
+    for route in routes:
+        methods = getattr(route, "methods", None)
+        if methods and route.matches(request.scope)[0] != Match.NONE:
+            found |= set(methods)
+    return sorted(found)
+
+
 def install(app: FastAPI, page: PageRenderer | None = None,
             is_page: Callable[[str], bool] = lambda path: False) -> None:
     """Register the handlers that turn every error into problem+json; on a path ``is_page``
@@ -115,7 +132,7 @@ def install(app: FastAPI, page: PageRenderer | None = None,
         errors = exc.errors()
         first = errors[0] if errors else {}
         loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "body", "path", "header")]
-        parameter = ".".join(loc) or None
+        parameter = "body" if first.get("type") == "json_invalid" else ".".join(loc) or None
         message = first.get("msg", "invalid request")
         detail = f"parameter {parameter!r}: {message}" if parameter else message
         return answer(request, problem(422, "Bad parameter", detail, instance=request.url.path,
@@ -124,8 +141,14 @@ def install(app: FastAPI, page: PageRenderer | None = None,
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         titles = {404: "Not found", 405: "Method not allowed"}
-        return problem(exc.status_code, titles.get(exc.status_code, "HTTP error"), str(exc.detail),
-                       instance=request.url.path, headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        detail, parameter = str(exc.detail), None
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        if exc.status_code == 400:          # the framework could not read the request body
+            detail, parameter = f"parameter 'body': {detail}", "body"
+        return problem(exc.status_code, titles.get(exc.status_code, "HTTP error"), detail,
+                       instance=request.url.path, headers=headers, parameter=parameter)
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception):
