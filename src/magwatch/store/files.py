@@ -242,8 +242,9 @@ def _check_batch(batch: pa.RecordBatch, header: list[str], rows: int, display: s
     import pyarrow.compute as pc
 
     if rows + batch.num_rows > limits.MAX_ROWS:
-        raise InputError(limits.over("rows", limits.MAX_ROWS, "MAX_ROWS", in_bytes=False),
-                         file=display, row=limits.MAX_ROWS + 1)
+        # no row named: finding its line would read the whole file again
+        raise InputError(limits.over(f"more than {limits.MAX_ROWS:,} rows", limits.MAX_ROWS,
+                                     "MAX_ROWS", in_bytes=False), file=display)
     for name, column in zip(header, batch.columns):
         lengths = pc.binary_length(column)
         longest = pc.max(lengths).as_py()

@@ -117,24 +117,42 @@ def _one_line(exc: Exception) -> str:
 def _scan(con: duckdb.DuckDBPyConnection, table: str, display: str) -> None:
     """Read every value once: a damaged data page is refused here, and a text value over
     ``MAX_FIELD_BYTES`` is refused naming its row and column."""
-    from magwatch.store.files import _quoted
-
     described = [(n, t) for n, t, *_ in con.execute(f"DESCRIBE {table}").fetchall() if n != "_row"]
-    parts = [f"max(strlen({_quoted(n)}))" if t == "VARCHAR" else
-             f"max(octet_length({_quoted(n)}))" if t == "BLOB" else
-             f"max(hash({_quoted(n)}))" for n, t in described]
     try:
-        found = con.execute(f"SELECT {', '.join(parts)} FROM {table}").fetchone()
+        found = con.execute(f"SELECT {', '.join(_reads(n, t) for n, t in described)} "
+                            f"FROM {table}").fetchone()
     except duckdb.Error as exc:
-        raise InputError(f"a Parquet data page cannot be read, the file is damaged "
-                         f"({_one_line(exc)})", file=display) from None
+        raise _damaged(con, table, described, exc, display) from None
     for (name, kind), longest in zip(described, found):
         if kind in ("VARCHAR", "BLOB") and longest is not None and longest > limits.MAX_FIELD_BYTES:
-            length = "strlen" if kind == "VARCHAR" else "octet_length"
-            row = con.execute(f"SELECT min(_row) FROM {table} WHERE {length}({_quoted(name)}) > ?",
-                              [limits.MAX_FIELD_BYTES]).fetchone()[0]
+            row = con.execute(f"SELECT min(_row) FROM {table} WHERE {_reads(name, kind, 'min')} "
+                              "> ?", [limits.MAX_FIELD_BYTES]).fetchone()[0]
             raise InputError(limits.over(f"field of {longest:,} bytes", limits.MAX_FIELD_BYTES,
                                          "MAX_FIELD_BYTES"), file=display, row=row, field=name)
+
+
+def _reads(name: str, kind: str, aggregate: str = "max") -> str:
+    """An expression that decodes every value of a column: a text value's length in bytes,
+    any other value's hash (``min`` gives the bare length, for a WHERE clause)."""
+    from magwatch.store.files import _quoted
+
+    value = (f"strlen({_quoted(name)})" if kind == "VARCHAR" else
+             f"octet_length({_quoted(name)})" if kind == "BLOB" else f"hash({_quoted(name)})")
+    return value if aggregate == "min" else f"max({value})"
+
+
+def _damaged(con: duckdb.DuckDBPyConnection, table: str, described: list[tuple[str, str]],
+             exc: duckdb.Error, display: str) -> InputError:
+    """The refusal of a file whose pages do not decode, naming the first column that fails
+    (each read alone; only on the error path)."""
+    for name, kind in described:
+        try:
+            con.execute(f"SELECT {_reads(name, kind)} FROM {table}").fetchone()
+        except duckdb.Error as column_exc:
+            return InputError(f"a Parquet data page cannot be read, the file is damaged "
+                              f"(DuckDB: {_one_line(column_exc)})", file=display, field=name)
+    return InputError(f"a Parquet data page cannot be read, the file is damaged "
+                      f"(DuckDB: {_one_line(exc)})", file=display)
 
 
 def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, display: str, table: str) -> int:
