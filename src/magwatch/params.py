@@ -111,12 +111,17 @@ def date(value: str | dt.date | None, parameter: str = "date") -> dt.date | None
 
 
 def country(value: str | None, parameter: str = "partner", *, default: str | None = None) -> str:
-    """An ISO3 code or aggregate (WLD, EUU, ...) that the concordance knows."""
-    from magwatch.codes import is_known
+    """An ISO3 code or aggregate (WLD, EUU, ...) that the concordance knows, or a country
+    name or alias it knows (``Germany``, ``U.S.``, ``South Korea``, ``德国``) as its code."""
+    from magwatch.codes import countries
 
-    code = (value or default or "").strip().upper()
-    if not is_known(code):
-        raise ParameterError(parameter, f"unknown ISO3 code {value!r}")
+    text = (value or default or "").strip()
+    code = text.upper() if countries.is_known(text.upper()) else countries.from_name(text)
+    if code is None:
+        close = countries.suggest(text)
+        hint = f"; did you mean {close} ({countries.name(close)})?" if close else \
+            " (an ISO3 code such as DEU, or a name such as Germany)"
+        raise ParameterError(parameter, f"unknown country {value!r}{hint}")
     return code
 
 

@@ -553,3 +553,22 @@ def test_from_name_is_case_insensitive(text, expected):
     from magwatch.codes.countries import from_name
 
     assert from_name(text) == expected
+
+
+@pytest.mark.parametrize("given, code", [("Germany", "DEU"), ("deu", "DEU"), ("U.S.", "USA"),
+                                         ("South Korea", "KOR"), ("Hong Kong", "HKG"),
+                                         ("德国", "DEU"), ("美国", "USA"), ("WLD", "WLD")])
+def test_a_parameter_takes_a_code_or_a_name(given, code):
+    from magwatch import params
+
+    assert params.country(given) == code
+
+
+def test_a_misspelt_name_is_refused_with_the_closest_one():
+    from magwatch import params
+    from magwatch.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=r"unknown country 'Germny'; did you mean DEU \(Germany\)\?"):
+        params.country("Germny")
+    with pytest.raises(ParameterError, match="a name such as Germany"):
+        params.country("Atlantis")

@@ -29,7 +29,7 @@ PAGES = {"overview": "/", "overview-2025-06": "/?month=2025-06", "partner-USA": 
          "partner-DEU-all": "/partner/DEU?span=all", "events": "/events",
          "study": "/events/study?event=ev-2025-04-04&partner=USA",
          "provenance": "/provenance?partner=USA&period=2025-06", "risk": "/risk",
-         "bad-partner": "/partner/Germany"}
+         "bad-partner": "/partner/Germny"}
 REPR = re.compile(r"\('[^']*',|<\w[\w.]* object at 0x|\b(?:Decimal|np\.float\d*)\(")
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
 

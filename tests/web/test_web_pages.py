@@ -153,11 +153,22 @@ def test_partner_page_span_and_numbered_events(client):
 
 
 def test_bad_partner_is_an_html_page_suggesting_the_code(client):
-    page = client.get("/partner/Germany")
+    page = client.get("/partner/Germny")
     assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
     assert "parameter &#39;partner&#39;" in page.text and 'href="/partner/DEU"' in page.text
-    api = client.get("/api/v1/flows", params={"partner": "Germany"})
+    api = client.get("/api/v1/flows", params={"partner": "Germny"})
     assert api.headers["content-type"].startswith("application/problem+json")
+    assert "did you mean DEU (Germany)?" in api.json()["detail"]
+
+
+def test_a_country_name_in_an_address_is_its_code(client):
+    page = client.get("/partner/Germany", params={"span": "all"}, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/partner/DEU?span=all"
+    assert client.get("/partner/south%20korea", follow_redirects=False).headers["location"] == \
+        "/partner/KOR"
+    api = client.get("/api/v1/flows", params={"partner": "Germany", "period": "2025-06"})
+    assert api.status_code == 200
+    assert {r["partner"] for r in api.json()["rows"]} == {"DEU"}
 
 
 def test_risk_page_reads_the_scenario_and_shows_names(client):

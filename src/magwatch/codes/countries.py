@@ -38,6 +38,7 @@ __all__ = [
     "is_aggregate",
     "is_known",
     "from_name",
+    "suggest",
     "known_codes",
     "name",
     "to_iso3",
@@ -319,6 +320,18 @@ def from_name(text: Any) -> str | None:
     if not isinstance(text, str):
         return None
     return names_to_codes().get(_name_key(text))
+
+
+def suggest(text: Any) -> str | None:
+    """The code whose name or alias is closest to ``text`` (``Germny`` -> DEU), or None;
+    for a refusal's "did you mean", never to accept a value."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    import difflib
+
+    names = names_to_codes()
+    close = difflib.get_close_matches(_name_key(text), list(names), n=1, cutoff=0.8)
+    return names[close[0]] if close else None
 
 
 def is_known(code: Any) -> bool:

@@ -8,7 +8,6 @@ autoescaping, and links are only made from http(s) URLs.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Optional
@@ -295,8 +294,11 @@ def partner_page(request: Request, partner: str, reporter: str = "CHN", commodit
            "commodity": commodity, "flow": flow, "span_choice": span}
     try:
         if code is not None:
-            return RedirectResponse(f"/partner/{_partner_code(code, 'code')}", status_code=303)
-        partner = ctx["partner"] = _partner_code(partner, "partner")
+            return RedirectResponse(f"/partner/{params.country(code, 'code')}", status_code=303)
+        code_of = params.country(partner, "partner")
+        if code_of != partner:          # a name or lower case: the page's own address
+            query = f"?{request.url.query}" if request.url.query else ""
+            return RedirectResponse(f"/partner/{code_of}{query}", status_code=303)
         if span not in ("24m", "all"):
             raise ParameterError("span", f"expected 24m or all, got {span!r}")
         rows, events, mirror = _read(request, ("page-partner", partner, reporter, commodity, flow),
@@ -307,28 +309,15 @@ def partner_page(request: Request, partner: str, reporter: str = "CHN", commodit
             raise NoDataError(f"no monthly figures for {subject(reporter, commodity, flow)} "
                               f"to {country_phrase(partner)}")
     except MagwatchError as exc:
-        from magwatch.codes.countries import from_name
+        from magwatch.codes.countries import suggest
 
-        ctx["suggestion"] = from_name(code if code is not None else partner)
+        ctx["suggestion"] = suggest(code if code is not None else partner)
         return _error_page(request, exc, ctx)
     series = _chart_series(rows)
     if span == "24m":
         series = series[-CHART_MONTHS:]
     ctx.update(_partner_context(series, rows, events, mirror, partner, reporter, commodity, flow))
     return _render(request, "partner.html", ctx)
-
-
-def _partner_code(value: str, parameter: str) -> str:
-    """A known partner code; a country name gets a one-line error suggesting its code."""
-    from magwatch.codes.countries import from_name
-
-    try:
-        return params.country(value, parameter)
-    except ParameterError:
-        found = from_name(value)
-        hint = f": did you mean {found} ({country_words(found)})?" if found else \
-            " (an ISO3 code such as DEU, USA or JPN; WLD for the world, EUU for the EU)"
-        raise ParameterError(parameter, f"unknown partner code {value!r}{hint}") from None
 
 
 def _partner_reads(mw, partner, reporter, commodity, flow):
