@@ -158,6 +158,10 @@ def test_unknown_country_name_is_refused(mw, tmp_path):
                     "CHN,Atlantis,X,85051110,2025-06,2\n")
     err = refused(mw, path)
     assert (err.row, err.field) == (2, "partner") and "'Atlantis'" in str(err)
+    assert "did you mean" not in str(err)
+    path.write_text("reporter,partner,flow,commodity,period,net_weight_t\n"
+                    "CHN,Germny,X,85051110,2025-06,1\n")
+    assert "(got 'Germny'; did you mean DEU (Germany)?)" in str(refused(mw, path))
 
 
 def test_unknown_column_suggests_the_close_one(mw, tmp_path):

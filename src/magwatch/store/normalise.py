@@ -304,8 +304,19 @@ def _first_failure(con: duckdb.DuckDBPyConnection, stage: str, checks: list[Chec
     check = checks[i]
     raw = fetch_one(con.execute(f"SELECT CAST(\"{check.field}\" AS VARCHAR) FROM {stage} WHERE _row = ?",
                       [row])) if check.field in _columns(con, stage) else None
-    shown = f" (got {raw[0]!r})" if raw and raw[0] is not None and len(str(raw[0])) <= 60 else ""
+    shown = f" (got {raw[0]!r}{_hint(check.field, raw[0])})" \
+        if raw and raw[0] is not None and len(str(raw[0])) <= 60 else ""
     raise InputError(check.message + shown, file=file, row=row, field=check.field)
+
+
+def _hint(field: str, value: str) -> str:
+    """``; did you mean DEU (Germany)?`` for a misspelt country name, else nothing."""
+    if field not in ("reporter", "partner"):
+        return ""
+    from magwatch.codes import countries
+
+    close = countries.suggest(value)
+    return f"; did you mean {close} ({countries.name(close)})?" if close else ""
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
