@@ -13,6 +13,7 @@ A month with thin data says what is missing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -650,7 +651,10 @@ def draw_charts(handle, facts: dict, result, out_dir: Path) -> dict[str, dict[st
     return drawn
 
 
+@functools.cache
 def _env(kind: str):
+    """The template environment of ``kind`` (md or html), one per process: it keeps its
+    compiled templates, which cost about a second to compile."""
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=kind == "html",
