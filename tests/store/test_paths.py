@@ -60,11 +60,23 @@ def test_a_parquet_name_with_brackets_is_that_file_only(mw, tmp_path):
     assert added(mw, tmp_path / "[ab].parquet") == 2           # not 4 rows of a and b
 
 
-@pytest.mark.parametrize("name", ["x*.parquet", "x?.parquet", "**.parquet"])
+@pytest.mark.parametrize("name", ["x*.parquet", "x?.parquet", "**.parquet", "x[!b].parquet",
+                                  "it's.parquet", "a]b.parquet", "a\\b.parquet"])
 def test_star_and_question_mark_in_a_parquet_name_are_literal(mw, tmp_path, name):
     rows_file(tmp_path / "xa.parquet", ["85051110", "85051120", "85051130"])
     rows_file(tmp_path / name, ["85051150"])
     assert added(mw, tmp_path / name) == 1
+
+
+def test_a_backslash_and_a_glob_character_in_a_parquet_name_are_refused(mw, tmp_path):
+    rows_file(tmp_path / "xa.parquet", ["85051110"])
+    path = rows_file(tmp_path / "x\\*.parquet", ["85051150"])
+    before = snapshot(mw)
+    with pytest.raises(InputError) as info:
+        mw.import_file(path, vintage="2025-07-20")
+    assert str(info.value) == (f"{path}: this file name cannot be given to the Parquet reader as "
+                               "a name (it holds a backslash and one of * ? [); rename the file")
+    assert snapshot(mw) == before
 
 
 def test_a_csv_name_with_brackets_is_that_file_only(mw, tmp_path):

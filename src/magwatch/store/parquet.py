@@ -24,12 +24,29 @@ _MAGIC = b"PAR1"
 _OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})")
 
 
+def escape_glob(text: str) -> str:
+    """``text`` with DuckDB's glob characters ``* ? [`` written as one-character classes
+    (``[*]``, ``[?]``, ``[[]``), so DuckDB matches it literally."""
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
 def duckdb_path(path: Path) -> str:
     """``path`` as a DuckDB string literal that names exactly this file: absolute (no
-    ``~`` or URL scheme is read into it) and with the glob characters ``* ? [`` escaped
-    as one-character classes, so ``[ab].parquet`` is that file, not ``a`` and ``b``."""
-    escaped = re.sub(r"([*?\[])", r"[\1]", str(Path(path).absolute()))
-    return "'" + escaped.replace("'", "''") + "'"
+    ``~`` or URL scheme is read into it) and glob characters escaped, so ``[ab].parquet``
+    is that file, not ``a.parquet`` and ``b.parquet``."""
+    return "'" + escape_glob(str(Path(path).absolute())).replace("'", "''") + "'"
+
+
+def _check_literal(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> None:
+    """Refuse a name DuckDB cannot take literally: it reads a backslash in a pattern as an
+    escape, so a name holding one and a glob character matches no file (or another one)."""
+    text = str(Path(path).absolute())
+    found = []
+    if not ("\\" in text and re.search(r"[*?\[]", text)):
+        found = con.execute(f"SELECT file FROM glob({duckdb_path(path)})").fetchall()
+    if [f for (f,) in found] != [text]:
+        raise InputError("this file name cannot be given to the Parquet reader as a name "
+                         "(it holds a backslash and one of * ? [); rename the file", file=display)
 
 
 def _check_footer(path: Path, display: str, size: int) -> None:
@@ -161,6 +178,7 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, display: str, tabl
 
     meta = _open(path, display)
     _check_shape(meta.metadata, display)
+    _check_literal(con, path, display)
     names = list(meta.schema_arrow.names)
     _check_header([n.strip() for n in names], display)
     zones = _zones(meta)
