@@ -324,3 +324,13 @@ def test_csv_a_zoned_time_after_midnight_is_refused_not_shifted(mw, tmp_path):
     path = tmp_path / "half_past.csv"
     path.write_text(HEADER + "\n" + ROW.replace("2025-06", "2025-07-01T00:30:00+09:00") + "\n")
     refused(mw, path, "row 1", "field 'period'", "2025-07-01T00:30:00+09:00")
+
+
+def test_a_parquet_vintage_with_a_zone_is_the_date_in_that_zone(mw, tmp_path):
+    # 2025-07-21 06:30 in Tokyo is 2025-07-20 21:30 in UTC: the vintage is 21 July
+    vintage = stamps([dt.datetime(2025, 7, 21, 6, 30)], "Asia/Tokyo")
+    path = parquet_file(tmp_path / "vintage.parquet", rows=1, vintage=vintage)
+    release = mw.import_file(path, source="tz-test")
+    held = mw.store.con.execute("SELECT vintage FROM observation_latest WHERE release_id = ?",
+                                [release.release_id]).fetchall()
+    assert held == [(dt.date(2025, 7, 21),)]
