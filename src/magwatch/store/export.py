@@ -306,8 +306,8 @@ def _replay(con, folder: Path, releases: list[dict]) -> list:
         con.execute("ROLLBACK")
         raise
     new = [r.release_id for r in done if not r.skipped]
-    if new:
-        release_committed(con, new[-1])
+    if new:                               # the kept answers move once, over all of them
+        release_committed(con, new[-1], new[0])
     return done
 
 
