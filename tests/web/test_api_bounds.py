@@ -10,6 +10,7 @@ the web limits (``magwatch.web.limits``) are named by their refusals.
 
 from __future__ import annotations
 
+import re
 import shutil
 import warnings
 from pathlib import Path
@@ -404,3 +405,12 @@ def test_risk_and_audit_leave_odd_figures_out(odd, client):
     odd_audit = _strict_json(odd_client.get("/api/v1/audit"))
     plain_audit = client.get("/api/v1/audit").json()
     assert odd_audit["total"] == plain_audit["total"]          # the NaN and infinite claims are none
+
+
+@pytest.mark.parametrize("path", ["/partner/JPN", "/partner/VNM", "/?month=2025-06"])
+def test_a_page_shows_an_odd_figure_as_not_usable_never_nan(odd, path):
+    _, client = odd
+    text = re.sub(r"<script.*?</script>", "", client.get(path).text, flags=re.S)
+    assert not re.search(r"\b(?:nan|inf|-inf)(?: t|%)", text)
+    if path != "/?month=2025-06":
+        assert "not a usable figure" in text

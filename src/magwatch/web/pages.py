@@ -9,6 +9,7 @@ autoescaping, and links are only made from http(s) URLs.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Optional
 from urllib.parse import urlencode, urlparse
@@ -40,21 +41,32 @@ def _missing(value) -> bool:
     return value is None or isinstance(value, Undefined)
 
 
+def _unusable(value) -> bool:
+    """NaN or infinite: a stored figure the analytics read as no figure (series.usable)."""
+    return isinstance(value, float) and not math.isfinite(value)
+
+
 def tonnes(value) -> str:
     if _missing(value):
         return "no data"
+    if _unusable(value):
+        return "not a usable figure"
     return f"{value:,.0f} t" if float(value).is_integer() else f"{value:,.1f} t"
 
 
 def pct(value, sign: bool = True) -> str:
     if _missing(value):
         return "no data"
+    if _unusable(value):
+        return "not a usable figure"
     return f"{value:+,.1f}%" if sign else f"{value:,.1f}%"
 
 
 def num(value, digits: int = 1) -> str:
     if _missing(value):
         return "-"
+    if _unusable(value):
+        return "not a usable figure"
     if isinstance(value, float):
         return f"{value:,.{digits}f}"
     return str(value)
