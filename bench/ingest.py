@@ -28,6 +28,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 CHUNK = 1_000_000
+FIRST_YEAR = 1988        # an import refuses months before HS began (January 1988)
+CODES = 10_000           # commodity codes a month, per partner
 ISO3 = ["USA", "DEU", "KOR", "VNM", "JPN", "IND", "NLD", "THA", "ITA", "MEX", "POL", "FRA",
         "GBR", "CAN", "BRA", "TUR", "MYS", "IDN", "AUS", "ESP"]
 
@@ -35,9 +37,9 @@ ISO3 = ["USA", "DEU", "KOR", "VNM", "JPN", "IND", "NLD", "THA", "ITA", "MEX", "P
 def synthetic_chunk(start: int, rows: int, rng: np.random.Generator) -> pa.Table:
     i = np.arange(start, start + rows)
     partner = i % len(ISO3)
-    commodity = (i // len(ISO3)) % 5000
-    month = i // (len(ISO3) * 5000)
-    years, months = 1950 + month // 12, month % 12 + 1
+    commodity = (i // len(ISO3)) % CODES
+    month = i // (len(ISO3) * CODES)
+    years, months = FIRST_YEAR + month // 12, month % 12 + 1
     return pa.table({
         "reporter": pa.array(np.full(rows, "CHN")),
         "partner": pa.array(np.array(ISO3)[partner]),
@@ -52,9 +54,10 @@ def synthetic_chunk(start: int, rows: int, rng: np.random.Generator) -> pa.Table
 
 
 def generate(rows: int, directory: Path, seed: int = 1) -> tuple[Path, Path]:
-    months_needed = rows // (len(ISO3) * 5000) + 1
-    if months_needed > (2024 - 1950) * 12:
-        raise SystemExit("--rows too large for the synthetic key space (max ~88M)")
+    months_needed = rows // (len(ISO3) * CODES) + 1
+    if months_needed > (2025 - FIRST_YEAR) * 12:
+        most = (2025 - FIRST_YEAR) * 12 * len(ISO3) * CODES
+        raise SystemExit(f"--rows too large for the synthetic key space (max {most:,})")
     rng = np.random.default_rng(seed)
     parquet, csv = directory / "rows.parquet", directory / "rows.csv"
     writer = None

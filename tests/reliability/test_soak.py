@@ -163,7 +163,7 @@ def generated_file(path: Path, rows: int = IMPORT_ROWS) -> Path:
         "reporter": np.full(rows, "CHN"), "partner": np.full(rows, "FRA"),
         "flow": np.full(rows, "X"),
         "commodity": (85059000 + np.arange(rows) % 1000).astype(str),
-        "period": [f"{1960 + m // 12}-{m % 12 + 1:02d}" for m in month],
+        "period": [f"{1988 + m // 12}-{m % 12 + 1:02d}" for m in month],
         "net_weight_kg": rng.lognormal(8, 2, rows),
     }), path, row_group_size=50_000)
     return path

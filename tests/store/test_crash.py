@@ -22,13 +22,13 @@ INGEST = "import sys, magwatch; magwatch.open(sys.argv[1]).import_file(sys.argv[
 
 def synthetic_parquet(path: Path, rows: int, seed: int = 7) -> Path:
     rng = np.random.default_rng(seed)
-    month = np.arange(rows) // 1000
+    month = np.arange(rows) // 2000                 # 2,000 codes a month from January 1988
     table = pa.table({
         "reporter": np.full(rows, "CHN"),
         "partner": np.full(rows, "USA"),
         "flow": np.full(rows, "X"),
-        "commodity": (85051000 + np.arange(rows) % 1000).astype(str),
-        "period": [f"{1970 + m // 12}-{m % 12 + 1:02d}" for m in month],
+        "commodity": (85051000 + np.arange(rows) % 2000).astype(str),
+        "period": [f"{1988 + m // 12}-{m % 12 + 1:02d}" for m in month],
         "net_weight_kg": rng.lognormal(8, 2, rows),
     })
     pq.write_table(table, path, row_group_size=100_000)

@@ -178,9 +178,9 @@ def test_a_large_csv_streams_in_blocks(store, tmp_path):
     f = tmp_path / "big.csv"
     with f.open("w") as fh:
         fh.write(HEADER)
-        for i in range(60_000):        # 100 commodity codes x 600 months, every key once
-            month = i // 100
-            fh.write(f"CHN,USA,X,{85051100 + i % 100},{1970 + month // 12}-{month % 12 + 1:02d},"
+        for i in range(60_000):        # 200 commodity codes x 300 months, every key once
+            month = i // 200
+            fh.write(f"CHN,USA,X,{85051100 + i % 200},{1988 + month // 12}-{month % 12 + 1:02d},"
                      f"{i % 997},,\n")
     release = store.import_file(f, vintage="2025-01-01")
     assert release.rows_added == 60_000

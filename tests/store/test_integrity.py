@@ -197,3 +197,46 @@ def test_a_bad_source_name_is_refused(mw, tmp_path, source):
     path = tmp_path / "s.csv"
     path.write_text(HEADER + "\nCHN,DEU,X,85051110,2025-06,1\n")
     assert "source name" in str(refused(mw, path, source=source))
+
+
+# --------------------------------------------------------------------------- calendar bounds
+
+@pytest.mark.parametrize("row, field, words", [
+    ("CHN,DEU,X,85051110,1987-12,1", "period", "period out of range (1988-01"),
+    ("DEU,DEU,X,85051110,2025-06,1", "partner", "reporter and partner are the same country"),
+    ("WLD,DEU,X,85051110,2025-06,1", "reporter", "a partner, not a reporter"),
+    ("XBK,DEU,X,85051110,2025-06,1", "reporter", "a partner, not a reporter"),
+    ("CHN,SUN,X,85051110,2025-06,1", "partner", "a former entity"),
+    ("YUG,DEU,X,85051110,2025-06,1", "reporter", "a former entity"),
+])
+def test_what_no_real_figure_can_be_is_refused(mw, tmp_path, row, field, words):
+    path = tmp_path / "b.csv"
+    path.write_text(HEADER + "\n" + row + "\n")
+    err = refused(mw, path, source="bounds-test")
+    assert (err.row, err.field) == (1, field) and words in str(err)
+
+
+def test_what_real_figures_can_be_is_taken(mw, tmp_path):
+    """The EU reports as a whole; the USSR in 1990 and the world as a partner are real."""
+    path = tmp_path / "ok.csv"
+    path.write_text(HEADER + "\nEUU,CHN,M,85051110,2025-06,1\nCHN,SUN,X,85051110,1990-06,1\n"
+                    "CHN,WLD,X,85051110,2025-06,1\n")
+    assert mw.import_file(path, source="bounds-test", vintage="2025-08-01").rows_added == 3
+
+
+@pytest.mark.parametrize("vintage", ["1901-01-01", "2025-06-30"])
+def test_a_vintage_before_its_period_ended_is_refused(mw, tmp_path, vintage):
+    path = tmp_path / "v.csv"
+    path.write_text(HEADER + ",vintage\nCHN,DEU,X,85051110,2025-06,1," + vintage + "\n")
+    err = refused(mw, path, source="bounds-test")
+    assert err.field == "vintage" and "before the end of its period" in str(err)
+    path.write_text(HEADER + "\nCHN,DEU,X,85051110,2025-06,1\n")
+    with pytest.raises(InputError, match="before the end of its period"):
+        mw.import_file(path, source="bounds-test", vintage=vintage)
+
+
+def test_a_currency_that_is_no_money_is_refused(mw, tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text(HEADER + ",value,currency\nCHN,DEU,X,85051110,2025-06,1,5,XAU\n")
+    err = refused(mw, path, source="bounds-test")
+    assert err.field == "currency" and "'XAU'" in str(err)

@@ -38,6 +38,8 @@ __all__ = [
     "is_aggregate",
     "is_known",
     "from_name",
+    "former_until",
+    "REPORTING_AGGREGATES",
     "suggest",
     "known_codes",
     "name",
@@ -320,6 +322,19 @@ def from_name(text: Any) -> str | None:
     if not isinstance(text, str):
         return None
     return names_to_codes().get(_name_key(text))
+
+
+@functools.cache
+def former_until() -> dict[str, int]:
+    """Former entities (USSR, Yugoslavia, ...) and the last year each existed: a figure for a
+    later month cannot name them (``data/extra_codes.csv``, column ``until_year``)."""
+    return {r["code"]: int(r["until_year"]) for r in _read_csv("extra_codes.csv")
+            if r.get("until_year")}
+
+
+#: The one aggregate that reports trade as a whole (Comext publishes the EU's own figures);
+#: the others (the world, bunkers, areas nes, free zones) are partners only.
+REPORTING_AGGREGATES = frozenset({"EUU"})
 
 
 def suggest(text: Any) -> str | None:

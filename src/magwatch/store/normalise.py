@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import duckdb
 
 from magwatch.errors import InputError
+from magwatch.codes.countries import REPORTING_AGGREGATES
 from magwatch.store.schema import fetch_one
 from magwatch.records import (
     CLASSIFICATIONS, IMPORT_OPTIONAL, IMPORT_REQUIRED, OBSERVATION_KEY, OBSERVATION_SCHEMA,
@@ -20,7 +21,13 @@ from magwatch.records import (
 
 NUMERIC_TYPES = ("DOUBLE", "FLOAT", "DECIMAL", "INTEGER", "BIGINT", "SMALLINT", "TINYINT",
                  "HUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT")
-FIRST_PERIOD = dt.date(1950, 1, 1)
+#: The first month a figure may be for: the Harmonized System, in which every source codes
+#: the magnet lines (HS 8505 and the national lines under it), took effect in January 1988.
+FIRST_PERIOD = dt.date(1988, 1, 1)
+#: Not currencies a trade value is stated in: precious metals, the SDR, bond-market units,
+#: the test code and "no currency" (ISO 4217 lists them beside the national currencies).
+NOT_TRADE_CURRENCIES = ("XAU", "XAG", "XPT", "XPD", "XDR", "XBA", "XBB", "XBC", "XBD", "XTS",
+                        "XXX", "XSU", "XUA")
 COMMODITY_LENGTHS = {"HS": (2, 4, 6), "CN-CHN": (8, 10), "CN-EU": (8,), "HTS-US": (10,),
                      "HS-JPN": (9,)}
 
@@ -57,7 +64,16 @@ def _lookup_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.unregister("_names")
     con.execute("CREATE OR REPLACE TEMP TABLE _currency (code VARCHAR PRIMARY KEY)")
     con.executemany("INSERT INTO _currency VALUES (?)",
-                    [[c.alpha_3] for c in pycountry.currencies])
+                    [[c.alpha_3] for c in pycountry.currencies
+                     if c.alpha_3 not in NOT_TRADE_CURRENCIES])
+    from magwatch.codes.countries import former_until, is_aggregate
+
+    con.execute("CREATE OR REPLACE TEMP TABLE _former (code VARCHAR PRIMARY KEY, until_year INTEGER)")
+    con.executemany("INSERT INTO _former VALUES (?, ?)", sorted(former_until().items()))
+    con.execute("CREATE OR REPLACE TEMP TABLE _silent (code VARCHAR PRIMARY KEY)")
+    con.executemany("INSERT INTO _silent VALUES (?)",
+                    [[c] for c in sorted(known_codes()) if is_aggregate(c)
+                     and c not in REPORTING_AGGREGATES])
 
 
 CODE_COLUMNS = ("reporter", "partner", "flow", "commodity", "classification")
@@ -255,6 +271,7 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
     exprs["note"] = _text("note") if has("note") else "CAST(NULL AS VARCHAR)"
     checks.extend(_text_checks(types))
     checks.extend(_ceiling_checks(exprs))
+    checks.extend(_calendar_checks(exprs))
 
     key_hash = f"hash({', '.join(exprs[k] for k in OBSERVATION_KEY)})"
     shared_hashes = _first_failure(con, stage, checks, file, key_hash)
@@ -288,6 +305,24 @@ def _text_checks(types: dict[str, str]) -> list[Check]:
                                          "'https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][^\\s]*)?')",
                            "source_url must be an http:// or https:// address"))
     return found
+
+
+def _calendar_checks(exprs: dict[str, str]) -> list[Check]:
+    """What no real figure can be: a country trading with itself, an aggregate reporting (only
+    the EU reports as a whole), a former entity after it ended, a vintage before its period."""
+    reporter, partner, period = exprs["reporter"], exprs["partner"], exprs["period"]
+    end = f"({period} + to_months(CAST({exprs['period_months']} AS INTEGER)))"
+    return [
+        Check("partner", f"{reporter} = {partner}", "reporter and partner are the same country"),
+        Check("reporter", f"{reporter} IN (SELECT code FROM _silent)",
+              "an aggregate (the world, bunkers, areas nes, ...) is a partner, not a reporter; "
+              "of the aggregates only EUU reports"),
+        *(Check(col, f"year({period}) > (SELECT until_year FROM _former WHERE code = {exprs[col]})",
+                "a former entity (USSR, Yugoslavia, ...) named for a month after it ended")
+          for col in ("reporter", "partner")),
+        Check("vintage", f"{exprs['vintage']} < {end}",
+              "vintage before the end of its period: a month's figure is published after it"),
+    ]
 
 
 def _first_failure(con: duckdb.DuckDBPyConnection, stage: str, checks: list[Check], file: str,
