@@ -9,7 +9,8 @@ import pytest
 
 from magwatch.codes import countries
 from magwatch.errors import ParameterError
-from magwatch.report.brief import build, headline_pct
+from magwatch.report.brief import build
+from magwatch.report.words import headline_pct
 from magwatch.report.check import Checker
 
 THIN = {"2024-02": "3,326 t", "2016-12": "2,532 t"}

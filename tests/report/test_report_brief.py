@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import magwatch
-from magwatch.report.brief import change_verb, ordinal, ratio_words, record_phrase
+from magwatch.report.words import change_verb, ordinal, ratio_words, record_phrase
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "out" / "test-artefacts"
 

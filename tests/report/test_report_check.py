@@ -6,7 +6,7 @@ import pytest
 
 import magwatch
 from magwatch.codes import countries
-from magwatch.report.brief import month_name
+from magwatch.report.words import month_name
 from magwatch.report.check import Checker, check_text
 from magwatch.report.claims import TextClaim
 

@@ -20,8 +20,37 @@ def _fmt(value, suffix="", digits=1, sign=False):
     return f"{value:+,.{digits}f}{suffix}" if sign else f"{value:,.{digits}f}{suffix}"
 
 
+def _title(result: dict) -> str:
+    """``China's rare-earth magnet exports (CN 85051110), June 2025``."""
+    from magwatch.report.words import month_words, subject
+
+    first, _, last = str(result["month"]).partition("..")
+    month = f"{month_words(first)} to {month_words(last)}, published combined" if last else \
+        month_words(first)
+    return f"{subject(result['reporter'], result['commodity'], result['flow'])}, {month}"
+
+
+def _focus(result: dict, partner: str) -> list[str]:
+    """The lines a ``--partner`` reader wants first: that destination's level, changes,
+    rank and share, each with its basis; or that the month has no figure for it."""
+    from magwatch.report.words import country_words
+
+    name = country_words(partner)
+    entry = next((e for e in result["partners"] if e["partner"] == partner), None)
+    if entry is None or entry["net_weight_t"] is None:
+        held = sum(1 for e in result["partners"] if e["net_weight_t"] is not None)
+        some = f"{held} destination has one" if held == 1 else f"{held} destinations have one"
+        return [f"{name}: no figure in this month ({some})"]
+    basis = entry["basis"]
+    share = "" if entry["share_pct"] is None else f"; share {_fmt(entry['share_pct'], '%')} of the world total"
+    rank = "" if entry["rank"] is None else f"; rank {entry['rank']} ({basis.get('rank')})"
+    return [f"{name}: {_fmt(entry['net_weight_t'], ' t')}; m/m {_fmt(entry['mom_pct'], '%', sign=True)} "
+            f"({basis.get('mom_pct')}); y/y {_fmt(entry['yoy_pct'], '%', sign=True)} "
+            f"({basis.get('yoy_pct')}){rank}{share}"]
+
+
 def _headline(result: dict) -> list[str]:
-    lines = [f"{result['reporter']} {result['commodity']} flow {result['flow']}, {result['month']}"]
+    lines = [_title(result)]
     w = result["world"]
     if w is not None and w["net_weight_t"] is not None:
         lines.append(f"World {_fmt(w['net_weight_t'], ' t')}; m/m {_fmt(w['mom_pct'], '%', sign=True)} "
@@ -55,13 +84,17 @@ def monitor(month: Optional[str] = typer.Option(None, help="YYYY-MM (default: la
             engine: str = typer.Option("duckdb", "--engine", help="duckdb|spark (docs/scale.md)"),
             data: Optional[Path] = typer.Option(None, "--data", help="Folder from 'magwatch export parquet'"),
             spark_master: Optional[str] = typer.Option(None, "--spark-master", help="Spark master (default local[*])"),
+            partner: Optional[str] = typer.Option(None, help="Lead with this destination (code or "
+                                                  "name: DEU, Germany, EUU, USA, JPN, KOR, IND)"),
             fmt: str = typer.Option("table", "--format", help="table|json|csv"),
             out: Optional[Path] = typer.Option(None, help="Write to a file")) -> None:
     """What moved in a month: m/m, y/y, ranks, shares, HHI, records, anomalies."""
+    from magwatch import params
     from magwatch.analytics.monitor import TABLE_COLUMNS, partner_table
 
     if fmt not in MONITOR_FORMATS:
         raise ParameterError("format", f"expected one of {', '.join(MONITOR_FORMATS)}, got {fmt!r}")
+    focus = params.country(partner, "partner") if partner is not None else None
     if data is None and engine == "duckdb":
         with open_handle() as mw:
             result = mw.monitor(month, reporter=reporter, commodity=commodity, flow=flow)
@@ -70,6 +103,9 @@ def monitor(month: Optional[str] = typer.Option(None, help="YYYY-MM (default: la
 
         result = monitor_on(engine, data=data, spark_master=spark_master, month=month,
                             reporter=reporter, commodity=commodity, flow=flow)
+    if focus is not None:
+        result = {**result, "focus": next((e for e in result["partners"] if e["partner"] == focus),
+                                          None)}
     if fmt == "json":
         text = to_json(result)
         if out is None:
@@ -81,7 +117,8 @@ def monitor(month: Optional[str] = typer.Option(None, help="YYYY-MM (default: la
     if fmt == "csv":
         emit_table(table, "csv", out)
         return
-    for line in _headline(result):
+    lines = _headline(result)
+    for line in lines[:1] + (_focus(result, focus) if focus else []) + lines[1:]:
         typer.echo(line)
     emit_table(table, "table", out, title=f"monitor {result['month']}",
                table_columns=[c for c in TABLE_COLUMNS if c not in ("value_usd", "record", "anomaly")])

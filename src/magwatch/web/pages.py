@@ -25,6 +25,9 @@ from magwatch.analytics import figures
 from magwatch.errors import MagwatchError, ParameterError
 from magwatch.periods import Month
 from magwatch.render import jsonable
+from magwatch.report.words import (
+    country_phrase, country_possessive, country_words, month_words, subject,
+)
 from magwatch.web import problems
 from magwatch.web.api import provenance_rows, query_within_limits, run_scenario
 from magwatch.web.limits import MAX_SCENARIO_PATHS, MAX_SEED
@@ -72,48 +75,6 @@ def num(value, digits: int = 1) -> str:
     return str(value)
 
 
-#: Reader's words for the commodities the dashboard opens on; other codes show their code.
-COMMODITY_WORDS = {"85051110": "rare-earth magnet", "850511": "permanent magnet"}
-
-
-def country_words(code: str) -> str:
-    """``Germany`` for DEU, ``the world`` for WLD; an unknown code stays as given."""
-    from magwatch.codes import name
-
-    if code == "WLD":
-        return "the world"
-    try:
-        return name(code)
-    except MagwatchError:
-        return code
-
-
-def country_phrase(code: str) -> str:
-    """The country as a sentence names it: ``the United States``, ``Germany``."""
-    from magwatch.report.brief import the_name
-
-    return the_name(country_words(code))
-
-
-def possessive(code: str) -> str:
-    words = country_words(code)
-    return f"{words}'" if words.endswith("s") else f"{words}'s"
-
-
-def subject(reporter: str, commodity: str, flow: str) -> str:
-    """``China's rare-earth magnet exports (CN 85051110)``: words first, the code in brackets."""
-    goods = COMMODITY_WORDS.get(commodity, "commodity")
-    return f"{possessive(reporter)} {goods} {'exports' if flow == 'X' else 'imports'} (CN {commodity})"
-
-
-def month_words(value) -> str:
-    """``June 2025`` for ``2025-06``; text that is not a month stays as given."""
-    try:
-        return Month.parse(str(value)).label()
-    except (MagwatchError, ValueError):
-        return str(value)
-
-
 def http_url(value) -> str | None:
     """The URL if it is http(s), else None: data never becomes a javascript: link."""
     if not value:
@@ -143,7 +104,7 @@ def provenance_link(partner: str, period: str, **extra) -> str:
 templates.env.filters.update(tonnes=tonnes, pct=pct, num=num, http_url=http_url, outlet=outlet,
                              json_script=json_script, month_words=month_words,
                              country_words=country_words, country_phrase=country_phrase)
-templates.env.globals.update(provenance_link=provenance_link, subject=subject, possessive=possessive)
+templates.env.globals.update(provenance_link=provenance_link, subject=subject, possessive=country_possessive)
 templates.env.filters.update(sector_words=lambda v: sector_words(v))
 
 
