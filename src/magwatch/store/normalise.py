@@ -7,7 +7,7 @@ the file is reported as one line naming the file, the row and the field.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -88,6 +88,27 @@ def _refuse_numeric_codes(types: dict[str, str], file: str) -> None:
                              file=file, field=col)
 
 
+@dataclass
+class _Columns:
+    """The staged file's column types and, built step by step, the canonical columns'
+    SQL expressions and the checks over them (in the order they are reported)."""
+
+    types: dict[str, str]
+    exprs: dict[str, str] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+
+    def has(self, col: str) -> bool:
+        return col in self.types
+
+    def num(self, col: str) -> str:
+        if self.types[col].split("(")[0] in NUMERIC_TYPES:
+            return f"CAST(\"{col}\" AS DOUBLE)"
+        return f"TRY_CAST({_text(col)} AS DOUBLE)"
+
+    def check(self, col: str, bad: str, message: str) -> None:
+        self.checks.append(Check(col, bad, message))
+
+
 def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: str,
               vintage: dt.date | None, sha256: str, today: dt.date | None = None,
               source_file: str | None = None) -> None:
@@ -98,6 +119,26 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
     today = today or dt.date.today()
     described = con.execute(f"DESCRIBE {stage}").fetchall()
     types = {name: typ for name, typ, *_ in described if name != "_row"}
+    _check_header(types, file)
+    _check_source_name(source, file)
+    _lookup_tables(con)
+    cols = _Columns(types)
+    _country_columns(cols)
+    _commodity_columns(cols)
+    _period_columns(cols, file, today)
+    _figure_columns(cols)
+    _flag_columns(cols)
+    _vintage_columns(cols, vintage, today)
+    _provenance_columns(cols, source=source, file=source_file or file, sha256=sha256)
+    cols.checks.extend(_text_checks(types))
+    cols.checks.extend(_ceiling_checks(cols.exprs))
+    cols.checks.extend(_calendar_checks(cols.exprs))
+    _create_new(con, stage, cols, file)
+
+
+def _check_header(types: dict[str, str], file: str) -> None:
+    """Refuse an unknown or missing column, and a figure column without its currency or
+    unit, before any row is read."""
     allowed = set(IMPORT_REQUIRED) | set(IMPORT_OPTIONAL)
     for name in types:
         if name not in allowed:
@@ -123,62 +164,67 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
         raise InputError("missing column: a quantity needs its unit", file=file,
                          field="quantity_unit")
     _refuse_numeric_codes(types, file)
+
+
+def _check_source_name(source: str, file: str) -> None:
     if not source.strip() or any(ord(ch) < 32 or ord(ch) == 127 or ch in "'\"" for ch in source):
         raise InputError(f"source name {source!r} is empty or holds a control character or a "
                          "quote", file=file)
-    _lookup_tables(con)
 
-    def has(col: str) -> bool:
-        return col in types
 
-    def num(col: str) -> str:
-        if types[col].split("(")[0] in NUMERIC_TYPES:
-            return f"CAST(\"{col}\" AS DOUBLE)"
-        return f"TRY_CAST({_text(col)} AS DOUBLE)"
-
-    checks: list[Check] = []
-    exprs: dict[str, str] = {}
-
-    # a code (DEU), or a country name or alias from the concordance (Germany, U.S., 德国)
+def _country_columns(cols: _Columns) -> None:
+    """Reporter and partner: a code (DEU), or a country name or alias from the concordance
+    (Germany, U.S., 德国); and the flow, X or M."""
+    exprs = cols.exprs
     for col in ("reporter", "partner"):
         t = _text(col)
         exprs[col] = (f"CASE WHEN upper({t}) IN (SELECT code FROM _known_code) THEN upper({t}) "
                       f"ELSE coalesce((SELECT code FROM _country_name "
                       # case-insensitive: Germany, GERMANY and germany are one name
                       f"WHERE name = lower(regexp_replace({t}, '\\s+', ' ', 'g'))), upper({t})) END")
-        checks.append(Check(col, f"{t} IS NULL", "empty country code"))
-        checks.append(Check(col, f"{exprs[col]} NOT IN (SELECT code FROM _known_code)",
-                            "unknown country code or name (use ISO 3166 alpha-3, WLD, EUU, ... "
-                            "or a country name such as Germany)"))
+        cols.check(col, f"{t} IS NULL", "empty country code")
+        cols.check(col, f"{exprs[col]} NOT IN (SELECT code FROM _known_code)",
+                   "unknown country code or name (use ISO 3166 alpha-3, WLD, EUU, ... "
+                   "or a country name such as Germany)")
     exprs["flow"] = f"upper({_text('flow')})"
-    checks.append(Check("flow", f"{exprs['flow']} IS NULL OR {exprs['flow']} NOT IN ('X', 'M')",
-                        "flow must be X (export) or M (import)"))
+    cols.check("flow", f"{exprs['flow']} IS NULL OR {exprs['flow']} NOT IN ('X', 'M')",
+               "flow must be X (export) or M (import)")
 
+
+def _commodity_columns(cols: _Columns) -> None:
+    """The commodity code (digits kept as text) and its classification, stated or read from
+    the code's length, and the length fitting the classification."""
+    exprs = cols.exprs
     exprs["commodity"] = _text("commodity")
-    checks.append(Check("commodity", f"{exprs['commodity']} IS NULL OR ltrim({exprs['commodity']}, '0123456789') <> ''",
-                        "commodity code must be digits (keep it as text so leading zeros stay)"))
+    cols.check("commodity", f"{exprs['commodity']} IS NULL OR ltrim({exprs['commodity']}, '0123456789') <> ''",
+               "commodity code must be digits (keep it as text so leading zeros stay)")
     default_cls = ("CASE length({c}) WHEN 6 THEN 'HS' WHEN 4 THEN 'HS' WHEN 2 THEN 'HS' "
                    "WHEN 8 THEN 'CN-CHN' WHEN 10 THEN 'HTS-US' WHEN 9 THEN 'HS-JPN' END"
                    ).format(c=exprs["commodity"])
     exprs["classification"] = (f"coalesce(upper({_text('classification')}), {default_cls})"
-                               if has("classification") else default_cls)
+                               if cols.has("classification") else default_cls)
     cls_list = ", ".join(f"'{c}'" for c in CLASSIFICATIONS)
-    checks.append(Check("classification",
-                        f"{exprs['classification']} IS NULL OR {exprs['classification']} NOT IN ({cls_list})",
-                        f"unknown classification (one of {', '.join(CLASSIFICATIONS)})"))
+    cols.check("classification",
+               f"{exprs['classification']} IS NULL OR {exprs['classification']} NOT IN ({cls_list})",
+               f"unknown classification (one of {', '.join(CLASSIFICATIONS)})")
     length_ok = " OR ".join(
         f"({exprs['classification']} = '{cls}' AND length({exprs['commodity']}) IN "
         f"({', '.join(map(str, lengths))}))" for cls, lengths in COMMODITY_LENGTHS.items())
-    checks.append(Check("commodity", f"NOT ({length_ok})",
-                        "commodity code length does not fit its classification"))
+    cols.check("commodity", f"NOT ({length_ok})",
+               "commodity code length does not fit its classification")
 
-    if types["period"] == "TIMESTAMP WITH TIME ZONE":
+
+def _period_columns(cols: _Columns, file: str, today: dt.date) -> None:
+    """The period as the first of its month (a date, YYYY-MM, or a date on the first of the
+    month), within FIRST_PERIOD to this month, and how many months it covers."""
+    exprs, period_type = cols.exprs, cols.types["period"]
+    if period_type == "TIMESTAMP WITH TIME ZONE":
         # an instant: its month depends on the zone, which the reader must have applied
         raise InputError("period is a timestamp with a time zone that was not read in its own "
                          "zone; write it as text YYYY-MM or as a date", file=file, field="period")
-    if types["period"].startswith(("DATE", "TIMESTAMP")):
+    if period_type.startswith(("DATE", "TIMESTAMP")):
         exprs["period"] = "CAST(date_trunc('month', \"period\") AS DATE)"
-        checks.append(Check("period", "\"period\" IS NULL", "empty period"))
+        cols.check("period", "\"period\" IS NULL", "empty period")
     else:
         p = _text("period")
         # strptime also reads a one-digit month; the length keeps it to YYYY-MM
@@ -189,30 +235,35 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
                           f"([ T]00:00(:00)?(Z|[+-]\\d{{2}}(:?\\d{{2}})?)?)?')")
         exprs["period"] = (f"CASE WHEN length({p}) = 7 THEN CAST(TRY_STRPTIME({p}, '%Y-%m') AS DATE) "
                            f"WHEN {first_of_month} THEN CAST(TRY_STRPTIME(left({p}, 10), '%Y-%m-%d') AS DATE) END")
-        checks.append(Check("period", f"{exprs['period']} IS NULL",
-                            "period must be YYYY-MM with a month from 01 to 12 "
-                            "(or a date on the first of the month)"))
-    checks.append(Check("period", f"{exprs['period']} < DATE '{FIRST_PERIOD}' OR "
-                                  f"{exprs['period']} > DATE '{today.replace(day=1)}'",
-                        f"period out of range ({FIRST_PERIOD:%Y-%m} to {today:%Y-%m})"))
-    if has("period_months"):
-        exprs["period_months"] = f"coalesce(TRY_CAST({num('period_months')} AS TINYINT), 1)"
-        checks.append(Check("period_months",
-                            f"{_text('period_months')} IS NOT NULL AND NOT coalesce({num('period_months')} IN (1,2,3,4,5,6,7,8,9,10,11,12), false)",
-                            "period_months must be a whole number from 1 to 12"))
+        cols.check("period", f"{exprs['period']} IS NULL",
+                   "period must be YYYY-MM with a month from 01 to 12 "
+                   "(or a date on the first of the month)")
+    cols.check("period", f"{exprs['period']} < DATE '{FIRST_PERIOD}' OR "
+                         f"{exprs['period']} > DATE '{today.replace(day=1)}'",
+               f"period out of range ({FIRST_PERIOD:%Y-%m} to {today:%Y-%m})")
+    if cols.has("period_months"):
+        exprs["period_months"] = f"coalesce(TRY_CAST({cols.num('period_months')} AS TINYINT), 1)"
+        cols.check("period_months",
+                   f"{_text('period_months')} IS NOT NULL AND NOT coalesce({cols.num('period_months')} IN (1,2,3,4,5,6,7,8,9,10,11,12), false)",
+                   "period_months must be a whole number from 1 to 12")
     else:
         exprs["period_months"] = "CAST(1 AS TINYINT)"
 
+
+def _figure_columns(cols: _Columns) -> None:
+    """Weight (kg, or t times 1000), value and its currency, value in USD, quantity and its
+    unit: each a finite, non-negative number, and at least one figure in a row."""
+    exprs, has, num = cols.exprs, cols.has, cols.num
     for col in ("net_weight_kg", "net_weight_t", "value", "value_usd", "quantity"):
         if not has(col):
             continue
-        if types[col].split("(")[0] in NUMERIC_TYPES:
+        if cols.types[col].split("(")[0] in NUMERIC_TYPES:
             unreadable = f"NOT isfinite({num(col)})"
         else:
             unreadable = f"{_text(col)} IS NOT NULL AND ({num(col)} IS NULL OR NOT isfinite({num(col)}))"
-        checks.append(Check(col, unreadable,
-                            "not a number (write plain digits with a decimal point, no thousands separators)"))
-        checks.append(Check(col, f"{num(col)} < 0", "negative figure"))
+        cols.check(col, unreadable,
+                   "not a number (write plain digits with a decimal point, no thousands separators)")
+        cols.check(col, f"{num(col)} < 0", "negative figure")
     if has("net_weight_t"):
         exprs["net_weight_kg"] = f"{num('net_weight_t')} * 1000"
     else:
@@ -220,11 +271,11 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
     exprs["value"] = num("value") if has("value") else "CAST(NULL AS DOUBLE)"
     exprs["currency"] = f"upper({_text('currency')})" if has("currency") else "CAST(NULL AS VARCHAR)"
     if has("currency"):
-        checks.append(Check("currency", f"{exprs['currency']} NOT IN (SELECT code FROM _currency)",
-                            "unknown currency (ISO 4217, e.g. USD, EUR, CNY)"))
+        cols.check("currency", f"{exprs['currency']} NOT IN (SELECT code FROM _currency)",
+                   "unknown currency (ISO 4217, e.g. USD, EUR, CNY)")
     if has("value"):
-        checks.append(Check("currency", f"{exprs['value']} IS NOT NULL AND {exprs['currency']} IS NULL",
-                            "a value needs its currency"))
+        cols.check("currency", f"{exprs['value']} IS NOT NULL AND {exprs['currency']} IS NULL",
+                   "a value needs its currency")
     value_usd = num("value_usd") if has("value_usd") else "CAST(NULL AS DOUBLE)"
     exprs["value_usd"] = (f"coalesce({value_usd}, CASE WHEN {exprs['currency']} = 'USD' "
                           f"THEN {exprs['value']} END)")
@@ -232,29 +283,35 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
     exprs["quantity_unit"] = f"lower({_text('quantity_unit')})" if has("quantity_unit") else "CAST(NULL AS VARCHAR)"
     if has("quantity_unit"):
         units = ", ".join(f"'{u}'" for u in QUANTITY_UNITS)
-        checks.append(Check("quantity_unit", f"{exprs['quantity_unit']} NOT IN ({units})",
-                            f"unknown unit (one of {', '.join(QUANTITY_UNITS)})"))
-        checks.append(Check("quantity_unit", f"{exprs['quantity']} IS NOT NULL AND {exprs['quantity_unit']} IS NULL",
-                            "a quantity needs its unit"))
-    checks.append(Check(
-        "net_weight_kg",
-        f"{exprs['net_weight_kg']} IS NULL AND {exprs['value']} IS NULL AND "
-        f"{exprs['value_usd']} IS NULL AND {exprs['quantity']} IS NULL",
-        "row has no figure (weight, value or quantity)"))
+        cols.check("quantity_unit", f"{exprs['quantity_unit']} NOT IN ({units})",
+                   f"unknown unit (one of {', '.join(QUANTITY_UNITS)})")
+        cols.check("quantity_unit", f"{exprs['quantity']} IS NOT NULL AND {exprs['quantity_unit']} IS NULL",
+                   "a quantity needs its unit")
+    cols.check("net_weight_kg",
+               f"{exprs['net_weight_kg']} IS NULL AND {exprs['value']} IS NULL AND "
+               f"{exprs['value_usd']} IS NULL AND {exprs['quantity']} IS NULL",
+               "row has no figure (weight, value or quantity)")
 
+
+def _flag_columns(cols: _Columns) -> None:
+    """is_estimated and is_confidential: a yes/no value, false when absent."""
     for flag in ("is_estimated", "is_confidential"):
-        if has(flag):
+        if cols.has(flag):
             t = f"lower({_text(flag)})"
-            exprs[flag] = f"coalesce({t} IN ('true', '1', 'yes', 'y', 't'), false)"
-            checks.append(Check(flag, f"{t} IS NOT NULL AND {t} NOT IN ('true','false','1','0','yes','no','y','n','t','f')",
-                                "not a yes/no value (true/false, 1/0, yes/no)"))
+            cols.exprs[flag] = f"coalesce({t} IN ('true', '1', 'yes', 'y', 't'), false)"
+            cols.check(flag, f"{t} IS NOT NULL AND {t} NOT IN ('true','false','1','0','yes','no','y','n','t','f')",
+                       "not a yes/no value (true/false, 1/0, yes/no)")
         else:
-            exprs[flag] = "false"
+            cols.exprs[flag] = "false"
 
-    if has("vintage"):
+
+def _vintage_columns(cols: _Columns, vintage: dt.date | None, today: dt.date) -> None:
+    """The row's vintage (not in the future), else the import's, else today as 'ingested'."""
+    exprs = cols.exprs
+    if cols.has("vintage"):
         v = f"TRY_CAST({_text('vintage')} AS DATE)"
-        checks.append(Check("vintage", f"{_text('vintage')} IS NOT NULL AND ({v} IS NULL OR {v} > DATE '{today}')",
-                            "vintage must be a date YYYY-MM-DD, not in the future"))
+        cols.check("vintage", f"{_text('vintage')} IS NOT NULL AND ({v} IS NULL OR {v} > DATE '{today}')",
+                   "vintage must be a date YYYY-MM-DD, not in the future")
         fallback = f"DATE '{vintage or today}'"
         exprs["vintage"] = f"coalesce({v}, {fallback})"
         exprs["vintage_precision"] = f"CASE WHEN {v} IS NULL THEN '{'day' if vintage else 'ingested'}' ELSE 'day' END"
@@ -262,21 +319,27 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
         exprs["vintage"] = f"DATE '{vintage or today}'"
         exprs["vintage_precision"] = "'day'" if vintage else "'ingested'"
 
+
+def _provenance_columns(cols: _Columns, *, source: str, file: str, sha256: str) -> None:
+    """Where each row came from: the source, its reference and address, the file, its row
+    and digest, and the row's note."""
+    exprs, has = cols.exprs, cols.has
     exprs["source"] = sql_literal(source)
     exprs["source_ref"] = f"coalesce({_text('source_ref')}, '')" if has("source_ref") else "''"
     exprs["source_url"] = _text("source_url") if has("source_url") else "CAST(NULL AS VARCHAR)"
-    exprs["source_file"] = sql_literal(source_file or file)
+    exprs["source_file"] = sql_literal(file)
     exprs["source_row"] = "_row"
     exprs["source_sha256"] = sql_literal(sha256)
     exprs["note"] = _text("note") if has("note") else "CAST(NULL AS VARCHAR)"
-    checks.extend(_text_checks(types))
-    checks.extend(_ceiling_checks(exprs))
-    checks.extend(_calendar_checks(exprs))
 
-    key_hash = f"hash({', '.join(exprs[k] for k in OBSERVATION_KEY)})"
-    shared_hashes = _first_failure(con, stage, checks, file, key_hash)
 
-    select = ", ".join(f"{exprs[c]} AS {c}" for c in OBSERVATION_SCHEMA.names)
+def _create_new(con: duckdb.DuckDBPyConnection, stage: str, cols: _Columns, file: str) -> None:
+    """Run every check in one pass (refusing the first offending row), then create the view
+    ``_new`` of canonical rows and refuse a duplicate key if two rows share a key hash."""
+    key_hash = f"hash({', '.join(cols.exprs[k] for k in OBSERVATION_KEY)})"
+    shared_hashes = _first_failure(con, stage, cols.checks, file, key_hash)
+
+    select = ", ".join(f"{cols.exprs[c]} AS {c}" for c in OBSERVATION_SCHEMA.names)
     con.execute(f"CREATE OR REPLACE TEMP VIEW _new AS SELECT {select} FROM {stage}")
     if shared_hashes:      # some rows share a key hash: find the duplicate, if it is one
         check_duplicates(con, "_new", OBSERVATION_KEY, file)
