@@ -205,6 +205,7 @@ def test_a_bad_source_name_is_refused(mw, tmp_path, source):
     ("CHN,DEU,X,85051110,1987-12,1", "period", "period out of range (1988-01"),
     ("DEU,DEU,X,85051110,2025-06,1", "partner", "reporter and partner are the same country"),
     ("WLD,DEU,X,85051110,2025-06,1", "reporter", "a partner, not a reporter"),
+    ("XNS,WLD,X,85051110,2025-06,1", "reporter", "a partner, not a reporter"),
     ("XBK,DEU,X,85051110,2025-06,1", "reporter", "a partner, not a reporter"),
     ("CHN,SUN,X,85051110,2025-06,1", "partner", "a former entity"),
     ("YUG,DEU,X,85051110,2025-06,1", "reporter", "a former entity"),
@@ -217,11 +218,12 @@ def test_what_no_real_figure_can_be_is_refused(mw, tmp_path, row, field, words):
 
 
 def test_what_real_figures_can_be_is_taken(mw, tmp_path):
-    """The EU reports as a whole; the USSR in 1990 and the world as a partner are real."""
+    """The EU reports as a whole; the USSR in 1990, the world as a partner and the world
+    total (WLD to WLD) are real."""
     path = tmp_path / "ok.csv"
     path.write_text(HEADER + "\nEUU,CHN,M,85051110,2025-06,1\nCHN,SUN,X,85051110,1990-06,1\n"
-                    "CHN,WLD,X,85051110,2025-06,1\n")
-    assert mw.import_file(path, source="bounds-test", vintage="2025-08-01").rows_added == 3
+                    "CHN,WLD,X,85051110,2025-06,1\nWLD,WLD,X,85051110,2025-06,1\n")
+    assert mw.import_file(path, source="bounds-test", vintage="2025-08-01").rows_added == 4
 
 
 @pytest.mark.parametrize("vintage", ["1901-01-01", "2025-06-30"])

@@ -372,14 +372,18 @@ def _text_checks(types: dict[str, str]) -> list[Check]:
 
 def _calendar_checks(exprs: dict[str, str]) -> list[Check]:
     """What no real figure can be: a country trading with itself, an aggregate reporting (only
-    the EU reports as a whole), a former entity after it ended, a vintage before its period."""
+    the EU reports as a whole, and the world its total), a former entity after it ended, a
+    vintage before its period."""
     reporter, partner, period = exprs["reporter"], exprs["partner"], exprs["period"]
     end = f"({period} + to_months(CAST({exprs['period_months']} AS INTEGER)))"
     return [
-        Check("partner", f"{reporter} = {partner}", "reporter and partner are the same country"),
-        Check("reporter", f"{reporter} IN (SELECT code FROM _silent)",
+        Check("partner", f"{reporter} = {partner} AND {reporter} <> 'WLD'",
+              "reporter and partner are the same country"),
+        # WLD -> WLD is a world total (all reporters' exports to all partners): a real figure
+        Check("reporter", f"{reporter} IN (SELECT code FROM _silent) "
+                          f"AND NOT ({reporter} = 'WLD' AND {partner} = 'WLD')",
               "an aggregate (the world, bunkers, areas nes, ...) is a partner, not a reporter; "
-              "of the aggregates only EUU reports"),
+              "of the aggregates only EUU reports, and WLD only the world total (partner WLD)"),
         *(Check(col, f"year({period}) > (SELECT until_year FROM _former WHERE code = {exprs[col]})",
                 "a former entity (USSR, Yugoslavia, ...) named for a month after it ended")
           for col in ("reporter", "partner")),
