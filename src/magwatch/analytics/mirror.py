@@ -332,6 +332,51 @@ def _t(kg: float | None) -> float | None:
     return None if kg is None else kg / 1000.0
 
 
+@dataclass(frozen=True)
+class _Pair:
+    """What one mirror is asked for, read and checked: the pair, the reporter's line, the
+    window (month indexes, None for open) and the lag given by the user (None to estimate)."""
+
+    reporter: str
+    partner: str
+    commodity: str
+    since: Month | None
+    until: Month | None
+    lag: object
+
+    @property
+    def first(self) -> int | None:
+        return None if self.since is None else self.since.index
+
+    @property
+    def last(self) -> int | None:
+        return None if self.until is None else self.until.index
+
+    @property
+    def prefix(self) -> str:
+        return self.commodity[:6]
+
+    def shows(self, month: int) -> bool:
+        """Whether a reporter month lies in the window asked for."""
+        return (self.first is None or month >= self.first) and (self.last is None or month <= self.last)
+
+
+@dataclass(frozen=True)
+class _Compared:
+    """The two lines reconciled: the reporter's own line (and its sibling lines under the
+    same HS6 heading) and the partner line chosen, with how their scopes relate."""
+
+    pair: _Pair
+    classification: str
+    own_lines: list[dict]
+    pline: _Line
+    relation: str
+
+    @property
+    def broader(self) -> bool:
+        return self.relation == "partner line broader"
+
+
 def mirror(latest, reference_rows: list[dict] | None = None, *, partner: str,
            reporter: str = "CHN", commodity: str = "85051110", start: str | None = None,
            end: str | None = None, lag: int | None = None,
@@ -339,6 +384,51 @@ def mirror(latest, reference_rows: list[dict] | None = None, *, partner: str,
     """The month-by-month mirror of one pair (see the module docstring); a dict with
     ``months`` (an Arrow table, one row per reporter month), the lag fit, scope share,
     CIF/FOB factor, usual range, rerouting signals, explanations and context."""
+    pair = _pair(partner=partner, reporter=reporter, commodity=commodity, start=start, end=end,
+                 lag=lag)
+    own_lines, classification = _own_lines(latest, pair)
+    result = _blank_result(pair, classification)
+    candidates = _partner_candidates(latest, pair, partner_commodity)
+    if not candidates:
+        return _without_partner(latest, result, pair, classification, reference_rows,
+                                partner_commodity)
+    pline = _choose_partner_line(candidates)
+    c = _Compared(pair, classification, own_lines, pline, scope_relation(pair.commodity, pline))
+    result["partner_line"] = {**pline.as_dict(), "scope_relation": c.relation,
+                              "value_basis": VALUE_BASIS.get(pline.sources, "as published by the source"),
+                              "other_lines": [x.as_dict() for x in candidates[1:]]}
+
+    own = line_rows(latest, reporter=pair.reporter, flow="X", classification=classification,
+                    commodity=pair.commodity, partner=pair.partner)
+    theirs = line_rows(latest, reporter=pair.partner, flow="M", classification=pline.classification,
+                       commodity=pline.commodity, partner=pair.reporter)
+    result["notes"] += _unusable_notes(own, theirs)
+    exports, imports = figures(own), figures(theirs)
+
+    result["lag"] = _lag(exports, imports, pair.lag)
+    chosen = result["lag"]["months"]
+    rows, other_basis = _aligned_rows(latest, c, exports, imports, chosen)
+    share, result["scope"] = _scope(c, rows, other_basis)
+    result["cif_fob"], local_only = _cif_fob(c, rows, result["partner_line"]["value_basis"])
+    out = _month_rows(latest, c, rows, chosen, share, result["cif_fob"]["factor"])
+    result["usual_range"] = _usual_range(out)
+    out = [o for o in out if pair.shows(Month.parse(o["period"]).index)]
+    result["months"] = pa.Table.from_pylist(out, schema=_schema())
+    result["explanations"] = _explain(out, pair.partner, pair.reporter)
+    result["rerouting"] = _rerouting(latest, exports, imports, reporter=pair.reporter,
+                                     partner=pair.partner, commodity=pair.commodity,
+                                     classification=classification, pline=pline,
+                                     first=pair.first, last=pair.last)
+    if local_only:
+        result["notes"].append(f"{len(local_only)} partner month(s) carry values in "
+                               f"{', '.join(sorted({r['m_currency'] for r in local_only}))} only: "
+                               f"value_usd stays empty (no exchange rate is held), weights are compared")
+    return result
+
+
+def _pair(*, partner, reporter, commodity, start, end, lag) -> _Pair:
+    """The mirror's inputs read and checked (partner not the reporter, lag 0..MAX_LAG, the
+    window in order)."""
     partner = str(partner).strip().upper()
     reporter = str(reporter).strip().upper()
     commodity = str(commodity).strip()
@@ -347,67 +437,81 @@ def mirror(latest, reference_rows: list[dict] | None = None, *, partner: str,
     if lag is not None and not (0 <= int(lag) <= MAX_LAG):
         raise ParameterError("lag", f"expected 0..{MAX_LAG} months, got {lag!r}")
     since, until = Month.optional(start, "from"), Month.optional(end, "to")
-    first, last = (None if m is None else m.index for m in (since, until))
-    if first is not None and last is not None and first > last:
+    pair = _Pair(reporter, partner, commodity, since, until, lag)
+    if pair.first is not None and pair.last is not None and pair.first > pair.last:
         raise ParameterError("from", f"{start} is after --to {end}")
-    prefix = commodity[:6]
+    return pair
 
-    own_lines = [r for r in _execute(lines_found(latest, reporter=reporter, partner=partner, flow="X",
-                                                 prefix=prefix))]
-    mine = [r for r in own_lines if r["commodity"] == commodity]
+
+def _own_lines(latest, pair: _Pair) -> tuple[list[dict], str]:
+    """The reporter's export lines to the partner under the HS6 heading, and the
+    classification of its own line (the one with the most months); NoDataError without it."""
+    own_lines = [r for r in _execute(lines_found(latest, reporter=pair.reporter, partner=pair.partner,
+                                                 flow="X", prefix=pair.prefix))]
+    mine = [r for r in own_lines if r["commodity"] == pair.commodity]
     if not mine:
-        raise NoDataError(f"no exports by {reporter} to {partner} of {commodity} in the store; "
+        raise NoDataError(f"no exports by {pair.reporter} to {pair.partner} of {pair.commodity} in the store; "
                           f"load or import them first (magwatch load / magwatch import)")
     mine.sort(key=lambda r: -r["months"])
-    classification = mine[0]["classification"]
-    result: dict = {"reporter": reporter, "partner": partner, "commodity": commodity,
-                    "classification": classification, "from": since and str(since), "to": until and str(until),
-                    "partner_line": None, "lag": None, "scope": None, "cif_fob": None,
-                    "usual_range": None, "months": None, "reconciled": [], "explanations": [],
-                    "rerouting": [], "context": [], "notes": []}
+    return own_lines, mine[0]["classification"]
 
-    candidates = [_Line.of(r) for r in _execute(lines_found(latest, reporter=partner, partner=reporter,
-                                                            flow="M", prefix=prefix))]
+
+def _blank_result(pair: _Pair, classification: str) -> dict:
+    since, until = pair.since, pair.until
+    return {"reporter": pair.reporter, "partner": pair.partner, "commodity": pair.commodity,
+            "classification": classification, "from": since and str(since), "to": until and str(until),
+            "partner_line": None, "lag": None, "scope": None, "cif_fob": None,
+            "usual_range": None, "months": None, "reconciled": [], "explanations": [],
+            "rerouting": [], "context": [], "notes": []}
+
+
+def _partner_candidates(latest, pair: _Pair, partner_commodity: str | None) -> list[_Line]:
+    """The partner's monthly import lines from the reporter under the HS6 heading (only the
+    one asked for, when ``partner_commodity`` is given)."""
+    candidates = [_Line.of(r) for r in _execute(lines_found(latest, reporter=pair.partner,
+                                                            partner=pair.reporter, flow="M",
+                                                            prefix=pair.prefix))]
     if partner_commodity is not None:
         candidates = [c for c in candidates if c.commodity == str(partner_commodity).strip()]
-    if not candidates:
-        what = partner_commodity or f"{prefix}*"
-        result["explanations"].append(
-            f"partner side missing: the store holds no monthly imports by {partner} from {reporter} "
-            f"of {what}; nothing can be reconciled. Fetch them first, e.g. "
-            f"'magwatch fetch census --commodity 850511 --flow M' (USA) or "
-            f"'magwatch fetch comext' (EU)")
-        result["context"] = _context(reference_rows or [], partner, reporter)
-        if result["context"]:
-            result["notes"].append(
-                "context rows are importer-side figures for quarters or years as reported in the "
-                "bundled partner_imports_monthly.csv; they are not monthly and are not spread over "
-                "months or used in any computation")
-        own = line_rows(latest, reporter=reporter, flow="X", classification=classification,
-                        commodity=commodity, partner=partner)
-        result["notes"] += _unusable_notes(own)
-        rows = _execute(figures(own).order_by("month"))
-        rows = [r for r in rows if (first is None or r["month"] >= first)
-                and (last is None or r["month"] <= last)]
-        result["months"] = pa.Table.from_pylist([_row_unpaired(r) for r in rows], schema=_schema())
-        return result
-    # The partner line: the HS6 heading when present (its scope can be estimated), else the
-    # line with the most months.
+    return candidates
+
+
+def _choose_partner_line(candidates: list[_Line]) -> _Line:
+    """The partner line: the HS6 heading when present (its scope can be estimated), else the
+    line with the most months. Sorts ``candidates`` so the others follow it."""
     candidates.sort(key=lambda c: (len(c.commodity) != 6, -c.months, c.commodity))
-    pline = candidates[0]
-    relation = scope_relation(commodity, pline)
-    result["partner_line"] = {**pline.as_dict(), "scope_relation": relation,
-                              "value_basis": VALUE_BASIS.get(pline.sources, "as published by the source"),
-                              "other_lines": [c.as_dict() for c in candidates[1:]]}
+    return candidates[0]
 
+
+def _without_partner(latest, result: dict, pair: _Pair, classification: str,
+                     reference_rows: list[dict] | None, partner_commodity: str | None) -> dict:
+    """The result when the store holds no partner imports: the reporter's months alone, what
+    to fetch, and the bundled importer-side figures as context."""
+    partner, reporter = pair.partner, pair.reporter
+    what = partner_commodity or f"{pair.prefix}*"
+    result["explanations"].append(
+        f"partner side missing: the store holds no monthly imports by {partner} from {reporter} "
+        f"of {what}; nothing can be reconciled. Fetch them first, e.g. "
+        f"'magwatch fetch census --commodity 850511 --flow M' (USA) or "
+        f"'magwatch fetch comext' (EU)")
+    result["context"] = _context(reference_rows or [], partner, reporter)
+    if result["context"]:
+        result["notes"].append(
+            "context rows are importer-side figures for quarters or years as reported in the "
+            "bundled partner_imports_monthly.csv; they are not monthly and are not spread over "
+            "months or used in any computation")
     own = line_rows(latest, reporter=reporter, flow="X", classification=classification,
-                    commodity=commodity, partner=partner)
-    theirs = line_rows(latest, reporter=partner, flow="M", classification=pline.classification,
-                       commodity=pline.commodity, partner=reporter)
-    result["notes"] += _unusable_notes(own, theirs)
-    exports, imports = figures(own), figures(theirs)
+                    commodity=pair.commodity, partner=partner)
+    result["notes"] += _unusable_notes(own)
+    rows = _execute(figures(own).order_by("month"))
+    rows = [r for r in rows if pair.shows(r["month"])]
+    result["months"] = pa.Table.from_pylist([_row_unpaired(r) for r in rows], schema=_schema())
+    return result
 
-    # shipping lag
+
+def _lag(exports, imports, lag) -> dict:
+    """The shipping lag: the user's, else the best-correlated over MIN_PAIRS months, else 0;
+    with every lag's fit."""
     fits = []
     for r in _execute(lag_fits(exports, imports)):
         corr = _pearson(r)
@@ -424,44 +528,57 @@ def mirror(latest, reference_rows: list[dict] | None = None, *, partner: str,
     else:
         chosen, how = 0, (f"assumed 0: fewer than {MIN_PAIRS} months with both weights at every lag, "
                           f"so the lag could not be estimated")
-    result["lag"] = {"months": chosen, "basis": how, "fit": fits}
+    return {"months": chosen, "basis": how, "fit": fits}
 
-    # scope
+
+def _aligned_rows(latest, c: _Compared, exports, imports, lag: int) -> tuple[list[dict], str | None]:
+    """Each partner month beside the reporter's month ``lag`` earlier (and, for a broader
+    partner line, the reporter's rest-of-HS6 exports), with where that rest comes from."""
     other, other_basis = (None, None)
-    if relation == "partner line broader":
-        other, other_basis = other_line(latest, reporter=reporter, partner=partner, commodity=commodity,
-                                        classification=classification, lines=own_lines)
-    table = aligned(exports, other, imports, chosen)
-    rows = _execute(table)
+    if c.broader:
+        other, other_basis = other_line(latest, reporter=c.pair.reporter, partner=c.pair.partner,
+                                        commodity=c.pair.commodity,
+                                        classification=c.classification, lines=c.own_lines)
+    return _execute(aligned(exports, other, imports, lag)), other_basis
+
+
+def _scope(c: _Compared, rows: list[dict], other_basis: str | None) -> tuple[float | None, dict]:
+    """The in-scope share s of a broader partner line (1 for the same code, None when it
+    cannot be estimated) and how it was found."""
+    pair = c.pair
     share = None
-    if relation == "partner line broader":
+    if c.broader:
         both = [r for r in rows if r["x_kg"] is not None and r["o_kg"] is not None]
         sx, so = sum(r["x_kg"] for r in both), sum(r["o_kg"] for r in both)
         if both and sx + so > 0:
             share = sx / (sx + so)
-            result["scope"] = {
+            scope = {
                 "share": share, "months": len(both), "basis": other_basis,
-                "method": f"s = sum({commodity}) / sum({commodity} + rest of HS6) over "
+                "method": f"s = sum({pair.commodity}) / sum({pair.commodity} + rest of HS6) over "
                           f"{len(both)} months with both lines"}
         else:
-            result["scope"] = {"share": None, "months": 0, "basis": None,
-                               "method": f"not estimated: the store holds no {reporter} exports to "
-                                         f"{partner} on the rest of HS6 {prefix} (e.g. China 85051190 "
-                                         f"or a Comtrade HS6 total); residuals are unadjusted for scope"}
-    elif relation == "same code":
-        result["scope"] = {"share": 1.0, "months": 0, "basis": "the same code on both sides",
-                           "method": "no scope adjustment needed"}
+            scope = {"share": None, "months": 0, "basis": None,
+                     "method": f"not estimated: the store holds no {pair.reporter} exports to "
+                               f"{pair.partner} on the rest of HS6 {pair.prefix} (e.g. China 85051190 "
+                               f"or a Comtrade HS6 total); residuals are unadjusted for scope"}
+    elif c.relation == "same code":
+        scope = {"share": 1.0, "months": 0, "basis": "the same code on both sides",
+                 "method": "no scope adjustment needed"}
     else:
-        result["scope"] = {"share": None, "months": 0, "basis": None,
-                           "method": f"not estimated: {pline.classification} {pline.commodity} and "
-                                     f"{classification} {commodity} are different national "
-                                     f"subdivisions; residuals are unadjusted for scope"}
+        scope = {"share": None, "months": 0, "basis": None,
+                 "method": f"not estimated: {c.pline.classification} {c.pline.commodity} and "
+                           f"{c.classification} {pair.commodity} are different national "
+                           f"subdivisions; residuals are unadjusted for scope"}
+    return share, scope
 
-    # CIF/FOB (valuation) factor
+
+def _cif_fob(c: _Compared, rows: list[dict], value_basis: str) -> tuple[dict, list[dict]]:
+    """The CIF/FOB (valuation) factor over the months with comparable USD values on both
+    sides, or why there is none; and the partner months valued only in another currency."""
     def comparable_usd(r):
         if r["x_usd"] is None:
             return None
-        if relation == "partner line broader":
+        if c.broader:
             return None if r["o_usd"] is None else r["x_usd"] + r["o_usd"]
         return r["x_usd"]
 
@@ -470,63 +587,55 @@ def mirror(latest, reference_rows: list[dict] | None = None, *, partner: str,
     local_only = [r for r in rows if r["m_usd"] is None and r["m_local"] is not None]
     if valued:
         factor = sum(a for a, _ in valued) / sum(b for _, b in valued)
-        result["cif_fob"] = {"factor": factor, "months": len(valued),
-                             "method": "sum(import value) / sum(comparable export value), USD",
-                             "import_value_basis": result["partner_line"]["value_basis"]}
-    else:
-        reason = "no month has a USD value on both sides"
-        if local_only:
-            cur = sorted({r["m_currency"] for r in local_only})
-            reason = (f"the partner's values are in {', '.join(cur)} with no USD value, and magwatch "
-                      f"holds no exchange rate, so no value comparison is made (values shown as "
-                      f"published)")
-        elif relation == "partner line broader" and any(r["m_usd"] is not None for r in rows):
-            reason = ("the partner line is broader and the reporter's rest-of-HS6 values are not in "
-                      "the store, so the values are not comparable")
-        result["cif_fob"] = {"factor": None, "months": 0, "method": f"not estimated: {reason}",
-                             "import_value_basis": result["partner_line"]["value_basis"]}
+        return {"factor": factor, "months": len(valued),
+                "method": "sum(import value) / sum(comparable export value), USD",
+                "import_value_basis": value_basis}, local_only
+    reason = "no month has a USD value on both sides"
+    if local_only:
+        cur = sorted({r["m_currency"] for r in local_only})
+        reason = (f"the partner's values are in {', '.join(cur)} with no USD value, and magwatch "
+                  f"holds no exchange rate, so no value comparison is made (values shown as "
+                  f"published)")
+    elif c.broader and any(r["m_usd"] is not None for r in rows):
+        reason = ("the partner line is broader and the reporter's rest-of-HS6 values are not in "
+                  "the store, so the values are not comparable")
+    return {"factor": None, "months": 0, "method": f"not estimated: {reason}",
+            "import_value_basis": value_basis}, local_only
 
-    # coverage: what each side has published
-    pcov = _execute(coverage(latest, reporter=partner, flow="M", classification=pline.classification,
+
+def _month_rows(latest, c: _Compared, rows: list[dict], lag: int, share: float | None,
+                factor: float | None) -> list[dict]:
+    """One output row per aligned month, its status judged against what each side has
+    published on its line."""
+    pair, pline = c.pair, c.pline
+    pcov = _execute(coverage(latest, reporter=pair.partner, flow="M", classification=pline.classification,
                              commodity=pline.commodity))[0]
-    rcov = _execute(coverage(latest, reporter=reporter, flow="X", classification=classification,
-                             commodity=commodity))[0]
+    rcov = _execute(coverage(latest, reporter=pair.reporter, flow="X", classification=c.classification,
+                             commodity=pair.commodity))[0]
+    return [_month_row(r, lag, share, c.relation, factor, pcov, rcov, pair.partner, pair.reporter)
+            for r in rows]
 
-    out = []
-    for r in rows:
-        out.append(_month_row(r, chosen, share, relation, result["cif_fob"]["factor"], pcov, rcov,
-                              partner, reporter))
-    # usual range of the residual %, over every reconciled month
+
+def _usual_range(out: list[dict]) -> dict:
+    """The usual range of the residual %, over every reconciled month (MIN_RANGE needed);
+    flags the months outside it in ``out``."""
     residuals = [o["residual_pct"] for o in out if o["status"] == "reconciled"
                  and o["residual_pct"] is not None]
-    if len(residuals) >= MIN_RANGE:
-        stats = _execute(robust_range(ibis.memtable({"v": residuals})))[0]
-        half = FLAG_Z * MAD_TO_SD * stats["mad"]
-        result["usual_range"] = {"median_pct": stats["median"], "low_pct": stats["median"] - half,
-                                 "high_pct": stats["median"] + half, "months": int(stats["n"]),
-                                 "method": "median +/- 3 x 1.4826 x MAD of the residual % over the "
-                                           "reconciled months"}
-        for o in out:
-            if o["status"] == "reconciled" and o["residual_pct"] is not None and half > 0 and \
-                    not (stats["median"] - half <= o["residual_pct"] <= stats["median"] + half):
-                o["flag"] = "outside usual range"
-    else:
-        result["usual_range"] = {"median_pct": None, "low_pct": None, "high_pct": None,
-                                 "months": len(residuals),
-                                 "method": f"not established: {len(residuals)} reconciled month(s), "
-                                           f"{MIN_RANGE} needed"}
-    out = [o for o in out if (first is None or Month.parse(o["period"]).index >= first)
-           and (last is None or Month.parse(o["period"]).index <= last)]
-    result["months"] = pa.Table.from_pylist(out, schema=_schema())
-    result["explanations"] = _explain(out, partner, reporter)
-    result["rerouting"] = _rerouting(latest, exports, imports, reporter=reporter, partner=partner,
-                                     commodity=commodity, classification=classification,
-                                     pline=pline, first=first, last=last)
-    if local_only:
-        result["notes"].append(f"{len(local_only)} partner month(s) carry values in "
-                               f"{', '.join(sorted({r['m_currency'] for r in local_only}))} only: "
-                               f"value_usd stays empty (no exchange rate is held), weights are compared")
-    return result
+    if len(residuals) < MIN_RANGE:
+        return {"median_pct": None, "low_pct": None, "high_pct": None,
+                "months": len(residuals),
+                "method": f"not established: {len(residuals)} reconciled month(s), "
+                          f"{MIN_RANGE} needed"}
+    stats = _execute(robust_range(ibis.memtable({"v": residuals})))[0]
+    half = FLAG_Z * MAD_TO_SD * stats["mad"]
+    for o in out:
+        if o["status"] == "reconciled" and o["residual_pct"] is not None and half > 0 and \
+                not (stats["median"] - half <= o["residual_pct"] <= stats["median"] + half):
+            o["flag"] = "outside usual range"
+    return {"median_pct": stats["median"], "low_pct": stats["median"] - half,
+            "high_pct": stats["median"] + half, "months": int(stats["n"]),
+            "method": "median +/- 3 x 1.4826 x MAD of the residual % over the "
+                      "reconciled months"}
 
 
 def _schema() -> pa.Schema:
