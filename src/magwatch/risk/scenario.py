@@ -488,6 +488,29 @@ def _start(spec: "_Spec", handle) -> dt.date:
     return (latest + 1).first_day
 
 
+@dataclass
+class _Resolving:
+    """A scenario spec being resolved: the spec, the store (or None), the scenario's first
+    month and importers, and the inputs cited so far, in the order they are listed."""
+
+    spec: _Spec
+    handle: Any
+    start: dt.date
+    importers: list[str]
+    inputs: list[Cited] = field(default_factory=list)
+
+    @property
+    def raw(self) -> Mapping[str, Any]:
+        return self.spec.spec
+
+    @property
+    def file(self) -> str:
+        return self.spec.file
+
+    def cite(self, *args: Any) -> None:
+        self.inputs.append(Cited(*args))
+
+
 def resolve(path_or_dict, handle=None) -> Scenario:
     """Parse a scenario spec and resolve every number, citing each input."""
     raw, file = read_spec(path_or_dict)
@@ -498,23 +521,46 @@ def resolve(path_or_dict, handle=None) -> Scenario:
     months = spec.get("months", kind=int)
     if not 1 <= months <= 120:
         raise InputError("expected 1..120 months", file=file, field="months")
+    r = _Resolving(spec, handle, start, _importers(spec))
+    baseline = _baselines(r)
+    sectors, split_rows = _sectors(r)
+    cut_low, cut_high = _cuts(r)
+    licence = _licence(r)
+    cover_low, cover_high = _inventory(r, sectors)
+    alternatives = _alternatives(r)
+    demand = _demand(r)
+    model = Model(importers=r.importers, sectors=sectors, months=months,
+                  baseline=np.asarray(baseline, dtype=np.float64),
+                  split=np.asarray(split_rows, dtype=np.float64),
+                  cut_low=np.asarray(cut_low), cut_high=np.asarray(cut_high),
+                  cover_low=cover_low, cover_high=cover_high, **licence,
+                  **demand, alternatives=alternatives)
+    return Scenario(name, title, start, model, r.inputs, intensities(handle), file)
+
+
+def _importers(spec: _Spec) -> list[str]:
+    """The importers: a list of known ISO3 codes, upper case."""
     importers = spec.get("importers", kind=list)
     if not importers or not all(isinstance(i, str) for i in importers):
-        raise InputError("expected a list of ISO3 codes", file=file, field="importers")
+        raise InputError("expected a list of ISO3 codes", file=spec.file, field="importers")
     importers = [i.strip().upper() for i in importers]
     unknown = [i for i in importers if not is_known(i)]
     if unknown:
-        raise InputError(f"unknown ISO3 importer code(s): {', '.join(unknown)}", file=file,
+        raise InputError(f"unknown ISO3 importer code(s): {', '.join(unknown)}", file=spec.file,
                          field="importers")
-    inputs: list[Cited] = []
+    return importers
 
-    # baseline monthly imports from China
+
+def _baselines(r: _Resolving) -> list[float]:
+    """Baseline monthly imports from China per importer: given in tonnes, else the mean of
+    the observed months of baseline.from..to."""
+    spec, file = r.spec, r.file
     as_of = spec.get("baseline.as_of", None, kind=str)
     explicit = spec.get("baseline.tonnes", {}, kind=Mapping)
-    base_from = spec.month("baseline.from") if "from" in raw.get("baseline", {}) else None
-    base_to = spec.month("baseline.to") if "to" in raw.get("baseline", {}) else None
+    base_from = spec.month("baseline.from") if "from" in r.raw.get("baseline", {}) else None
+    base_to = spec.month("baseline.to") if "to" in r.raw.get("baseline", {}) else None
     baseline = []
-    for imp in importers:
+    for imp in r.importers:
         if imp in explicit:
             value = spec.get(f"baseline.tonnes.{imp}")
             if value <= 0:
@@ -525,154 +571,178 @@ def resolve(path_or_dict, handle=None) -> Scenario:
             raise InputError(f"no baseline for {imp}: give baseline.from/to or baseline.tonnes.{imp}",
                              file=file, field="baseline")
         else:
-            cite = _baseline(handle, imp, base_from, base_to, as_of, file)
+            cite = _baseline(r.handle, imp, base_from, base_to, as_of, file)
         baseline.append(cite.value)
-        inputs.append(cite)
+        r.inputs.append(cite)
+    return baseline
 
-    # sector split
-    split_default, split_cites = default_split(handle)
+
+def _sectors(r: _Resolving) -> tuple[list[str], list[list[float]]]:
+    """The sectors and each importer's split over them: the scenario's (or an importer's
+    own), else the cited default split."""
+    spec, file = r.spec, r.file
+    split_default, split_cites = default_split(r.handle)
     user_split = spec.get("sectors.share", None, kind=Mapping)
     if user_split is not None:
         split = check_split(dict(user_split), f"{file}: sectors.share")
-        inputs.append(Cited("sector_split", dict(split), "share", "user", None, (), None,
-                            "sector split given in the scenario file"))
+        r.cite("sector_split", dict(split), "share", "user", None, (), None,
+               "sector split given in the scenario file")
     else:
         split = split_default
-        inputs.extend(split_cites)
+        r.inputs.extend(split_cites)
     sectors = list(split)
     per_importer = spec.get("sectors.importer", {}, kind=Mapping)
     split_rows = []
-    for imp in importers:
+    for imp in r.importers:
         own = per_importer.get(imp)
         if own is not None:
             own = check_split(dict(own), f"{file}: sectors.importer.{imp}")
             if set(own) != set(sectors):
                 raise InputError("sector names must match sectors.share", file=file,
                                  field=f"sectors.importer.{imp}")
-            inputs.append(Cited(f"sector_split_{imp}", dict(own), "share", "user"))
+            r.cite(f"sector_split_{imp}", dict(own), "share", "user")
             split_rows.append([own[s] for s in sectors])
         else:
             split_rows.append([split[s] for s in sectors])
+    return sectors, split_rows
 
-    # cut
-    low, high, reason = spec.range("cut")
+
+def _cuts(r: _Resolving) -> tuple[list[float], list[float]]:
+    """The share of each importer's baseline withheld, low and high."""
+    low, high, reason = r.spec.range("cut")
     cut_low, cut_high = [], []
-    for imp in importers:
-        own = spec.range(f"cut.importer.{imp}", None)
+    for imp in r.importers:
+        own = r.spec.range(f"cut.importer.{imp}", None)
         lo, hi, why = own if own else (low, high, reason)
         for v, f in ((lo, "low"), (hi, "high")):
             if not 0 <= v <= 1:
-                raise InputError(f"expected a fraction 0..1, got {v!r}", file=file, field=f"cut.{f}")
+                raise InputError(f"expected a fraction 0..1, got {v!r}", file=r.file, field=f"cut.{f}")
         cut_low.append(lo)
         cut_high.append(hi)
-        inputs.append(Cited(f"cut_{imp}", (lo, hi), "share of baseline withheld", "assumption",
-                            None, (), None, why))
+        r.cite(f"cut_{imp}", (lo, hi), "share of baseline withheld", "assumption",
+               None, (), None, why)
+    return cut_low, cut_high
 
-    # licence regime
+
+def _licence(r: _Resolving) -> dict[str, float]:
+    """The licence regime: the delay in working days (triangular), working days a month,
+    the share licensed after the delay and how long the regime lasts (Model fields)."""
+    spec = r.spec
     delay = spec.get("licence.delay_working_days", {"low": 0, "mode": 0, "high": 0}, kind=Mapping)
     d_low, d_mode, d_high = (float(spec.get(f"licence.delay_working_days.{k}")) if delay != {
         "low": 0, "mode": 0, "high": 0} else 0.0 for k in ("low", "mode", "high"))
     if not d_low <= d_mode <= d_high:
-        raise InputError("expected low <= mode <= high", file=file, field="licence.delay_working_days")
+        raise InputError("expected low <= mode <= high", file=r.file, field="licence.delay_working_days")
     wdpm = float(spec.get("licence.working_days_per_month", 21.0))
     restored = spec.range("licence.restored", (0.0, 0.0, None))
     duration = spec.get("licence.duration_months", None)
-    inputs.append(Cited("licence_delay", {"low": d_low, "mode": d_mode, "high": d_high},
-                        "working days (triangular)", "assumption", None, (), None,
-                        delay.get("reason") if isinstance(delay, Mapping) else None))
-    inputs.append(Cited("working_days_per_month", wdpm, "days", "assumption", None, (), None,
-                        "5-day weeks x 52/12 = 21.7 less public holidays, rounded to 21"
-                        if "working_days_per_month" not in raw.get("licence", {}) else "scenario file"))
-    inputs.append(Cited("licence_restored", (restored[0], restored[1]),
-                        "share of withheld flow licensed after the delay", "assumption", None, (),
-                        None, restored[2]))
+    r.cite("licence_delay", {"low": d_low, "mode": d_mode, "high": d_high},
+           "working days (triangular)", "assumption", None, (), None,
+           delay.get("reason") if isinstance(delay, Mapping) else None)
+    r.cite("working_days_per_month", wdpm, "days", "assumption", None, (), None,
+           "5-day weeks x 52/12 = 21.7 less public holidays, rounded to 21"
+           if "working_days_per_month" not in r.raw.get("licence", {}) else "scenario file")
+    r.cite("licence_restored", (restored[0], restored[1]),
+           "share of withheld flow licensed after the delay", "assumption", None, (),
+           None, restored[2])
     if duration is not None:
-        inputs.append(Cited("regime_duration", float(duration), "months", "assumption", None, (),
-                            None, spec.get("licence.duration_reason", None, kind=str)))
+        r.cite("regime_duration", float(duration), "months", "assumption", None, (),
+               None, spec.get("licence.duration_reason", None, kind=str))
+    return {"delay_low": d_low, "delay_mode": d_mode, "delay_high": d_high,
+            "working_days_per_month": wdpm, "restored_low": restored[0],
+            "restored_high": restored[1],
+            "duration": float(duration) if duration is not None else math.inf}
 
-    # inventory cover
+
+def _inventory(r: _Resolving, sectors: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Weeks of inventory cover, low and high, per importer and sector: the sector's, else
+    the importer's, else the default."""
+    spec = r.spec
     cover_default = spec.range("inventory.default")
-    cover_low = np.empty((len(importers), len(sectors)))
+    cover_low = np.empty((len(r.importers), len(sectors)))
     cover_high = np.empty_like(cover_low)
-    inputs.append(Cited("inventory_default", (cover_default[0], cover_default[1]), "weeks of cover",
-                        "assumption", None, (), None, cover_default[2]))
-    for i, imp in enumerate(importers):
+    r.cite("inventory_default", (cover_default[0], cover_default[1]), "weeks of cover",
+           "assumption", None, (), None, cover_default[2])
+    for i, imp in enumerate(r.importers):
         own = spec.range(f"inventory.importer.{imp}", None)
         if own:
-            inputs.append(Cited(f"inventory_{imp}", (own[0], own[1]), "weeks of cover",
-                                "assumption", None, (), None, own[2]))
+            r.cite(f"inventory_{imp}", (own[0], own[1]), "weeks of cover",
+                   "assumption", None, (), None, own[2])
         for s, sector in enumerate(sectors):
             sec = spec.range(f"inventory.sector.{sector}", None)
             lo, hi, _ = sec or own or cover_default
             cover_low[i, s], cover_high[i, s] = lo, hi
     for sector in spec.get("inventory.sector", {}, kind=Mapping):
         if sector not in sectors:
-            raise InputError(f"unknown sector {sector!r}", file=file, field=f"inventory.sector.{sector}")
+            raise InputError(f"unknown sector {sector!r}", file=r.file, field=f"inventory.sector.{sector}")
         lo, hi, why = spec.range(f"inventory.sector.{sector}")
-        inputs.append(Cited(f"inventory_{sector}", (lo, hi), "weeks of cover", "assumption",
-                            None, (), None, why))
+        r.cite(f"inventory_{sector}", (lo, hi), "weeks of cover", "assumption",
+               None, (), None, why)
+    return cover_low, cover_high
 
-    # mitigations
-    alt_rows = reference_rows("alt_supply", handle)
-    alternatives = []
-    for k, entry in enumerate(spec.get("alternatives", [], kind=list)):
-        where = f"alternatives[{k}]"
-        if not isinstance(entry, Mapping):
-            raise InputError("expected a table", file=file, field=where)
-        sub = _Spec(entry, file)
-        row_no = sub.get("alt_supply_row", kind=int)
-        try:
-            row = alt_rows.row(row_no)
-        except IndexError as exc:
-            raise InputError(str(exc), file=file, field=f"{where}.alt_supply_row") from None
-        capacity = number(row["capacity_tpa"])
-        if "capacity_tpa" in entry:
-            capacity = float(sub.get("capacity_tpa"))
-        if capacity is None:
-            raise InputError(f"alt_supply.csv row {row_no} ({row['company']}) states no capacity: "
-                             "give capacity_tpa", file=file, field=f"{where}.capacity_tpa")
-        imp = sub.get("importer", kind=str).upper()
-        if imp not in importers:
-            raise InputError(f"{imp} is not among the importers", file=file, field=f"{where}.importer")
-        online = entry.get("online")
-        if online is None:
-            if not row["expected_year"]:
-                raise InputError(f"alt_supply.csv row {row_no} has no expected year: give online",
-                                 file=file, field=f"{where}.online")
-            online_date = Month(int(row["expected_year"]), 1).first_day
-        else:
-            online_date = _Spec(entry, file).month("online")
-        offset = Month.of(online_date) - Month.of(start)
-        r_lo, r_hi, r_why = sub.range("ramp_months")
-        s_lo, s_hi, s_why = sub.range("available_share")
-        alternatives.append(Alternative(importers.index(imp), capacity / 12.0, float(offset),
-                                        r_lo, r_hi, s_lo, s_hi))
-        inputs.append(Cited(f"alternative_{row['company']} {row['site']}", capacity, "t/yr capacity",
-                            "reported" if "capacity_tpa" not in entry else "user", alt_rows.file,
-                            (row_no,), row["source_url"],
-                            f"to {imp} from {online_date:%Y-%m}; ramp {r_lo:g}-{r_hi:g} months "
-                            f"({r_why or 'assumption'}); available share {s_lo:g}-{s_hi:g} "
-                            f"({s_why or 'assumption'}); status {row['status']}"))
+
+def _alternatives(r: _Resolving) -> list[Alternative]:
+    """New non-Chinese supply, one per ``alternatives`` entry, each naming its alt_supply.csv row."""
+    alt_rows = reference_rows("alt_supply", r.handle)
+    return [_alternative(r, k, entry, alt_rows)
+            for k, entry in enumerate(r.spec.get("alternatives", [], kind=list))]
+
+
+def _alternative(r: _Resolving, k: int, entry: Any, alt_rows) -> Alternative:
+    """One alternative: capacity (the row's, or given), importer, month online (given, else
+    January of the row's expected year), ramp and available share."""
+    file, where = r.file, f"alternatives[{k}]"
+    if not isinstance(entry, Mapping):
+        raise InputError("expected a table", file=file, field=where)
+    sub = _Spec(entry, file)
+    row_no = sub.get("alt_supply_row", kind=int)
+    try:
+        row = alt_rows.row(row_no)
+    except IndexError as exc:
+        raise InputError(str(exc), file=file, field=f"{where}.alt_supply_row") from None
+    capacity = number(row["capacity_tpa"])
+    if "capacity_tpa" in entry:
+        capacity = float(sub.get("capacity_tpa"))
+    if capacity is None:
+        raise InputError(f"alt_supply.csv row {row_no} ({row['company']}) states no capacity: "
+                         "give capacity_tpa", file=file, field=f"{where}.capacity_tpa")
+    imp = sub.get("importer", kind=str).upper()
+    if imp not in r.importers:
+        raise InputError(f"{imp} is not among the importers", file=file, field=f"{where}.importer")
+    online = entry.get("online")
+    if online is None:
+        if not row["expected_year"]:
+            raise InputError(f"alt_supply.csv row {row_no} has no expected year: give online",
+                             file=file, field=f"{where}.online")
+        online_date = Month(int(row["expected_year"]), 1).first_day
+    else:
+        online_date = _Spec(entry, file).month("online")
+    offset = Month.of(online_date) - Month.of(r.start)
+    r_lo, r_hi, r_why = sub.range("ramp_months")
+    s_lo, s_hi, s_why = sub.range("available_share")
+    r.cite(f"alternative_{row['company']} {row['site']}", capacity, "t/yr capacity",
+           "reported" if "capacity_tpa" not in entry else "user", alt_rows.file,
+           (row_no,), row["source_url"],
+           f"to {imp} from {online_date:%Y-%m}; ramp {r_lo:g}-{r_hi:g} months "
+           f"({r_why or 'assumption'}); available share {s_lo:g}-{s_hi:g} "
+           f"({s_why or 'assumption'}); status {row['status']}")
+    return Alternative(r.importers.index(imp), capacity / 12.0, float(offset),
+                       r_lo, r_hi, s_lo, s_hi)
+
+
+def _demand(r: _Resolving) -> dict[str, float]:
+    """Demand: substitution (share of demand, from a month on) and yearly growth (Model fields)."""
+    spec = r.spec
     subst = spec.range("substitution", (0.0, 0.0, None))
     subst_from = int(spec.get("substitution.from_month", 0))
     if subst[1] > 0:
-        inputs.append(Cited("substitution", (subst[0], subst[1]), "share of demand", "assumption",
-                            None, (), None, f"from month {subst_from}; {subst[2] or ''}"))
+        r.cite("substitution", (subst[0], subst[1]), "share of demand", "assumption",
+               None, (), None, f"from month {subst_from}; {subst[2] or ''}")
     growth = float(spec.get("demand.growth_pct_per_year", 0.0)) / 100.0
-    inputs.append(Cited("demand_growth", growth * 100, "% per year", "assumption", None, (), None,
-                        spec.get("demand.reason", "no growth unless the scenario says so", kind=str)))
-
-    model = Model(importers=importers, sectors=sectors, months=months,
-                  baseline=np.asarray(baseline, dtype=np.float64),
-                  split=np.asarray(split_rows, dtype=np.float64),
-                  cut_low=np.asarray(cut_low), cut_high=np.asarray(cut_high),
-                  cover_low=cover_low, cover_high=cover_high,
-                  delay_low=d_low, delay_mode=d_mode, delay_high=d_high,
-                  working_days_per_month=wdpm, restored_low=restored[0], restored_high=restored[1],
-                  duration=float(duration) if duration is not None else math.inf,
-                  growth=growth, subst_low=subst[0], subst_high=subst[1], subst_from=subst_from,
-                  alternatives=alternatives)
-    return Scenario(name, title, start, model, inputs, intensities(handle), file)
+    r.cite("demand_growth", growth * 100, "% per year", "assumption", None, (), None,
+           spec.get("demand.reason", "no growth unless the scenario says so", kind=str))
+    return {"growth": growth, "subst_low": subst[0], "subst_high": subst[1],
+            "subst_from": subst_from}
 
 
 @dataclass
