@@ -15,6 +15,7 @@ reported figure exist they are checked against each other (``checks``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import ibis
@@ -283,19 +284,63 @@ def _check(metric: str, computed: float | None, current_kg, base_kg, claim: dict
             f" (the published figures allow {low:+.1f}% to {high:+.1f}%; see 'magwatch audit')"))
 
 
+@dataclass(frozen=True)
+class _Basis:
+    """What one partner's entry is read from: its month (February for a combined
+    January-February), the level row (None without a figure), the provenance rows by
+    (partner, month, span) and the claim figures.RULE prefers for each metric."""
+
+    partner: str
+    month: int
+    level: dict | None
+    prov: dict
+    by_metric: dict[str, dict]
+    combined: bool
+
+    @property
+    def weighed(self) -> bool:
+        return self.level is not None and self.level["net_weight_kg"] is not None
+
+
 def _entry(partner, month, level, ranked, rec, ytd, cz, sz, prov, claimed, observed_ytd,
            combined=False) -> dict:
-    span = 2 if combined else 1
     by_metric: dict[str, dict] = {}
     for c in sorted(claimed, key=figures.sort_key):
         by_metric.setdefault(c["metric"], c)             # the claim figures.RULE prefers
+    b = _Basis(partner, month, level, prov, by_metric, combined)
     e: dict = {"partner": partner, "partner_name": _name(partner), "net_weight_t": None,
                "value_usd": None, "unit_value_usd_kg": None, "mom_pct": None, "mom_t": None,
                "yoy_pct": None, "yoy_t": None, "rank": None, "share_pct": None,
                "share_change_pp": None, "basis": {}, "checks": [], "sources": []}
+    _level(e, b)
+    _month_on_month(e, b)
+    _year_on_year(e, b)
+    _rank_and_share(e, b, ranked)
+    # records, streaks, year to date, anomalies
+    if rec is not None:
+        e["record"] = _record_text(rec, month)
+        e["streak"] = _streak_text(rec["streak"])
+    if ytd is not None or observed_ytd is not None:
+        _ytd(e, month, ytd, observed_ytd)
+    if cz is not None or sz is not None:
+        _anomaly(e, month, cz, sz)
+    for c in claimed:
+        e["sources"].append(_claim_source(c))
+    kinds = {("reported" if v.startswith("as reported") else "computed" if v.startswith("computed")
+              else "observed" if v == "observed" else None) for v in e["basis"].values()}
+    kinds.discard(None)
+    e["basis"]["summary"] = " and ".join(sorted(kinds)) if kinds else "no data"
+    return e
+
+
+def _level(e: dict, b: _Basis) -> None:
+    """The month's net weight, value and unit value, with their sources (a combined
+    January-February without its own figure is the sum of the two months)."""
+    level, month, combined = b.level, b.month, b.combined
+    span = 2 if combined else 1
     first = month - 1 if combined else month
-    here = prov.get((partner, first, span))
-    if level is not None and level["net_weight_kg"] is not None:
+    here = b.prov.get((b.partner, first, span))
+    if b.weighed:
         e["net_weight_t"] = _tonnes(level["net_weight_kg"])
         e["basis"]["net_weight_t"] = "computed: sum of January and February" if combined and here is None \
             else "observed"
@@ -303,7 +348,7 @@ def _entry(partner, month, level, ranked, rec, ytd, cz, sz, prov, claimed, obser
             e["sources"].append(_source("net weight", here))
         elif combined:
             for m in (month - 1, month):
-                r = prov.get((partner, m, 1))
+                r = b.prov.get((b.partner, m, 1))
                 if r is not None:
                     e["sources"].append(_source(f"net weight {Month.from_index(m)}", r))
     if level is not None and level.get("value_usd") is not None:
@@ -314,13 +359,18 @@ def _entry(partner, month, level, ranked, rec, ytd, cz, sz, prov, claimed, obser
         if level.get("unit_value_usd_kg") is not None:
             e["unit_value_usd_kg"] = _round(level["unit_value_usd_kg"], 2)
             e["basis"]["unit_value_usd_kg"] = "computed: value / net weight"
-    # m/m
-    if combined:
+
+
+def _month_on_month(e: dict, b: _Basis) -> None:
+    """m/m: none for a combined January-February; computed from the previous month (and
+    checked against a reported one), else as reported, else why not."""
+    level, month, by_metric = b.level, b.month, b.by_metric
+    if b.combined:
         e["basis"]["mom_pct"] = "none: January and February are published combined"
     elif level is not None and level["mom_pct"] is not None:
         e["mom_pct"], e["mom_t"] = _round(level["mom_pct"]), _tonnes(level["mom_kg"])
         e["basis"]["mom_pct"] = f"computed from {Month.from_index(month - 1)}: {_tonnes(level['weight_prev'])} t"
-        e["sources"].append(_source(f"base {Month.from_index(month - 1)}", prov[(partner, month - 1, 1)]))
+        e["sources"].append(_source(f"base {Month.from_index(month - 1)}", b.prov[(b.partner, month - 1, 1)]))
         chk = _check("mom_pct", level["mom_pct"], level["net_weight_kg"], level["weight_prev"],
                      by_metric.get("mom_pct"))
         if chk:
@@ -331,14 +381,19 @@ def _entry(partner, month, level, ranked, rec, ytd, cz, sz, prov, claimed, obser
         e["basis"]["mom_pct"] = f"as reported by {outlet(c['source_url'])}"
     else:
         e["basis"]["mom_pct"] = _missing_base(level, month - 1, "previous month", month)
-    # y/y
+
+
+def _year_on_year(e: dict, b: _Basis) -> None:
+    """y/y: computed from the same month (or January-February) a year earlier, checked
+    against a reported one; else as reported, else why not."""
+    level, month, combined, by_metric = b.level, b.month, b.combined, b.by_metric
     if level is not None and level["yoy_pct"] is not None:
         e["yoy_pct"], e["yoy_t"] = _round(level["yoy_pct"]), _tonnes(level["yoy_kg"])
         year_ago = Month.from_index(month - 12)
         base_label = f"{year_ago - 1}..{year_ago}" if combined else str(year_ago)
         e["basis"]["yoy_pct"] = f"computed from {base_label}: {_tonnes(level['weight_year_ago'])} t"
         if not combined:
-            e["sources"].append(_source(f"base {Month.from_index(month - 12)}", prov[(partner, month - 12, 1)]))
+            e["sources"].append(_source(f"base {Month.from_index(month - 12)}", b.prov[(b.partner, month - 12, 1)]))
             chk = _check("yoy_pct", level["yoy_pct"], level["net_weight_kg"],
                          level["weight_year_ago"], by_metric.get("yoy_pct"))
             if chk:
@@ -347,14 +402,19 @@ def _entry(partner, month, level, ranked, rec, ytd, cz, sz, prov, claimed, obser
         c = by_metric["yoy_pct"]
         e["yoy_pct"] = c["value"]
         e["basis"]["yoy_pct"] = f"as reported by {outlet(c['source_url'])}"
-        if level is not None and level["net_weight_kg"] is not None:
+        if b.weighed:
             e["basis"]["yoy_pct"] += f" ({Month.from_index(month - 12)} has no figure in the store)"
     elif combined and level is not None:
         e["basis"]["yoy_pct"] = (f"no data: January-February {Month.from_index(month).year - 1} is not complete "
                                  f"in the store")
     else:
         e["basis"]["yoy_pct"] = _missing_base(level, month - 12, "same month a year earlier", month)
-    # rank and share
+
+
+def _rank_and_share(e: dict, b: _Basis, ranked: dict | None) -> None:
+    """Rank among the destinations with data and share of the world's weight, checked
+    against a reported rank; else the reported rank."""
+    by_metric = b.by_metric
     if ranked is not None:
         e["rank"] = ranked["rank"]
         n = ranked["partners_with_data"]
@@ -372,35 +432,25 @@ def _entry(partner, month, level, ranked, rec, ytd, cz, sz, prov, claimed, obser
     elif "rank" in by_metric:
         e["rank"] = int(by_metric["rank"]["value"])
         e["basis"]["rank"] = f"as reported by {outlet(by_metric['rank']['source_url'])} (no figure here)"
-    if partner == ranks.WORLD and e["net_weight_t"] is not None:
+    if b.partner == ranks.WORLD and e["net_weight_t"] is not None:
         e["share_pct"] = 100.0
-    # records, streaks, year to date, anomalies
-    if rec is not None:
-        e["record"] = _record_text(rec, month)
-        e["streak"] = _streak_text(rec["streak"])
-    if ytd is not None or observed_ytd is not None:
-        _ytd(e, month, ytd, observed_ytd)
-    if cz is not None or sz is not None:
-        reasons = anomalies.flag(
-            cz and cz["change_z"], sz and sz["seasonal_z"], cz and cz["d_now"],
-            cz and cz["change_z_max"], cz and cz["change_z_min"],
-            (cz or {}).get("change_z_history", 0), (sz or {}).get("seasonal_z_history", 0))
-        e["change_z"] = _round(cz and cz["change_z"], 2)
-        e["seasonal_z"] = _round(sz and sz["seasonal_z"], 2)
-        e["anomaly"] = reasons
-        if cz is not None and cz["change_z"] is None:
-            e["basis"]["change_z"] = (f"none: {cz['change_z_history']} earlier m/m changes "
-                                      f"(needs {6})")
-        if sz is None or sz["seasonal_z"] is None:
-            n = 0 if sz is None else sz["seasonal_z_history"]
-            e["basis"]["seasonal_z"] = f"none: {n} earlier years of {Month.from_index(month).name} (needs 3)"
-    for c in claimed:
-        e["sources"].append(_claim_source(c))
-    kinds = {("reported" if v.startswith("as reported") else "computed" if v.startswith("computed")
-              else "observed" if v == "observed" else None) for v in e["basis"].values()}
-    kinds.discard(None)
-    e["basis"]["summary"] = " and ".join(sorted(kinds)) if kinds else "no data"
-    return e
+
+
+def _anomaly(e: dict, month: int, cz: dict | None, sz: dict | None) -> None:
+    """The change and seasonal z-scores, the anomaly they flag, and why a z is missing."""
+    reasons = anomalies.flag(
+        cz and cz["change_z"], sz and sz["seasonal_z"], cz and cz["d_now"],
+        cz and cz["change_z_max"], cz and cz["change_z_min"],
+        (cz or {}).get("change_z_history", 0), (sz or {}).get("seasonal_z_history", 0))
+    e["change_z"] = _round(cz and cz["change_z"], 2)
+    e["seasonal_z"] = _round(sz and sz["seasonal_z"], 2)
+    e["anomaly"] = reasons
+    if cz is not None and cz["change_z"] is None:
+        e["basis"]["change_z"] = (f"none: {cz['change_z_history']} earlier m/m changes "
+                                  f"(needs {6})")
+    if sz is None or sz["seasonal_z"] is None:
+        n = 0 if sz is None else sz["seasonal_z_history"]
+        e["basis"]["seasonal_z"] = f"none: {n} earlier years of {Month.from_index(month).name} (needs 3)"
 
 
 def _missing_base(level, base_month, what, month) -> str:
