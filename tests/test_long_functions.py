@@ -24,6 +24,13 @@ def run(*args: str) -> subprocess.CompletedProcess:
                           text=True, cwd=ROOT, timeout=60)
 
 
+def test_no_long_function_in_the_package():
+    result = run()
+    assert result.stdout == "", f"functions over 80 lines:\n{result.stdout}"
+    assert result.returncode == 0, result.stderr
+    assert load_script().long_functions(ROOT / "src" / "magwatch") == []
+
+
 def _function(name: str, lines: int, first: str = "") -> str:
     """A function *lines* long (def line included), its body opened by *first*."""
     body = [f"    {first}"] if first else []
