@@ -37,6 +37,26 @@ def mw(bundled_db: Path, tmp_path: Path):
         yield handle
 
 
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium under Playwright, one per test process: every browser test opens its
+    pages in it. Playwright's sync API keeps an event loop in the main thread while it runs,
+    so a second ``sync_playwright()`` in the same process would fail; nothing else starts one."""
+    if CHROMIUM is None:
+        pytest.skip("Debian chromium is not installed (apt-get install chromium; make test installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="playwright is not installed (pip install playwright)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
 #: How long a test server may take to start listening (it warms its answers first).
 START_TIMEOUT_S = 180
 

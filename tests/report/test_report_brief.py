@@ -154,16 +154,12 @@ def test_cli_brief_and_check(bundled_db, tmp_path):
 
 
 @pytest.mark.browser
-def test_html_opens_in_chromium_with_charts(june):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_html_opens_in_chromium_with_charts(june, browser):
     _, out = june
     html = out / "brief-2025-06.html"
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1100, "height": 1400})
+    context = browser.new_context(viewport={"width": 1100, "height": 1400})
+    try:
+        page = context.new_page()
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(html.as_uri())
@@ -173,27 +169,25 @@ def test_html_opens_in_chromium_with_charts(june):
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTEFACTS / "brief-2025-06.png"), full_page=True)
         title = page.title()
-        browser.close()
+    finally:
+        context.close()
     assert errors == []
     assert title == "magwatch brief, June 2025"
     assert len(sizes) == 3 and all(done and w > 300 and h > 200 for done, w, h in sizes), sizes
 
 
 @pytest.mark.browser
-def test_html_fits_a_390_px_screen(june, tmp_path):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_html_fits_a_390_px_screen(june, tmp_path, browser):
     _, out = june
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 390, "height": 844})
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
         page.goto((out / "brief-2025-06.html").as_uri())
         page.wait_for_load_state("load")
         scroll = page.evaluate("document.documentElement.scrollWidth")
         images = page.eval_on_selector_all("img", "els => els.map(e => e.getBoundingClientRect().right)")
         page.screenshot(path=str(tmp_path / "brief-2025-06-390.png"), full_page=True)
-        browser.close()
+    finally:
+        context.close()
     assert scroll <= 390
     assert images and max(images) <= 390

@@ -16,9 +16,6 @@ from fastapi.testclient import TestClient
 
 from magwatch.web.app import create_app
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +46,7 @@ def test_dashboard_header_and_info_say_how_old_the_data_is(client):
 
 
 @pytest.mark.browser
-def test_api_docs_render_with_every_outside_request_blocked(bundled_db, tmp_path, serve_web):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_api_docs_render_with_every_outside_request_blocked(bundled_db, tmp_path, serve_web, browser):
     copy = tmp_path / "store.duckdb"
     shutil.copy(bundled_db, copy)
     blocked: list[str] = []
@@ -64,10 +58,10 @@ def test_api_docs_render_with_every_outside_request_blocked(bundled_db, tmp_path
             blocked.append((route.request.resource_type, route.request.url))
             route.abort()
 
-    with serve_web(copy) as (_, base), sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with serve_web(copy) as (_, base):
+        context = browser.new_context()
         try:
-            page = browser.new_page()
+            page = context.new_page()
             page.route("**/*", only_loopback)
             page.goto(base + "/")
             page.click("nav a[href='/api/docs']")
@@ -76,5 +70,5 @@ def test_api_docs_render_with_every_outside_request_blocked(bundled_db, tmp_path
             assert page.locator(".opblock").count() > 10
             assert page.locator(".opblock", has_text="/api/v1/info").count() >= 1
         finally:
-            browser.close()
+            context.close()
     assert [url for kind, url in blocked if kind in ("script", "stylesheet", "fetch")] == []

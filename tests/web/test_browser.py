@@ -21,9 +21,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC_IMAGES = ROOT / "docs" / "img"
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORTS = {"wide": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 PAGES = {"overview": "/", "overview-2025-06": "/?month=2025-06", "partner-USA": "/partner/USA",
          "partner-DEU-all": "/partner/DEU?span=all", "events": "/events",
@@ -41,18 +38,6 @@ def server(bundled_db: Path, tmp_path_factory, serve_web):
     shutil.copy(bundled_db, copy)
     with serve_web(copy) as (_, base):
         yield base
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("Debian chromium is not installed (apt-get install chromium; make test installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="playwright is not installed (pip install playwright)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="session")
