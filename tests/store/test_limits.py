@@ -68,8 +68,12 @@ main()
 
 
 def run_capped(*args: str) -> subprocess.CompletedProcess:
+    """The CLI under an address-space cap, with DuckDB's memory limit set below it (DuckDB's
+    default, 80% of the machine's memory, is far above the cap: an allocation the cap refuses
+    inside DuckDB once left a child hanging until the timeout on a loaded machine)."""
+    env = {**os.environ, "NO_COLOR": "1", "MAGWATCH_MEMORY_LIMIT": "512MB"}
     return subprocess.run([sys.executable, "-c", CHILD, str(CAP_MB), *args], capture_output=True,
-                          text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"})
+                          text=True, timeout=300, env=env)
 
 
 def tables(db: Path) -> str:
