@@ -244,3 +244,21 @@ def test_printable_keeps_ordinary_names_as_they_are():
     for name in ("data.csv", "中国 出口.csv", "Zölle (2025).parquet", "a\\b.csv"):
         assert printable(name) == name
     assert printable("a\tb\x00c\x9bd\u2028e") == "a\\tb\\x00c\\x9bd\\u2028e"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "url", "empty"])
+def test_a_file_source_takes_a_regular_local_file_only(mw, tmp_path, kind):
+    """``import --source gacc|comext|comtrade FILE`` passes the same path checks as any import."""
+    path = tmp_path / "export.csv"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "empty":
+        path.write_bytes(b"")
+    else:
+        path = Path("http://127.0.0.1:9/export.csv")
+    before = snapshot(mw)
+    with pytest.raises(InputError) as info:
+        mw.import_file(path, source="gacc")
+    assert "\n" not in str(info.value) and snapshot(mw) == before
+    words = {"fifo": "not a regular file", "url": "a URL, not a file", "empty": "file is empty"}[kind]
+    assert words in str(info.value)

@@ -270,9 +270,10 @@ def import_source_file(store: Store, path: Path, source_name: str, *,
     if not hasattr(source, "read_file"):
         raise ParameterError("source", f"{source_name!r} has no file reader; use 'magwatch fetch {source_name}'")
     path = Path(path)
-    if not path.is_file():
-        raise ParameterError("file", f"{path} does not exist")
+    from magwatch.store.files import check_input_path
     from magwatch.store.ingest import read_unchanged
+
+    check_input_path(path)      # a regular local file within the size limit, never a URL or FIFO
 
     # the release key is the hash of exactly the bytes read; a growing file is refused
     table, digest = read_unchanged(path, str(path),
