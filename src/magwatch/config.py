@@ -8,6 +8,7 @@ user's data directory (``~/.local/share/magwatch/`` on Linux, ``$XDG_DATA_HOME``
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 import platformdirs
@@ -17,6 +18,12 @@ from magwatch.errors import ParameterError
 APP = "magwatch"
 #: What to do about an empty or wrong store, for every "no data" message.
 FIX = "fill it with `magwatch load`, or point --db or MAGWATCH_DB at a loaded store"
+
+
+def data_dir() -> Path:
+    """The package's bundled data folder (``magwatch/data/``): the press figures and the
+    reference tables (ingest loads them into the store; risk reads them when no store is given)."""
+    return Path(str(resources.files("magwatch") / "data"))
 
 
 def user_db_path() -> Path:

@@ -11,7 +11,7 @@ import csv
 from dataclasses import dataclass, field
 from typing import Any
 
-from magwatch.bundled import data_dir
+from magwatch.config import data_dir
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,70 @@
+"""The layer contract in .importlinter holds, and a forbidden import breaks it.
+
+``lint-imports`` (import-linter, a test dependency) reads .importlinter at the repository root:
+the read path ``cli → web → session → report → events | risk | engine → analytics → ingest →
+store → shared helpers → records | codes | periods → errors`` and ingest kept off the read path
+(docs/architecture.md). The second test plants imports in a copy of the package, so the check
+is shown to fail when it should; the copy is linted, never the working tree.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LINT_IMPORTS = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or "lint-imports"
+
+
+def lint(root: Path) -> subprocess.CompletedProcess:
+    """``lint-imports`` on the package under ``root/src`` with ``root/.importlinter``."""
+    env = {**os.environ, "PYTHONPATH": str(root / "src")}
+    return subprocess.run([LINT_IMPORTS, "--no-cache", "--no-logo", "--config",
+                           str(root / ".importlinter")],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_the_layer_contract_is_kept():
+    result = lint(ROOT)
+    assert result.returncode == 0, (
+        "an import breaks the layer contract in .importlinter (docs/architecture.md says where "
+        "each module belongs):\n" + result.stdout + result.stderr)
+    assert "0 broken" in result.stdout
+
+
+#: (file under src/magwatch, text appended to it, what lint-imports must report)
+PLANTED = [
+    # a lazy import inside a function counts as much as one at the top
+    ("risk/exposure.py", "\n\ndef _planted():\n    from magwatch.session import Magwatch\n"
+                         "    return Magwatch\n",
+     "magwatch.risk is not allowed to import magwatch.session"),
+    # siblings in one layer stay apart
+    ("risk/indices.py", "\nfrom magwatch import events  # noqa\n",
+     "magwatch.risk is not allowed to import magwatch.events"),
+    # the read path never imports ingest, even though ingest sits below it
+    ("analytics/changes.py", "\nfrom magwatch.bundled import load_bundled  # noqa\n",
+     "magwatch.analytics is not allowed to import magwatch.bundled"),
+    # an import from below the store up into the analytics
+    ("codes/countries.py", "\n\ndef _planted():\n    import magwatch.analytics.figures\n",
+     "magwatch.codes is not allowed to import magwatch.analytics"),
+    # a new module directly under magwatch/ must be given a layer
+    ("newthing.py", "x = 1\n", "- magwatch.newthing"),
+]
+
+
+@pytest.mark.parametrize("path, text, reported", PLANTED, ids=[p[0] for p in PLANTED])
+def test_a_forbidden_import_breaks_the_contract(tmp_path, path, text, reported):
+    shutil.copytree(ROOT / "src" / "magwatch", tmp_path / "src" / "magwatch",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.csv", "*.png"))
+    shutil.copy(ROOT / ".importlinter", tmp_path / ".importlinter")
+    target = tmp_path / "src" / "magwatch" / path
+    with target.open("a", encoding="utf-8") as fh:
+        fh.write(text)
+    result = lint(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert reported in result.stdout, result.stdout
