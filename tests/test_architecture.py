@@ -68,3 +68,45 @@ def test_a_forbidden_import_breaks_the_contract(tmp_path, path, text, reported):
     result = lint(tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert reported in result.stdout, result.stdout
+
+
+def test_the_handle_is_a_reader(mw):
+    """risk/ and report/ annotate what they are handed with the Reader protocol instead of
+    importing the handle: the handle has each member, with the same parameters."""
+    import inspect
+
+    from magwatch.analytics.reader import Reader
+    from magwatch.session import Magwatch
+
+    assert set(Reader.__annotations__) == {"store"} and hasattr(mw, "store")
+    methods = [n for n, v in vars(Reader).items() if not n.startswith("_") and callable(v)]
+    assert len(methods) >= 9
+    for name in methods:
+        ours, theirs = (inspect.signature(getattr(k, name)) for k in (Reader, Magwatch))
+        assert list(ours.parameters.values()) == list(theirs.parameters.values()), (
+            f"Reader.{name}{ours} differs from Magwatch.{name}{theirs}: change "
+            f"magwatch/analytics/reader.py with the handle")
+
+
+def test_risk_and_report_call_only_what_the_reader_declares():
+    import re
+
+    from magwatch.analytics.reader import Reader
+
+    declared = {n for n in vars(Reader) if not n.startswith("_")} | set(Reader.__annotations__)
+    called = set()
+    for folder in ("risk", "report"):
+        for path in (ROOT / "src" / "magwatch" / folder).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            called |= set(re.findall(r"\b(?:handle|self\.h)\.([a-z_]+)\b", text))
+    assert called and called <= declared, f"add to magwatch/analytics/reader.py: {called - declared}"
+
+
+def test_the_architecture_page_quotes_the_contract():
+    """docs/architecture.md shows .importlinter as it is: the page cannot describe other rules."""
+    import re
+
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    quoted = re.findall(r"```ini\n(.*?)```", page, re.S)
+    assert quoted == [(ROOT / ".importlinter").read_text(encoding="utf-8")], (
+        "copy .importlinter into the ```ini block of docs/architecture.md")

@@ -31,6 +31,7 @@ from magwatch.events.series import DEFAULT_COMMODITY, load_series
 from magwatch.events.study import event_study
 from magwatch.frame import Frame
 from magwatch.periods import Month
+from magwatch.store import Store
 
 _SCORE = {"yes": 3, "all": 2, "part": 2, "unspecified": 1, "no": 0}
 AGGREGATE_PARTNERS = ("WLD",)
@@ -62,7 +63,7 @@ def _partner_relation(scope: list[str] | None, partner: str) -> str:
     return registry.touches(scope, partner)
 
 
-def explain(store, month: str, *, partner: str = "WLD", commodity: str = DEFAULT_COMMODITY,
+def explain(store: Store, month: str, *, partner: str = "WLD", commodity: str = DEFAULT_COMMODITY,
             lookback: int = 3, studies: int = 3, reporter: str = "CHN", flow: str = "X") -> Explanation:
     """Events a month's figure follows, ranked; with the figure, its changes and event studies."""
     if month is None:

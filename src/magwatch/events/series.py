@@ -18,6 +18,7 @@ from typing import Any
 from magwatch.analytics import figures
 from magwatch.errors import ParameterError
 from magwatch.periods import Month
+from magwatch.store import Store
 
 DEFAULT_REPORTER = "CHN"
 DEFAULT_FLOW = "X"
@@ -93,7 +94,7 @@ def _alt(row: dict[str, Any]) -> dict[str, Any]:
             "source_url": row["source_url"], "vintage": row["vintage"]}
 
 
-def load_series(store, *, partner: str, commodity: str = DEFAULT_COMMODITY,
+def load_series(store: Store, *, partner: str, commodity: str = DEFAULT_COMMODITY,
                 reporter: str = DEFAULT_REPORTER, flow: str = DEFAULT_FLOW) -> Series:
     """The monthly net-weight series of one reporter/partner/commodity/flow from the store.
 
@@ -126,14 +127,14 @@ def load_series(store, *, partner: str, commodity: str = DEFAULT_COMMODITY,
     return Series(reporter, flow, partner, commodity, points, claims, value_only)
 
 
-def partners_with_data(store, *, start: dt.date, end: dt.date, commodity: str,
+def partners_with_data(store: Store, *, start: dt.date, end: dt.date, commodity: str,
                        reporter: str = DEFAULT_REPORTER, flow: str = DEFAULT_FLOW) -> list[str]:
     rows = figures.chosen(store, reporter=reporter, commodity=commodity, flow=flow, months=1,
                           start=Month.of(start), end=Month.of(end)).to_pylist()
     return sorted({r["partner"] for r in rows if r["net_weight_t"] is not None})
 
 
-def commodities_with_data(store, *, start: dt.date, end: dt.date, partner: str,
+def commodities_with_data(store: Store, *, start: dt.date, end: dt.date, partner: str,
                           reporter: str = DEFAULT_REPORTER, flow: str = DEFAULT_FLOW) -> list[str]:
     rows = store.flows(reporter=reporter, partner=partner, flow=flow, months=1,
                        start=str(Month.of(start)), end=str(Month.of(end))).to_pylist()

@@ -46,6 +46,7 @@ from magwatch.events.series import (
 )
 from magwatch.frame import Frame
 from magwatch.periods import Month
+from magwatch.store import Store
 
 MIN_PRE = 2
 MIN_TREND = 3
@@ -249,7 +250,7 @@ class EventStudy:
         return self.data["reading"]
 
 
-def _resolve(store, event: str | dt.date) -> tuple[dt.date, list[dict[str, Any]]]:
+def _resolve(store: Store, event: str | dt.date) -> tuple[dt.date, list[dict[str, Any]]]:
     if isinstance(event, dt.date):
         return event, registry.events_on(store, event)
     text = str(event).strip()
@@ -341,7 +342,7 @@ def _year_on_year(series: Series, month0: Month, post: int) -> list[dict[str, An
     return out
 
 
-def _placebos(store, series: Series, month0: Month, pre: int, post: int,
+def _placebos(store: Store, series: Series, month0: Month, pre: int, post: int,
               partners_scope: list[str] | None, commodities_scope: list[str] | None,
               event_known: bool) -> dict[str, Any]:
     runs: list[dict[str, Any]] = []
@@ -402,7 +403,7 @@ def _placebos(store, series: Series, month0: Month, pre: int, post: int,
     return {"runs": runs, "notes": notes}
 
 
-def event_study(store, event: str | dt.date, *, partner: str = "WLD",
+def event_study(store: Store, event: str | dt.date, *, partner: str = "WLD",
                 commodity: str = DEFAULT_COMMODITY, window: str | tuple[int, int] | None = None,
                 reporter: str = "CHN", flow: str = "X") -> EventStudy:
     """Study one event (registry id or a date YYYY-MM-DD) on one monthly series."""

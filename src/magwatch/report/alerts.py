@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from magwatch.analytics import figures
+from magwatch.analytics.reader import Reader
 from magwatch.errors import InputError, NoDataError, ParameterError, SourceError
 from magwatch.periods import Month
 
@@ -147,7 +148,7 @@ def _cmp(value: float, op: str, threshold: float) -> bool:
             "<=": value <= threshold}[op]
 
 
-def latest_month(handle, reporter="CHN", commodity="85051110", flow="X") -> str:
+def latest_month(handle: Reader, reporter="CHN", commodity="85051110", flow="X") -> str:
     rows = handle.flows(reporter=reporter, commodity=commodity, flow=flow, partner="WLD").to_pylist()
     periods = [r["period"] for r in rows if r["net_weight_t"] is not None]
     if not periods:
@@ -155,7 +156,7 @@ def latest_month(handle, reporter="CHN", commodity="85051110", flow="X") -> str:
     return max(periods)
 
 
-def _monitor(handle, rule: Rule, month: str, cache: dict) -> dict | None:
+def _monitor(handle: Reader, rule: Rule, month: str, cache: dict) -> dict | None:
     key = (rule.reporter, rule.commodity, rule.flow, month)
     if key not in cache:
         try:
@@ -193,7 +194,7 @@ def _sources(row: dict) -> list[dict]:
     return [{k: s.get(k) for k in ("role", "url", "file", "row", "vintage")} for s in row.get("sources", [])]
 
 
-def _threshold(handle, rule: Rule, month: str, cache: dict, alerts: list, quiet: list) -> None:
+def _threshold(handle: Reader, rule: Rule, month: str, cache: dict, alerts: list, quiet: list) -> None:
     mon = _monitor(handle, rule, month, cache)
     if mon is None:
         quiet.append({"rule": rule.name, "why": f"no data for {month}"})
@@ -225,7 +226,7 @@ def _threshold(handle, rule: Rule, month: str, cache: dict, alerts: list, quiet:
                              f"none {rule.op} {rule.threshold:g}"})
 
 
-def _extreme(handle, rule: Rule, month: str, cache: dict, alerts: list, quiet: list) -> None:
+def _extreme(handle: Reader, rule: Rule, month: str, cache: dict, alerts: list, quiet: list) -> None:
     low = rule.kind == "new_low"
     mon = _monitor(handle, rule, month, cache)
     codes = [r["partner"] for r in _targets(rule, mon)] if mon else []
@@ -270,7 +271,7 @@ def _extreme(handle, rule: Rule, month: str, cache: dict, alerts: list, quiet: l
         quiet.append({"rule": rule.name, "why": "; ".join(reasons)})
 
 
-def _hhi_cross(handle, rule: Rule, month: str, cache: dict, alerts: list, quiet: list) -> None:
+def _hhi_cross(handle: Reader, rule: Rule, month: str, cache: dict, alerts: list, quiet: list) -> None:
     now = _monitor(handle, rule, month, cache)
     before = _monitor(handle, rule, str(Month.parse(month) - 1), cache)
     if now is None or before is None:
@@ -297,7 +298,7 @@ def _hhi_cross(handle, rule: Rule, month: str, cache: dict, alerts: list, quiet:
                              f"{b['hhi_min']:,.0f}-{b['hhi_max']:,.0f} the month before: no certain crossing of {t:,.0f}"})
 
 
-def _revision(handle, rule: Rule, month: str, cache: dict, alerts: list, quiet: list) -> None:
+def _revision(handle: Reader, rule: Rule, month: str, cache: dict, alerts: list, quiet: list) -> None:
     rows = handle.revisions().to_pylist()
     fired = 0
     for r in rows:
@@ -325,7 +326,7 @@ def _revision(handle, rule: Rule, month: str, cache: dict, alerts: list, quiet: 
                                                 f"{rule.op} {rule.threshold:g}%"})
 
 
-def evaluate(handle, rules: list[Rule], month: str | None = None) -> Evaluation:
+def evaluate(handle: Reader, rules: list[Rule], month: str | None = None) -> Evaluation:
     """Evaluate ``rules`` on ``month`` (default: the latest month with a world figure)."""
     month = str(Month.parse(month, "month")) if month else latest_month(handle)
     alerts: list[Alert] = []

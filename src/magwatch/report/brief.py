@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from magwatch.analytics import figures
+from magwatch.analytics.reader import Reader
 from magwatch.codes import countries
 from magwatch.errors import NoDataError, ParameterError
 from magwatch.periods import Month
@@ -119,7 +120,7 @@ def _figure_row(row: dict, notes: Footnotes, month: str, world_row: dict | None,
 
 # ----------------------------------------------------------------------------- facts
 
-def _mirror_rows(handle, month: str) -> list[dict]:
+def _mirror_rows(handle: Reader, month: str) -> list[dict]:
     """Importer-side figures whose period is the month or contains it (quarter, year)."""
     m = Month.parse(month)
     spans = {str(m), f"{m.year}-Q{(m.month - 1) // 3 + 1}", str(m.year)}
@@ -141,7 +142,7 @@ class Brief:
     files: list[Path] = field(default_factory=list)
 
 
-def gather(handle, month: str, *, top: int = 5, scenario: str | None = DEFAULT_SCENARIO,
+def gather(handle: Reader, month: str, *, top: int = 5, scenario: str | None = DEFAULT_SCENARIO,
            paths: int = 2000, seed: int = 0, focus: str | None = None) -> tuple[dict, Footnotes, Any]:
     """The facts of the brief for ``month`` and their footnotes (plus the scenario result).
 
@@ -283,7 +284,7 @@ def _lead(facts: dict, mon: dict, notes: Footnotes, focus: str | None) -> None:
         facts["world"] or (facts["partners"][0] if facts["partners"] else None))
 
 
-def _event_facts(facts: dict, handle, notes: Footnotes) -> None:
+def _event_facts(facts: dict, handle: Reader, notes: Footnotes) -> None:
     facts["events"] = []
     try:
         exp = handle.explain(facts["month"]).to_dict()
@@ -310,7 +311,7 @@ def _timing_words(timing: str | None) -> str:
     return f"{words.get(n, f'{n} months')} {m.group(2)}"
 
 
-def _mirror_facts(facts: dict, handle, notes: Footnotes) -> None:
+def _mirror_facts(facts: dict, handle: Reader, notes: Footnotes) -> None:
     """Importer-side figures for the month, its quarter or its year: only rows with a figure."""
     facts["mirror"] = []
     for r in _mirror_rows(handle, facts["month"]):
@@ -359,7 +360,7 @@ def _mirror_figure(r: dict) -> tuple[str, str] | None:
     return main, extra
 
 
-def _risk_facts(facts: dict, handle, notes: Footnotes, scenario: str | None, paths: int, seed: int):
+def _risk_facts(facts: dict, handle: Reader, notes: Footnotes, scenario: str | None, paths: int, seed: int):
     """China's share of each supply stage, and the scenario's shortfall and time-to-survive."""
     facts["risk"] = {"stages": [], "scenario": None}
     try:
@@ -459,7 +460,7 @@ def headline(facts: dict) -> str:
     return f"{level}{rest}; {' and '.join(lacks)} in the store"
 
 
-def _series(handle, partners: list[str], month: str, months: int = 18) -> dict[str, dict[str, float]]:
+def _series(handle: Reader, partners: list[str], month: str, months: int = 18) -> dict[str, dict[str, float]]:
     start = str(Month.parse(month) - (months - 1))
     out = {}
     for p in partners:
@@ -469,7 +470,7 @@ def _series(handle, partners: list[str], month: str, months: int = 18) -> dict[s
     return out
 
 
-def draw_charts(handle, facts: dict, result, out_dir: Path) -> dict[str, dict[str, Path]]:
+def draw_charts(handle: Reader, facts: dict, result, out_dir: Path) -> dict[str, dict[str, Path]]:
     from magwatch.report import charts
 
     month = facts["month"]
@@ -533,7 +534,7 @@ def render(facts: dict, footnotes: list[dict], charts: dict, kind: str, chart_ba
     return tpl.render(f=facts, notes=footnotes, charts=rel)
 
 
-def build(handle, month: str, *, out_dir: str | Path | None = None, formats=("md", "html"),
+def build(handle: Reader, month: str, *, out_dir: str | Path | None = None, formats=("md", "html"),
           top: int = 5, scenario: str | None = DEFAULT_SCENARIO, paths: int = 2000, seed: int = 0,
           charts: bool = True, focus: str | None = None) -> Brief:
     """Build the brief for ``month``; with ``out_dir``, write the files and charts there.

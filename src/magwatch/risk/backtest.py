@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from magwatch.analytics.reader import Reader
 from magwatch.periods import Month
 from magwatch.analytics import figures
 from magwatch.risk import scenario as scenario_mod
@@ -23,14 +24,14 @@ BACKTEST = "backtest-2025-04"
 OUTCOME_REGIONS = {"USA": ("USA",), "EUU": ("EU", "DEU"), "JPN": ("JPN",), "IND": ("IND",)}
 
 
-def _observed(handle, month: str) -> dict | None:
+def _observed(handle: Reader, month: str) -> dict | None:
     """China's world magnet exports in ``month``: the figure :mod:`magwatch.analytics.figures`
     chooses (None without one)."""
     return figures.figure(handle, reporter="CHN", partner="WLD", flow="X", period=month,
                           commodity=scenario_mod.BASELINE_COMMODITY)
 
 
-def backtest(handle, *, paths: int = 20_000, seed: int = 0) -> dict:
+def backtest(handle: Reader, *, paths: int = 20_000, seed: int = 0) -> dict:
     scn = scenario_mod.resolve(BACKTEST, handle)
     model = scn.model
     sim = scenario_mod.simulate(model, paths, seed)

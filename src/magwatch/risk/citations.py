@@ -11,6 +11,7 @@ import csv
 from dataclasses import dataclass, field
 from typing import Any
 
+from magwatch.analytics.reader import Reader
 from magwatch.config import data_dir
 
 
@@ -71,7 +72,7 @@ class ReferenceRows:
         return [(n, r) for n, r in self.numbered() if all(r.get(k) == v for k, v in match.items())]
 
 
-def reference_rows(name: str, handle=None) -> ReferenceRows:
+def reference_rows(name: str, handle: Reader | None = None) -> ReferenceRows:
     """Rows of a bundled reference table: from the store when a handle is given, else the package."""
     if handle is not None:
         table = handle.reference(name)

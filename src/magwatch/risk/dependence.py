@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from magwatch.analytics import figures
+from magwatch.analytics.reader import Reader
 from magwatch.codes import name as country_name
 from magwatch.risk.citations import number, reference_rows
 from magwatch.risk.indices import hhi_bounds
@@ -30,7 +31,7 @@ def _year(period: str) -> int:
     return int(period[:4])
 
 
-def importer_dependence(handle=None, year: int | None = None) -> list[dict]:
+def importer_dependence(handle: Reader | None = None, year: int | None = None) -> list[dict]:
     """Latest China share of each importer's magnet imports per reported scope, up to ``year``."""
     ref = reference_rows("partner_imports_monthly", handle)
     best: dict[str, dict] = {}
@@ -63,7 +64,7 @@ def importer_dependence(handle=None, year: int | None = None) -> list[dict]:
     return sorted(best.values(), key=lambda row: -row["china_share_pct"])
 
 
-def china_stage_shares(handle=None) -> list[dict]:
+def china_stage_shares(handle: Reader | None = None) -> list[dict]:
     ref = reference_rows("market_structure", handle)
     out = []
     for stage, metric in STAGES:
@@ -79,7 +80,7 @@ def china_stage_shares(handle=None) -> list[dict]:
     return out
 
 
-def export_shares(handle, month: str) -> list[dict]:
+def export_shares(handle: Reader, month: str) -> list[dict]:
     """Partner shares of China's magnet exports in ``month`` (computed; partners observed only)."""
     rows = figures.chosen(handle, reporter="CHN", commodity="85051110", flow="X", start=month,
                           end=month).to_pylist()

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from magwatch.analytics.reader import Reader
 from magwatch.errors import ParameterError
 from magwatch.risk.citations import Cited, ReferenceRows, number, reference_rows
 
@@ -51,7 +52,7 @@ class Intensity:
         return tonnes * 1000.0 / self.kg_high, tonnes * 1000.0 / self.kg_low
 
 
-def intensities(handle=None) -> dict[str, Intensity | None]:
+def intensities(handle: Reader | None = None) -> dict[str, Intensity | None]:
     ref = reference_rows("magnet_intensity", handle)
     out: dict[str, Intensity | None] = {}
     for sector, spec in SECTOR_INTENSITY.items():
@@ -73,7 +74,7 @@ def _intensity(ref: ReferenceRows, sector: str, application: str, unit: str) -> 
     return Intensity(sector, application, unit, low, high, cite)
 
 
-def default_split(handle=None) -> tuple[dict[str, float], list[Cited]]:
+def default_split(handle: Reader | None = None) -> tuple[dict[str, float], list[Cited]]:
     """Sector shares (fractions) from magnet_demand_by_sector.csv 2018 plus an 'other' remainder."""
     ref = reference_rows("magnet_demand_by_sector", handle)
     shares: dict[str, float] = {}
@@ -109,7 +110,8 @@ def check_split(split: Mapping[str, float], where: str = "sectors") -> dict[str,
     return {k: float(v) for k, v in split.items()}
 
 
-def exposure(tonnes: float, split: Mapping[str, float] | None = None, handle=None) -> list[dict]:
+def exposure(tonnes: float, split: Mapping[str, float] | None = None,
+             handle: Reader | None = None) -> list[dict]:
     """Split a magnet tonnage over sectors and convert each part to units (low/high)."""
     if split is None:
         split, _ = default_split(handle)

@@ -8,6 +8,7 @@ computed from the inputs that exist is shown beside it, labelled as a bound.
 
 from __future__ import annotations
 
+from magwatch.analytics.reader import Reader
 from magwatch.errors import ParameterError
 from magwatch.periods import Month
 from magwatch.risk import dependence
@@ -20,11 +21,11 @@ LREE = {"Lanthanum", "Cerium", "Praseodymium", "Neodymium", "Samarium"}
 WGI_DIMENSIONS = ("VA", "PV", "GE", "RQ", "RL", "CC")
 
 
-def _risk_rows(handle):
+def _risk_rows(handle: Reader):
     return reference_rows("risk_inputs", handle)
 
 
-def wgi_scores(handle=None, year: str = "2019") -> tuple[dict[str, float], Cited]:
+def wgi_scores(handle: Reader | None = None, year: str = "2019") -> tuple[dict[str, float], Cited]:
     """Mean of the six WGI estimates per country, rescaled to 0..10 (10 = poorest)."""
     ref = _risk_rows(handle)
     values: dict[str, dict[str, float]] = {}
@@ -41,7 +42,7 @@ def wgi_scores(handle=None, year: str = "2019") -> tuple[dict[str, float], Cited
     return scores, cite
 
 
-def eu_sr_inputs(material: str, handle=None) -> dict[str, Cited]:
+def eu_sr_inputs(material: str, handle: Reader | None = None) -> dict[str, Cited]:
     """EU SR inputs for one material from risk_inputs.csv; absent inputs are simply absent."""
     ref = _risk_rows(handle)
 
@@ -87,7 +88,7 @@ def eu_sr_inputs(material: str, handle=None) -> dict[str, Cited]:
     return inputs
 
 
-def eu_sr_row(material: str, handle=None) -> dict:
+def eu_sr_row(material: str, handle: Reader | None = None) -> dict:
     inputs = eu_sr_inputs(material, handle)
     plugin = INDICES["eu_sr"]
     try:
@@ -115,7 +116,7 @@ def eu_sr_row(material: str, handle=None) -> dict:
             "formula": plugin.formula, "inputs": [c.as_row() for c in inputs.values()]}
 
 
-def geopolrisk_rows(handle=None) -> list[dict]:
+def geopolrisk_rows(handle: Reader | None = None) -> list[dict]:
     """GeoPolRisk: the library's worked case from risk_inputs.csv, and the US magnet bound."""
     ref = _risk_rows(handle)
     out = []
@@ -169,7 +170,7 @@ def geopolrisk_rows(handle=None) -> list[dict]:
     return out
 
 
-def risk_report(handle, month: str | None = None) -> dict:
+def risk_report(handle: Reader, month: str | None = None) -> dict:
     """Dependence, concentration and index rows as known for ``month`` (default: latest)."""
     if month is None:
         rows = handle.flows(reporter="CHN", flow="X", partner="WLD").to_pylist()

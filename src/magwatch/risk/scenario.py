@@ -34,6 +34,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from magwatch.analytics import figures
+from magwatch.analytics.reader import Reader
 from magwatch.codes import is_known
 from magwatch.errors import InputError, NoDataError, ParameterError
 from magwatch.periods import Month
@@ -426,7 +427,7 @@ class _Spec:
         return float(low), float(high), node.get("reason")
 
 
-def _baseline(handle, importer: str, start: dt.date, end: dt.date, as_of: str | None,
+def _baseline(handle: Reader, importer: str, start: dt.date, end: dt.date, as_of: str | None,
               file: str) -> Cited:
     """Mean monthly China exports of magnets (85051110) to ``importer`` over the observed
     months of a window: each month's figure as :func:`magwatch.analytics.figures.chosen`
@@ -469,7 +470,7 @@ def _row_cite(ref, row_no: int, name: str, value, unit: str, note: str | None = 
 AFTER_LATEST = "after-latest"
 
 
-def latest_world_month(handle) -> Month | None:
+def latest_world_month(handle: Reader) -> Month | None:
     """The latest month with a China world export figure for magnets, or None."""
     rows = handle.flows(reporter="CHN", partner="WLD", commodity=BASELINE_COMMODITY,
                         flow="X").to_pylist()
@@ -477,7 +478,7 @@ def latest_world_month(handle) -> Month | None:
     return Month.parse(max(months)) if months else None
 
 
-def _start(spec: "_Spec", handle) -> dt.date:
+def _start(spec: "_Spec", handle: Reader) -> dt.date:
     """The scenario's first month: ``YYYY-MM``, or ``after-latest`` (needs the store)."""
     if spec.get("start", kind=str) != AFTER_LATEST:
         return spec.month("start")
@@ -494,7 +495,7 @@ class _Resolving:
     month and importers, and the inputs cited so far, in the order they are listed."""
 
     spec: _Spec
-    handle: Any
+    handle: Reader | None
     start: dt.date
     importers: list[str]
     inputs: list[Cited] = field(default_factory=list)
@@ -511,7 +512,7 @@ class _Resolving:
         self.inputs.append(Cited(*args))
 
 
-def resolve(path_or_dict, handle=None) -> Scenario:
+def resolve(path_or_dict, handle: Reader | None = None) -> Scenario:
     """Parse a scenario spec and resolve every number, citing each input."""
     raw, file = read_spec(path_or_dict)
     spec = _Spec(raw, file)
@@ -813,7 +814,7 @@ def summarise(scn: Scenario, sim: Simulation) -> ScenarioResult:
     return ScenarioResult(scn, sim.paths, sim.seed, monthly, survival, total, sim)
 
 
-def run(path_or_dict, handle=None, *, paths: int = 10_000, seed: int = 0,
+def run(path_or_dict, handle: Reader | None = None, *, paths: int = 10_000, seed: int = 0,
         chunk_paths: int | None = None) -> ScenarioResult:
     """Resolve a scenario, simulate ``paths`` paths with ``seed`` and summarise."""
     scn = resolve(path_or_dict, handle)

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from magwatch.analytics.reader import Reader
 from magwatch.report.check._rules import Checker
 from magwatch.report.check._verdict import (CONSISTENT, INCONSISTENT, NOT_CHECKED, UNVERIFIABLE, VERDICT_SCHEMA,
                                             Figure, Verdict, verdict_table)
 from magwatch.report.claims import extract
 
 
-def check_text(handle, text: str, *, as_of: str | dt.date | None = None, month: str | None = None,
+def check_text(handle: Reader, text: str, *, as_of: str | dt.date | None = None, month: str | None = None,
                checker: Checker | None = None) -> list[Verdict]:
     """Extract every claim from ``text`` and check each against the store behind ``handle``.
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from magwatch.analytics import figures
+from magwatch.analytics.reader import Reader
 from magwatch.errors import NoDataError
 from magwatch.periods import Month, Span
 from magwatch.report.check._verdict import Figure, _half_unit, _span
@@ -16,7 +17,7 @@ from magwatch.report.claims import TextClaim
 class Lookup:
     """One store's figures for claims, each lookup made once per key and kept."""
 
-    def __init__(self, handle) -> None:
+    def __init__(self, handle: Reader) -> None:
         self.h = handle
         self._monitor: dict[tuple, dict | None] = {}
         self._flows: dict[tuple, list[dict]] = {}
