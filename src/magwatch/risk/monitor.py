@@ -21,7 +21,7 @@ LREE = {"Lanthanum", "Cerium", "Praseodymium", "Neodymium", "Samarium"}
 WGI_DIMENSIONS = ("VA", "PV", "GE", "RQ", "RL", "CC")
 
 
-def _risk_rows(handle: Reader):
+def _risk_rows(handle: Reader | None):
     return reference_rows("risk_inputs", handle)
 
 

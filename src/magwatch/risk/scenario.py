@@ -427,7 +427,7 @@ class _Spec:
         return float(low), float(high), node.get("reason")
 
 
-def _baseline(handle: Reader, importer: str, start: dt.date, end: dt.date, as_of: str | None,
+def _baseline(handle: Reader | None, importer: str, start: dt.date, end: dt.date, as_of: str | None,
               file: str) -> Cited:
     """Mean monthly China exports of magnets (85051110) to ``importer`` over the observed
     months of a window: each month's figure as :func:`magwatch.analytics.figures.chosen`
@@ -478,7 +478,7 @@ def latest_world_month(handle: Reader) -> Month | None:
     return Month.parse(max(months)) if months else None
 
 
-def _start(spec: "_Spec", handle: Reader) -> dt.date:
+def _start(spec: "_Spec", handle: Reader | None) -> dt.date:
     """The scenario's first month: ``YYYY-MM``, or ``after-latest`` (needs the store)."""
     if spec.get("start", kind=str) != AFTER_LATEST:
         return spec.month("start")
