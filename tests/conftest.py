@@ -138,3 +138,59 @@ def _serve(db: Path, *, token: str | None = None, log: Path | None = None,
 def serve_web():
     """``with serve_web(db, token=None, log=None, extra=()) as (process, base_url):``"""
     return _serve
+
+
+# -- the store's fingerprint, for tests that a refusal changed nothing -----------------------
+
+#: Fetch bookkeeping, not data: a fetch remembers the query it was asked (source_query) so that
+#: 'magwatch refresh' can repeat it, also when the answer was refused.
+FETCH_BOOKKEEPING = ("source_query", "source_fetch")
+
+
+def _store_snapshot(store) -> str:
+    """A SHA-256 of every data table of ``store`` (a Magwatch handle, or the path of a store
+    file, then opened read-only): all tables but the fetch bookkeeping, every row."""
+    import hashlib
+
+    if isinstance(store, (str, os.PathLike)):
+        with magwatch.open(store, read_only=True) as handle:
+            return _store_snapshot(handle)
+    con = store.store.con
+    tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT "
+                                        "temporary ORDER BY table_name").fetchall()
+              if r[0] not in FETCH_BOOKKEEPING]
+    digest = hashlib.sha256()
+    for table in tables:
+        digest.update(table.encode())
+        digest.update(repr(con.execute(f'SELECT * FROM "{table}" ORDER BY ALL').fetchall()).encode())
+    return digest.hexdigest()
+
+
+def _refused(mw, path, *words: str, error: type | None = None, **kwargs):
+    """``mw.import_file(path, **kwargs)`` must raise ``error`` (default InputError) with a
+    one-line message holding every one of ``words``, and leave the store as it was.
+    Returns the error."""
+    from magwatch.errors import InputError
+
+    before = _store_snapshot(mw)
+    with pytest.raises(error or InputError) as info:
+        mw.import_file(path, **kwargs)
+    message = str(info.value)
+    assert "\n" not in message and "\r" not in message, message
+    for word in words:
+        assert word in message, (word, message)
+    assert _store_snapshot(mw) == before, "the store changed"
+    return info.value
+
+
+@pytest.fixture(scope="session")
+def store_snapshot():
+    """``store_snapshot(mw_or_db_path)``: the hash of every data table (see _store_snapshot)."""
+    return _store_snapshot
+
+
+@pytest.fixture(scope="session")
+def refused():
+    """``refused(mw, path, *words, error=InputError, **import_kwargs)``: the import is
+    refused in one line holding ``words`` and the store is unchanged; returns the error."""
+    return _refused

@@ -1,23 +1,26 @@
 """The bad-input corpus: each malformed file is refused with one clear line; the store is unchanged.
 
-``corpus/expected.csv`` names, for every file, the error class and words the message must
-contain. CSV, Excel and Parquet files go through ``import_file``; China customs exports
-through ``magwatch import --source gacc``; JSON API answers are served on 127.0.0.1 to
-``fetch`` (the connector's checks and normalise function); scenario files to
-``Magwatch.scenario``; event files to ``Magwatch.import_events``; alert rules to
-``Magwatch.alerts``. ``corpus/make_corpus.py`` wrote the files.
+``corpus/expected.csv`` names, for every entry, the error class and words the message must
+contain (the file, and the row and field where they apply). CSV, Excel and Parquet files go
+through ``import_file``; China customs exports through ``import_file(source='gacc')``;
+an entry ``export_*`` is a folder laid out like ``magwatch export parquet`` writes one,
+kept in the tree as a folder (no archive to unpack) and imported as ``import_file(FOLDER)``
+(``magwatch import FOLDER``); JSON API answers are served on 127.0.0.1 to ``fetch`` (the
+connector's checks and normalise function); scenario files to ``Magwatch.scenario``; event
+files to ``Magwatch.import_events``; alert rules to ``Magwatch.alerts``. Every file and
+folder that ``magwatch import`` reads is also imported through the CLI (in this process):
+exit code 2, one ``error:`` line, no traceback. ``corpus/make_corpus.py`` wrote the corpus,
+and writes the same bytes again (checked here).
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
-import os
+import importlib.util
 import shutil
 import subprocess
 import sys
 import threading
-import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -41,23 +44,6 @@ QUERIES = {
     "comext": dict(reporter="EUU", partner="CHN", commodity="85051110", flow="M", start="2025-06",
                    end="2025-06"),
 }
-
-
-# Fetch bookkeeping, not data: a fetch remembers the query it was asked (source_query) so that
-# 'magwatch refresh' can repeat it, also when the answer was refused.
-BOOKKEEPING = ("source_query", "source_fetch")
-
-
-def snapshot(mw: magwatch.Magwatch) -> str:
-    """A hash of every data table in the store (everything but the fetch bookkeeping)."""
-    con = mw.store.con
-    tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
-                                        "ORDER BY table_name").fetchall() if r[0] not in BOOKKEEPING]
-    digest = hashlib.sha256()
-    for table in tables:
-        digest.update(table.encode())
-        digest.update(repr(con.execute(f'SELECT * FROM "{table}" ORDER BY ALL').fetchall()).encode())
-    return digest.hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +89,8 @@ def quiet_sources(monkeypatch, tmp_path):
 def feed(mw: magwatch.Magwatch, path: Path, replay: dict) -> object:
     """Give one corpus file to the part of magwatch that reads its kind."""
     kind = path.name.split("_", 1)[0]
+    if kind == "export":
+        return mw.import_file(path)
     if kind in ("csv", "xlsx", "parquet"):
         return mw.import_file(path, vintage="2025-07-20")
     if kind == "gacc":
@@ -119,10 +107,46 @@ def feed(mw: magwatch.Magwatch, path: Path, replay: dict) -> object:
     raise AssertionError(f"no reader for corpus file {path.name}")
 
 
+NOT_ENTRIES = ("expected.csv", "make_corpus.py", "__pycache__")
+IMPORTED = ("csv", "xlsx", "parquet", "gacc", "export")
+
+
 def test_corpus_is_large_and_every_file_has_an_expectation():
-    files = sorted(p.name for p in CORPUS.iterdir() if p.name not in ("expected.csv", "make_corpus.py"))
-    assert len(files) >= 40
+    files = sorted(p.name for p in CORPUS.iterdir() if p.name not in NOT_ENTRIES)
+    assert len(files) >= 180
     assert sorted(EXPECTED) == files
+    folders = [p for p in CORPUS.iterdir() if p.is_dir() and p.name not in NOT_ENTRIES]
+    assert len(folders) >= 30 and all(p.name.startswith("export_") for p in folders)
+
+
+def _make_corpus():
+    spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name not in NOT_ENTRIES and "__pycache__" not in p.parts}
+
+
+def test_make_corpus_writes_exactly_the_corpus_kept_in_the_tree(tmp_path, monkeypatch):
+    make = _make_corpus()
+    monkeypatch.setattr(make, "HERE", tmp_path)
+    make.main()
+    assert _tree(tmp_path) == _tree(CORPUS)
+
+
+def test_the_valid_export_folder_behind_the_export_cases_imports(mw, tmp_path, monkeypatch):
+    """Each export_* entry is this folder with one fault: without it the folder is stored."""
+    make = _make_corpus()
+    monkeypatch.setattr(make, "HERE", tmp_path)
+    done = mw.import_file(make.export("export_valid"))
+    assert (done.rows_read, done.rows_added, len(done.releases)) == (2, 2, 1)
+    assert mw.store.con.execute("SELECT partner, net_weight_kg FROM observation_latest WHERE "
+                                "source_sha256 = ? ORDER BY ALL", [make.SHA]).fetchall() == [
+        ("DEU", 353000.0), ("USA", 353000.0)]
 
 
 # Real defects found by this corpus in modules owned elsewhere (kept failing until fixed there).
@@ -134,9 +158,9 @@ KNOWN_BUGS: dict[str, str] = {}
 @pytest.mark.parametrize("name", [
     pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[n])) if n in KNOWN_BUGS
     else n for n in sorted(EXPECTED)])
-def test_bad_input_is_refused_with_one_clear_line(mw, replay, quiet_sources, name):
+def test_bad_input_is_refused_with_one_clear_line(mw, replay, quiet_sources, store_snapshot, name):
     expected = EXPECTED[name]
-    before = snapshot(mw)
+    before = store_snapshot(mw)
     with pytest.raises(errors.MagwatchError) as info:
         feed(mw, CORPUS / name, replay)
     message = str(info.value)
@@ -145,7 +169,7 @@ def test_bad_input_is_refused_with_one_clear_line(mw, replay, quiet_sources, nam
     assert len(message) <= 600, f"{len(message)} characters"
     for word in expected["words"].split("|"):
         assert word in message, message
-    assert snapshot(mw) == before
+    assert store_snapshot(mw) == before
 
 
 @pytest.mark.parametrize("name", ["gacc_unknown_partner.csv", "csv_script_partner.csv"])
@@ -158,3 +182,29 @@ def test_cli_import_prints_one_line_and_exits_non_zero(bundled_db, tmp_path, nam
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ")
     assert EXPECTED[name]["words"].split("|")[0] in done.stderr
+
+
+@pytest.fixture(scope="module")
+def cli_store(bundled_db, tmp_path_factory, store_snapshot):
+    """One store for every CLI case of this module (no case may change it), with its hash."""
+    db = tmp_path_factory.mktemp("cli") / "corpus.duckdb"
+    shutil.copy(bundled_db, db)
+    return {"db": db, "hash": store_snapshot(db), "bundled": bundled_db}
+
+
+@pytest.mark.parametrize("name", sorted(n for n in EXPECTED if n.split("_", 1)[0] in IMPORTED))
+def test_cli_import_refuses_with_one_line_and_exit_2(cli, cli_store, store_snapshot, name):
+    kind = name.split("_", 1)[0]
+    args = ["import", str(CORPUS / name)]
+    if kind != "export":
+        args += ["--vintage", "2025-07-20"] + (["--source", "gacc"] if kind == "gacc" else [])
+    code, out, err = cli(cli_store["db"], *args)
+    changed = store_snapshot(cli_store["db"]) != cli_store["hash"]
+    if changed:                                   # the next cases start from the whole store
+        shutil.copy(cli_store["bundled"], cli_store["db"])
+    assert "Traceback" not in out + err, err
+    assert code == 2, (code, out, err)
+    assert err.count("\n") == 1 and err.startswith("error: "), err
+    for word in EXPECTED[name]["words"].split("|"):
+        assert word in err, (word, err)
+    assert not changed, "the store changed"

@@ -48,6 +48,7 @@ from magwatch.codes import to_iso3, validate_code
 from magwatch.errors import InputError, UnknownCodeError
 from magwatch.records import OBSERVATION_SCHEMA
 from magwatch.sources import register
+from magwatch.store.normalise import CEILINGS, FIRST_PERIOD
 
 PERIOD = "数据年月"
 COMMODITY = "商品编码"
@@ -290,6 +291,11 @@ def _period(text: str, *, file: str, row: int) -> dt.date:
     m = re.fullmatch(r"(\d{4})(?:-|年)?(\d{1,2})月?(?:\.0)?", s)
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise InputError(f"expected a month YYYYMM, got {text!r}", file=file, row=row, field=PERIOD)
+    # the bounds of every import (docs/import.md): HS began in 1988; no month after this one
+    last = dt.date.today().replace(day=1)
+    if not (FIRST_PERIOD.year, 1) <= (int(m.group(1)), int(m.group(2))) <= (last.year, last.month):
+        raise InputError(f"month out of range ({FIRST_PERIOD:%Y%m} to {last:%Y%m}), got {text!r}",
+                         file=file, row=row, field=PERIOD)
     return dt.date(int(m.group(1)), int(m.group(2)), 1)
 
 
@@ -482,6 +488,19 @@ class FileFacts:
     vintage_note: str | None
 
 
+def _check_ceilings(record: dict, lay: Layout, line: Line, file: str) -> dict:
+    """The figures of ``record`` finite and below the ceilings of every import (docs/import.md);
+    a sum of rows that overflows is refused like one absurd row."""
+    for column, field_name in (("net_weight_kg", QUANTITY), ("quantity", QUANTITY),
+                               ("value", lay.money), ("value_usd", lay.money)):
+        figure = record[column]
+        if figure is not None and not (math.isfinite(figure) and figure < CEILINGS[column]):
+            raise InputError(f"{column} {figure:g} is above the ceiling of {CEILINGS[column]:g} "
+                             f"no real month reaches (docs/import.md)", file=file,
+                             row=line.row, field=field_name)
+    return record
+
+
 def _record(facts: FileFacts, lay: Layout, line: Line, value: float | None,
             quantity: float | None, weight: float | None, note: str | None) -> dict:
     unit = line.quantity.unit if quantity is not None else None
@@ -591,7 +610,7 @@ class Gacc:
                              "; ".join(filter(None, [facts.vintage_note, q.note])) or None)
             record.update(trade_mode=ln.mode[0], trade_mode_name=ln.mode[1],
                           registration_place=ln.place[0], registration_place_name=ln.place[1])
-            out.append(record)
+            out.append(_check_ceilings(record, lay, ln, str(path)))
         return pa.Table.from_pylist(out, schema=DETAIL_SCHEMA)
 
     def read_file(self, path: Path, *, vintage: dt.date | None = None,
@@ -599,8 +618,9 @@ class Gacc:
         """Observations: one per period, line and partner (breakdown rows added up)."""
         facts, lay, lines = self._parse(path, vintage, flow)
         groups = group_lines(lines, lay, str(path))
-        out = [_record(facts, lay, g.first, g.value, g.quantity, g.weight,
-                       _notes(g, lay, facts.vintage_note)) for g in groups.values()]
+        out = [_check_ceilings(_record(facts, lay, g.first, g.value, g.quantity, g.weight,
+                                       _notes(g, lay, facts.vintage_note)), lay, g.first, str(path))
+               for g in groups.values()]
         return pa.Table.from_pylist(out, schema=OBSERVATION_SCHEMA)
 
 

@@ -264,6 +264,13 @@ def _figure_columns(cols: _Columns) -> None:
         cols.check(col, unreadable,
                    "not a number (write plain digits with a decimal point, no thousands separators)")
         cols.check(col, f"{num(col)} < 0", "negative figure")
+        # 1e-400 reads as 0: written as a figure, but none a double holds; below the floor,
+        # no trade figure is that small (a microgram, a millionth of a cent)
+        tiny = f"{num(col)} > 0 AND {num(col)} < {FLOOR:g}"
+        if cols.types[col].split("(")[0] not in NUMERIC_TYPES:
+            tiny += (f" OR {num(col)} = 0 AND regexp_matches(split_part(lower({_text(col)}), "
+                     f"'e', 1), '[1-9]')")
+        cols.check(col, tiny, f"figure too small to be real (not zero, but below {FLOOR:g})")
     if has("net_weight_t"):
         exprs["net_weight_kg"] = f"{num('net_weight_t')} * 1000"
     else:
@@ -348,6 +355,8 @@ def _create_new(con: duckdb.DuckDBPyConnection, stage: str, cols: _Columns, file
 # No real month reaches these: world exports of all goods are about 2e12 USD a month and the
 # heaviest trade (iron ore, crude oil) under 2e11 kg a month; a figure above is a typo or junk.
 CEILINGS = {"net_weight_kg": 1e13, "value": 1e15, "value_usd": 1e14, "quantity": 1e15}
+#: The smallest figure that is not zero a row may hold (docs/import.md).
+FLOOR = 1e-9
 
 
 def _ceiling_checks(exprs: dict[str, str]) -> list[Check]:
@@ -356,10 +365,17 @@ def _ceiling_checks(exprs: dict[str, str]) -> list[Check]:
             for col, limit in CEILINGS.items()]
 
 
+#: Characters a text field may not hold: C0 controls but TAB, LF and CR; DEL; C1 controls
+#: (0x9B is a terminal's escape too); the bidirectional overrides and isolates, which make a
+#: terminal or a page show text in another order than it is (an RE2 class).
+CONTROL_CLASS = ("[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x{9f}\\x{200e}\\x{200f}"
+                 "\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]")
+
+
 def _text_checks(types: dict[str, str]) -> list[Check]:
     """Text that cannot hurt: no control characters (ANSI escapes, BEL) in text fields, and
     a source_url that is an http or https address."""
-    found = [Check(col, f"regexp_matches(CAST(\"{col}\" AS VARCHAR), '[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]')",
+    found = [Check(col, f"regexp_matches(CAST(\"{col}\" AS VARCHAR), '{CONTROL_CLASS}')",
                    "control character in a text field (an escape code or a bell)")
              for col in ("note", "source_ref", "source_url") if col in types]
     if "source_url" in types:
