@@ -16,22 +16,6 @@ from magwatch.errors import InputError
 HEADER = "reporter,partner,flow,commodity,period,net_weight_t"
 
 
-def snapshot(mw: magwatch.Magwatch) -> str:
-    con = mw.store.con
-    parts = [repr(con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall())
-             for t in ("release", "observation", "observation_latest")]
-    return hashlib.sha256("".join(parts).encode()).hexdigest()
-
-
-def refused(mw, path, **kw) -> InputError:
-    before = snapshot(mw)
-    with pytest.raises(InputError) as info:
-        mw.import_file(path, **kw)
-    assert "\n" not in str(info.value)
-    assert snapshot(mw) == before
-    return info.value
-
-
 def commodities(mw, source):
     return mw.store.con.execute("SELECT commodity, classification FROM observation_latest "
                                 "WHERE source = ? ORDER BY ALL", [source]).fetchall()
@@ -40,7 +24,7 @@ def commodities(mw, source):
 # --------------------------------------------------------------------------- a growing file
 
 def test_a_file_appended_to_during_its_import_is_refused_then_stored_whole(mw, tmp_path,
-                                                                          monkeypatch):
+                                                                          monkeypatch, refused):
     path = tmp_path / "growing.csv"
     path.write_text(HEADER + "\n" + "".join(f"CHN,DEU,X,85051110,2025-0{m},{m}\n"
                                             for m in range(1, 4)))
@@ -61,7 +45,7 @@ def test_a_file_appended_to_during_its_import_is_refused_then_stored_whole(mw, t
     assert release.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_a_china_customs_file_growing_during_its_import_is_refused(mw, tmp_path, monkeypatch):
+def test_a_china_customs_file_growing_during_its_import_is_refused(mw, tmp_path, monkeypatch, refused):
     from magwatch.sources import get
 
     path = tmp_path / "gacc.csv"
@@ -90,7 +74,7 @@ def test_a_spaced_commodity_header_keeps_leading_zeros(mw, tmp_path, header):
 
 
 @pytest.mark.parametrize("column", ["commodity", "flow", "reporter"])
-def test_a_parquet_code_column_typed_as_a_number_is_refused(mw, tmp_path, column):
+def test_a_parquet_code_column_typed_as_a_number_is_refused(mw, tmp_path, column, refused):
     values = {"reporter": ["USA"], "partner": ["DEU"], "flow": ["X"], "commodity": ["0850511100"],
               "period": ["2025-06"], "net_weight_t": [1.0]}
     values[column] = [850511100]
@@ -100,7 +84,7 @@ def test_a_parquet_code_column_typed_as_a_number_is_refused(mw, tmp_path, column
     assert err.field == column and "not text" in str(err) and "leading zeros" in str(err)
 
 
-def test_an_xlsx_numeric_commodity_cell_is_refused_with_its_row(mw, tmp_path):
+def test_an_xlsx_numeric_commodity_cell_is_refused_with_its_row(mw, tmp_path, refused):
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -113,7 +97,7 @@ def test_an_xlsx_numeric_commodity_cell_is_refused_with_its_row(mw, tmp_path):
     assert (err.row, err.field) == (2, "commodity") and "not text" in str(err)
 
 
-def test_a_code_whose_length_does_not_fit_its_classification_is_refused(mw, tmp_path):
+def test_a_code_whose_length_does_not_fit_its_classification_is_refused(mw, tmp_path, refused):
     path = tmp_path / "len.csv"
     path.write_text(HEADER + ",classification\nUSA,DEU,X,850511100,2025-06,1,HTS-US\n")
     err = refused(mw, path, source="len-test")
@@ -150,7 +134,7 @@ def test_an_upload_names_the_file_the_user_gave_never_a_temporary_path(bundled_d
 
 # --------------------------------------------------------------------------- row numbers
 
-def test_row_numbers_skip_blank_lines_and_name_the_line_of_a_quoted_newline(mw, tmp_path):
+def test_row_numbers_skip_blank_lines_and_name_the_line_of_a_quoted_newline(mw, tmp_path, refused):
     path = tmp_path / "lines.csv"
     path.write_text(HEADER + "\nCHN,DEU,X,85051110,2025-06,1\n\n"
                     '"CHN","FRA",X,85051110,2025-06,"2"\n'
@@ -159,7 +143,7 @@ def test_row_numbers_skip_blank_lines_and_name_the_line_of_a_quoted_newline(mw, 
     assert (err.row, err.field) == (3, "partner") and "(line 5)" in str(err)
 
 
-def test_row_numbers_below_a_blank_row_of_a_workbook_name_the_sheet_row(mw, tmp_path):
+def test_row_numbers_below_a_blank_row_of_a_workbook_name_the_sheet_row(mw, tmp_path, refused):
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -182,7 +166,7 @@ def test_row_numbers_below_a_blank_row_of_a_workbook_name_the_sheet_row(mw, tmp_
     ("note", "bell\x07", "note"),
     ("net_weight_kg", "1e308", "net_weight_kg"),
 ])
-def test_unsafe_text_and_absurd_figures_are_refused(mw, tmp_path, extra, value, field):
+def test_unsafe_text_and_absurd_figures_are_refused(mw, tmp_path, extra, value, field, refused):
     path = tmp_path / "t.csv"
     header = HEADER if extra != "net_weight_kg" else HEADER.replace("net_weight_t", "net_weight_kg")
     cols = header if extra == "net_weight_kg" else header + "," + extra
@@ -193,7 +177,7 @@ def test_unsafe_text_and_absurd_figures_are_refused(mw, tmp_path, extra, value, 
 
 
 @pytest.mark.parametrize("source", ["", "a\nb", "x'y"])
-def test_a_bad_source_name_is_refused(mw, tmp_path, source):
+def test_a_bad_source_name_is_refused(mw, tmp_path, source, refused):
     path = tmp_path / "s.csv"
     path.write_text(HEADER + "\nCHN,DEU,X,85051110,2025-06,1\n")
     assert "source name" in str(refused(mw, path, source=source))
@@ -210,7 +194,7 @@ def test_a_bad_source_name_is_refused(mw, tmp_path, source):
     ("CHN,SUN,X,85051110,2025-06,1", "partner", "a former entity"),
     ("YUG,DEU,X,85051110,2025-06,1", "reporter", "a former entity"),
 ])
-def test_what_no_real_figure_can_be_is_refused(mw, tmp_path, row, field, words):
+def test_what_no_real_figure_can_be_is_refused(mw, tmp_path, row, field, words, refused):
     path = tmp_path / "b.csv"
     path.write_text(HEADER + "\n" + row + "\n")
     err = refused(mw, path, source="bounds-test")
@@ -227,7 +211,7 @@ def test_what_real_figures_can_be_is_taken(mw, tmp_path):
 
 
 @pytest.mark.parametrize("vintage", ["1901-01-01", "2025-06-30"])
-def test_a_vintage_before_its_period_ended_is_refused(mw, tmp_path, vintage):
+def test_a_vintage_before_its_period_ended_is_refused(mw, tmp_path, vintage, refused):
     path = tmp_path / "v.csv"
     path.write_text(HEADER + ",vintage\nCHN,DEU,X,85051110,2025-06,1," + vintage + "\n")
     err = refused(mw, path, source="bounds-test")
@@ -237,7 +221,7 @@ def test_a_vintage_before_its_period_ended_is_refused(mw, tmp_path, vintage):
         mw.import_file(path, source="bounds-test", vintage=vintage)
 
 
-def test_a_currency_that_is_no_money_is_refused(mw, tmp_path):
+def test_a_currency_that_is_no_money_is_refused(mw, tmp_path, refused):
     path = tmp_path / "c.csv"
     path.write_text(HEADER + ",value,currency\nCHN,DEU,X,85051110,2025-06,1,5,XAU\n")
     err = refused(mw, path, source="bounds-test")

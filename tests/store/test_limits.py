@@ -8,7 +8,6 @@ The files here hold test figures, not real trade data.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import subprocess
 import sys
@@ -19,7 +18,6 @@ import pyarrow.parquet as pq
 import pytest
 
 import magwatch
-from magwatch.errors import InputError
 from magwatch.store import limits
 
 HEADER = "reporter,partner,flow,commodity,period,net_weight_t"
@@ -27,24 +25,13 @@ ROW = "CHN,DEU,X,85051110,2025-06,5"
 CAP_MB = 1536           # address-space cap for the child process
 
 
-def snapshot(mw: magwatch.Magwatch) -> str:
-    con = mw.store.con
-    parts = [repr(con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall())
-             for t in ("release", "observation_latest", "observation_superseded", "claim_latest")]
-    return hashlib.sha256("".join(parts).encode()).hexdigest()
-
-
-def refused(mw: magwatch.Magwatch, path: Path, *words: str) -> str:
-    """Import ``path``: it must be refused in one line holding ``words``, store unchanged."""
-    before = snapshot(mw)
-    with pytest.raises(InputError) as info:
-        mw.import_file(path, vintage="2025-07-20")
-    message = str(info.value)
-    assert "\n" not in message and path.name in message
-    for word in words:
-        assert word in message, (word, message)
-    assert snapshot(mw) == before
-    return message
+@pytest.fixture
+def refused(refused):
+    """``refused(mw, path, *words)``: the shared check (tests/conftest.py) for an import with
+    vintage 2025-07-20, whose one line also names the file; returns the message."""
+    def check(mw: magwatch.Magwatch, path: Path, *words: str) -> str:
+        return str(refused(mw, path, path.name, *words, vintage="2025-07-20"))
+    return check
 
 
 def parquet_file(path: Path, rows: int = 2, **extra: pa.Array) -> Path:
@@ -76,11 +63,6 @@ def run_capped(*args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=300, env=env)
 
 
-def tables(db: Path) -> str:
-    with magwatch.open(db, read_only=True) as mw:
-        return snapshot(mw)
-
-
 @pytest.fixture
 def db_copy(bundled_db: Path, tmp_path: Path) -> Path:
     import shutil
@@ -90,18 +72,18 @@ def db_copy(bundled_db: Path, tmp_path: Path) -> Path:
     return copy
 
 
-def test_a_million_unknown_columns_are_refused_under_a_memory_cap(db_copy, tmp_path):
+def test_a_million_unknown_columns_are_refused_under_a_memory_cap(db_copy, tmp_path, store_snapshot):
     path = tmp_path / "wide.csv"
     names = [f"c{i}" for i in range(1_000_000)]          # about 8 MB, as in the issue
     path.write_text(",".join(names) + "\n" + ",".join("1" for _ in names) + "\n")
-    before = tables(db_copy)
+    before = store_snapshot(db_copy)
     done = run_capped("--db", str(db_copy), "import", str(path))
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
     assert lines[0] == ("error: " + str(path) + ": header columns: over the limit of 1,000 "
                         "(MAX_COLUMNS; docs/reliability.md#limits)")
-    assert tables(db_copy) == before
+    assert store_snapshot(db_copy) == before
 
 
 def test_a_small_file_imports_under_the_same_cap(db_copy, tmp_path):
@@ -112,7 +94,7 @@ def test_a_small_file_imports_under_the_same_cap(db_copy, tmp_path):
     assert "1 rows read, 1 added" in done.stdout
 
 
-def test_columns_just_over_the_limit_are_refused_and_at_it_are_read(mw, tmp_path):
+def test_columns_just_over_the_limit_are_refused_and_at_it_are_read(mw, tmp_path, refused):
     extra = [f"x{i}" for i in range(limits.MAX_COLUMNS - 6 + 1)]
     over = tmp_path / "over.csv"
     over.write_text(",".join([HEADER, *extra]) + "\n" + ",".join([ROW] + ["1"] * len(extra)) + "\n")
@@ -123,25 +105,25 @@ def test_columns_just_over_the_limit_are_refused_and_at_it_are_read(mw, tmp_path
     refused(mw, at, "unknown column", "x0")
 
 
-def test_a_quoted_header_with_too_many_columns_is_refused(mw, tmp_path):
+def test_a_quoted_header_with_too_many_columns_is_refused(mw, tmp_path, refused):
     path = tmp_path / "quoted.csv"
     path.write_text(",".join(f'"c{i}"' for i in range(limits.MAX_COLUMNS + 5)) + "\n1\n")
     refused(mw, path, "header columns", "MAX_COLUMNS")
 
 
-def test_a_header_line_over_the_limit_is_refused(mw, tmp_path):
+def test_a_header_line_over_the_limit_is_refused(mw, tmp_path, refused):
     path = tmp_path / "long_header.csv"
     path.write_text("reporter," + "x" * limits.MAX_HEADER_BYTES + "\n" + ROW + "\n")
     refused(mw, path, "header line: over the limit of 64 KiB", "MAX_HEADER_BYTES")
 
 
-def test_a_header_with_a_quote_left_open_is_refused(mw, tmp_path):
+def test_a_header_with_a_quote_left_open_is_refused(mw, tmp_path, refused):
     path = tmp_path / "open_header.csv"
     path.write_text('reporter,"partner\n' + ROW + "\n")
     refused(mw, path, "header line has a quote left open")
 
 
-def test_parquet_columns_over_the_limit_are_refused_from_the_footer(mw, tmp_path):
+def test_parquet_columns_over_the_limit_are_refused_from_the_footer(mw, tmp_path, refused):
     extra = {f"x{i}": [1] for i in range(limits.MAX_COLUMNS)}
     path = parquet_file(tmp_path / "wide.parquet", rows=1, **extra)
     refused(mw, path, f"{limits.MAX_COLUMNS + 6:,} columns", "MAX_COLUMNS")
@@ -149,7 +131,7 @@ def test_parquet_columns_over_the_limit_are_refused_from_the_footer(mw, tmp_path
 
 # -- field size ----------------------------------------------------------------------------
 
-def test_a_csv_field_over_the_limit_names_its_row_and_column(mw, tmp_path):
+def test_a_csv_field_over_the_limit_names_its_row_and_column(mw, tmp_path, refused):
     path = tmp_path / "field.csv"
     big = "n" * (limits.MAX_FIELD_BYTES + 1)
     path.write_text(HEADER + ",note\n" + ROW + ",short\n" + ROW.replace("85051110", "85051120")
@@ -166,13 +148,13 @@ def test_a_field_at_the_limit_is_read(mw, tmp_path):
     assert release.rows_added == 1
 
 
-def test_a_parquet_text_value_over_the_limit_names_its_row_and_column(mw, tmp_path):
+def test_a_parquet_text_value_over_the_limit_names_its_row_and_column(mw, tmp_path, refused):
     notes = ["fine", "n" * (limits.MAX_FIELD_BYTES + 1), "fine"]
     path = parquet_file(tmp_path / "field.parquet", rows=3, note=notes)
     refused(mw, path, "row 2", "field 'note'", "MAX_FIELD_BYTES")
 
 
-def test_a_line_with_no_line_break_is_refused_before_parsing(mw, tmp_path):
+def test_a_line_with_no_line_break_is_refused_before_parsing(mw, tmp_path, refused):
     path = tmp_path / "one_line.csv"
     with path.open("w") as fh:                      # a header, then 2 x the limit on one line
         fh.write(HEADER + ",note\n" + ROW + ",")
@@ -184,7 +166,7 @@ def test_a_line_with_no_line_break_is_refused_before_parsing(mw, tmp_path):
 
 # -- rows per file ---------------------------------------------------------------------------
 
-def test_rows_over_the_limit_are_refused_in_csv_and_parquet(mw, tmp_path, monkeypatch):
+def test_rows_over_the_limit_are_refused_in_csv_and_parquet(mw, tmp_path, monkeypatch, refused):
     monkeypatch.setattr(limits, "MAX_ROWS", 3)      # the real limit is 100,000,000 rows
     rows = [ROW.replace("85051110", str(85051110 + i)) for i in range(4)]
     csv_over = tmp_path / "rows.csv"
@@ -199,21 +181,21 @@ def test_rows_over_the_limit_are_refused_in_csv_and_parquet(mw, tmp_path, monkey
 
 # -- file size and Parquet footers -----------------------------------------------------------
 
-def test_a_file_over_the_size_limit_is_refused_before_it_is_read(db_copy, tmp_path):
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(db_copy, tmp_path, store_snapshot):
     path = tmp_path / "huge.csv"
     with path.open("wb") as fh:                     # sparse: no disk is used
         fh.write((HEADER + "\n").encode())
         fh.truncate(limits.MAX_FILE_BYTES + 1)
-    before = tables(db_copy)
+    before = store_snapshot(db_copy)
     done = run_capped("--db", str(db_copy), "import", str(path))   # a reader would need 16 GiB
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip() == (f"error: {path}: file of {limits.MAX_FILE_BYTES + 1:,} bytes: "
                                    "over the limit of 16 GiB (MAX_FILE_BYTES; "
                                    "docs/reliability.md#limits)")
-    assert tables(db_copy) == before
+    assert store_snapshot(db_copy) == before
 
 
-def test_a_parquet_footer_over_the_limit_is_refused_before_it_is_parsed(mw, tmp_path):
+def test_a_parquet_footer_over_the_limit_is_refused_before_it_is_parsed(mw, tmp_path, refused):
     path = tmp_path / "footer.parquet"
     length = limits.MAX_PARQUET_FOOTER_BYTES + 1
     with path.open("wb") as fh:                     # sparse: the footer's bytes are zeros
@@ -224,19 +206,19 @@ def test_a_parquet_footer_over_the_limit_is_refused_before_it_is_parsed(mw, tmp_
     refused(mw, path, f"Parquet footer of {length:,} bytes", "MAX_PARQUET_FOOTER_BYTES")
 
 
-def test_a_footer_longer_than_the_file_is_not_parquet(mw, tmp_path):
+def test_a_footer_longer_than_the_file_is_not_parquet(mw, tmp_path, refused):
     path = tmp_path / "short.parquet"
     path.write_bytes(b"PAR1" + b"\0" * 64 + (1 << 20).to_bytes(4, "little") + b"PAR1")
     refused(mw, path, "not a readable Parquet file", "footer would start before the file does")
 
 
-def test_a_parquet_row_group_over_the_limit_is_refused(mw, tmp_path, monkeypatch):
+def test_a_parquet_row_group_over_the_limit_is_refused(mw, tmp_path, monkeypatch, refused):
     monkeypatch.setattr(limits, "MAX_PARQUET_ROW_GROUP_BYTES", 64)   # the real limit is 1 GiB
     refused(mw, parquet_file(tmp_path / "group.parquet", rows=50), "row group 1",
             "MAX_PARQUET_ROW_GROUP_BYTES")
 
 
-def test_a_file_with_no_parquet_footer_is_refused(mw, tmp_path):
+def test_a_file_with_no_parquet_footer_is_refused(mw, tmp_path, refused):
     path = tmp_path / "nofooter.parquet"
     path.write_bytes(b"PAR1" + b"x" * 100)
     refused(mw, path, "not a readable Parquet file")
@@ -245,7 +227,7 @@ def test_a_file_with_no_parquet_footer_is_refused(mw, tmp_path):
 # -- a damaged data page (issue 21) ----------------------------------------------------------
 
 @pytest.mark.parametrize("column", ["commodity", "net_weight_kg"])
-def test_a_scrambled_data_page_under_a_valid_footer_is_one_line(mw, tmp_path, column):
+def test_a_scrambled_data_page_under_a_valid_footer_is_one_line(mw, tmp_path, column, refused):
     good = parquet_file(tmp_path / "good.parquet", rows=1000)
     meta = pq.ParquetFile(good).metadata
     names = [meta.row_group(0).column(i).path_in_schema for i in range(meta.num_columns)]
@@ -300,7 +282,7 @@ def test_a_fixed_offset_zone_is_read_in_that_offset(mw, tmp_path):
     assert imported_periods(mw, path) == ["2025-07"]
 
 
-def test_utc_instants_with_no_recorded_zone_are_refused(mw, tmp_path):
+def test_utc_instants_with_no_recorded_zone_are_refused(mw, tmp_path, refused):
     period = pa.array([dt.datetime(2025, 6, 30, 21, 30)], pa.timestamp("us", tz="UTC"))
     path = tmp_path / "nozone.parquet"
     table = pa.table({"reporter": ["CHN"], "partner": ["DEU"], "flow": ["X"],
@@ -324,7 +306,7 @@ def test_csv_midnight_on_the_first_in_a_stated_zone_is_that_month(mw, tmp_path, 
     assert imported_periods(mw, path) == [month]
 
 
-def test_csv_a_zoned_time_after_midnight_is_refused_not_shifted(mw, tmp_path):
+def test_csv_a_zoned_time_after_midnight_is_refused_not_shifted(mw, tmp_path, refused):
     path = tmp_path / "half_past.csv"
     path.write_text(HEADER + "\n" + ROW.replace("2025-06", "2025-07-01T00:30:00+09:00") + "\n")
     refused(mw, path, "row 1", "field 'period'", "2025-07-01T00:30:00+09:00")

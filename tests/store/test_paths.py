@@ -6,7 +6,6 @@ The files here hold test figures, not real trade data.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -25,18 +24,6 @@ from magwatch.errors import InputError, printable
 HEADER = "reporter,partner,flow,commodity,period,net_weight_t"
 ROW = "CHN,DEU,X,85051110,2025-06,5"
 CAP_MB = 1536           # address-space cap for the child process
-
-
-def snapshot(mw: magwatch.Magwatch) -> str:
-    con = mw.store.con
-    parts = [repr(con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall())
-             for t in ("release", "observation_latest", "observation_superseded", "claim_latest")]
-    return hashlib.sha256("".join(parts).encode()).hexdigest()
-
-
-def tables(db: Path) -> str:
-    with magwatch.open(db, read_only=True) as mw:
-        return snapshot(mw)
 
 
 def rows_file(path: Path, commodities: list[str]) -> Path:
@@ -68,15 +55,15 @@ def test_star_and_question_mark_in_a_parquet_name_are_literal(mw, tmp_path, name
     assert added(mw, tmp_path / name) == 1
 
 
-def test_a_backslash_and_a_glob_character_in_a_parquet_name_are_refused(mw, tmp_path):
+def test_a_backslash_and_a_glob_character_in_a_parquet_name_are_refused(mw, tmp_path, store_snapshot):
     rows_file(tmp_path / "xa.parquet", ["85051110"])
     path = rows_file(tmp_path / "x\\*.parquet", ["85051150"])
-    before = snapshot(mw)
+    before = store_snapshot(mw)
     with pytest.raises(InputError) as info:
         mw.import_file(path, vintage="2025-07-20")
     assert str(info.value) == (f"{path}: this file name cannot be given to the Parquet reader as "
                                "a name (it holds a backslash and one of * ? [); rename the file")
-    assert snapshot(mw) == before
+    assert store_snapshot(mw) == before
 
 
 def test_a_csv_name_with_brackets_is_that_file_only(mw, tmp_path):
@@ -121,15 +108,15 @@ def server():
 
 @pytest.mark.parametrize("scheme, name", [("http", "a.parquet"), ("https", "a.csv"),
                                           ("s3", "a.parquet"), ("file", "a.csv")])
-def test_a_url_is_refused_not_fetched(mw, server, scheme, name):
+def test_a_url_is_refused_not_fetched(mw, server, scheme, name, store_snapshot):
     host, seen = server
     url = f"{scheme}://{host}/{name}"
-    before = snapshot(mw)
+    before = store_snapshot(mw)
     with pytest.raises(InputError) as info:
         mw.import_file(url, vintage="2025-07-20")
     message = str(info.value)
     assert "\n" not in message and "a URL, not a file" in message and "local files only" in message
-    assert seen == [] and snapshot(mw) == before
+    assert seen == [] and store_snapshot(mw) == before
 
 
 def test_the_cli_refuses_a_url_in_one_line(db_copy, server):
@@ -181,23 +168,23 @@ def special(tmp_path: Path, kind: str) -> Path:
 
 
 @pytest.mark.parametrize("kind", ["fifo", "device", "null"])
-def test_a_fifo_or_device_is_refused_without_being_opened(db_copy, tmp_path, kind):
+def test_a_fifo_or_device_is_refused_without_being_opened(db_copy, tmp_path, kind, store_snapshot):
     path = special(tmp_path, kind)
-    before = tables(db_copy)
+    before = store_snapshot(db_copy)
     done = run_cli("--db", str(db_copy), "import", str(path))
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().splitlines() == [
         f"error: {path}: not a regular file (a FIFO, device or socket); import a regular file"]
-    assert tables(db_copy) == before
+    assert store_snapshot(db_copy) == before
 
 
-def test_a_directory_where_a_file_is_expected_is_refused(mw, tmp_path):
+def test_a_directory_where_a_file_is_expected_is_refused(mw, tmp_path, store_snapshot):
     folder = tmp_path / "folder.csv"
     folder.mkdir()
-    before = snapshot(mw)
+    before = store_snapshot(mw)
     with pytest.raises(InputError, match="a directory, not a file"):
         mw.store.ingest_file(folder)
-    assert snapshot(mw) == before
+    assert store_snapshot(mw) == before
 
 
 def test_a_missing_file_is_one_line(mw, tmp_path):
@@ -215,10 +202,10 @@ NASTY = {"newline": "bad\nname.csv", "ansi escape": "\x1b[31mred\x1b[0m.csv",
 
 
 @pytest.mark.parametrize("kind", NASTY)
-def test_a_bad_file_with_a_nasty_name_is_one_printable_line(mw, tmp_path, kind):
+def test_a_bad_file_with_a_nasty_name_is_one_printable_line(mw, tmp_path, kind, store_snapshot):
     path = tmp_path / NASTY[kind]
     path.write_text(HEADER + "\nCHN,XYZ,X,85051110,2025-06,5\n")
-    before = snapshot(mw)
+    before = store_snapshot(mw)
     with pytest.raises(InputError) as info:
         mw.import_file(path, vintage="2025-07-20")
     message = str(info.value)
@@ -227,7 +214,7 @@ def test_a_bad_file_with_a_nasty_name_is_one_printable_line(mw, tmp_path, kind):
                                               "country name such as Germany) (got 'XYZ') "
                                               "(line 2)")
     assert message.isprintable() and "\x1b" not in message
-    assert snapshot(mw) == before
+    assert store_snapshot(mw) == before
 
 
 def test_the_cli_prints_a_newline_name_on_one_line(db_copy, tmp_path):
@@ -247,7 +234,7 @@ def test_printable_keeps_ordinary_names_as_they_are():
 
 
 @pytest.mark.parametrize("kind", ["fifo", "url", "empty"])
-def test_a_file_source_takes_a_regular_local_file_only(mw, tmp_path, kind):
+def test_a_file_source_takes_a_regular_local_file_only(mw, tmp_path, kind, store_snapshot):
     """``import --source gacc|comext|comtrade FILE`` passes the same path checks as any import."""
     path = tmp_path / "export.csv"
     if kind == "fifo":
@@ -256,9 +243,9 @@ def test_a_file_source_takes_a_regular_local_file_only(mw, tmp_path, kind):
         path.write_bytes(b"")
     else:
         path = Path("http://127.0.0.1:9/export.csv")
-    before = snapshot(mw)
+    before = store_snapshot(mw)
     with pytest.raises(InputError) as info:
         mw.import_file(path, source="gacc")
-    assert "\n" not in str(info.value) and snapshot(mw) == before
+    assert "\n" not in str(info.value) and store_snapshot(mw) == before
     words = {"fifo": "not a regular file", "url": "a URL, not a file", "empty": "file is empty"}[kind]
     assert words in str(info.value)

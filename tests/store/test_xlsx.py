@@ -4,7 +4,6 @@ figures are test figures."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import subprocess
@@ -14,30 +13,17 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from openpyxl.utils import get_column_letter
 
-import magwatch
-from magwatch.errors import InputError
 from magwatch.store import xlsx
 
 HEADER = ["reporter", "partner", "flow", "commodity", "period", "net_weight_t"]
 ROW = ["CHN", "DEU", "X", "85051110", "2025-06", 1]
 
 
-def snapshot(mw: magwatch.Magwatch) -> str:
-    con = mw.store.con
-    parts = [repr(con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall())
-             for t in ("release", "observation", "observation_latest")]
-    return hashlib.sha256("".join(parts).encode()).hexdigest()
-
-
-def refused(mw, path, **kw) -> InputError:
-    before = snapshot(mw)
-    with pytest.raises(InputError) as info:
-        mw.import_file(path, **kw)
-    assert "\n" not in str(info.value) and str(path) in str(info.value)
-    assert snapshot(mw) == before
-    return info.value
+@pytest.fixture
+def refused(refused):
+    """The shared check (tests/conftest.py); a workbook's refusal also names the file."""
+    return lambda mw, path, *words, **kw: refused(mw, path, str(path), *words, **kw)
 
 
 def stored(mw, source):
@@ -92,7 +78,7 @@ def titled(path: Path, *, merged: bool = True) -> Path:
     return path
 
 
-def test_a_title_row_and_a_merged_title_cell_above_the_header_are_skipped(mw, tmp_path):
+def test_a_title_row_and_a_merged_title_cell_above_the_header_are_skipped(mw, tmp_path, refused):
     path = titled(tmp_path / "titled.xlsx")
     with zipfile.ZipFile(path) as archive:
         assert b"mergeCell " in archive.read(SHEET1)       # the title really is merged
@@ -111,7 +97,7 @@ def test_a_titled_sheet_is_imported_whole(mw, tmp_path):
                                         ("FRA", "2025-06", 1000.0)]
 
 
-def test_a_merged_cell_below_the_header_is_refused(mw, tmp_path):
+def test_a_merged_cell_below_the_header_is_refused(mw, tmp_path, refused):
     book = openpyxl.load_workbook(titled(tmp_path / "t.xlsx"))
     book.active["B7"] = "FRA"
     book.active.merge_cells("B4:B5")        # one partner for two rows, as a reader sees it
@@ -121,20 +107,20 @@ def test_a_merged_cell_below_the_header_is_refused(mw, tmp_path):
                              "row holds its own values")
 
 
-def test_a_row_of_values_above_the_header_is_refused(mw, tmp_path):
+def test_a_row_of_values_above_the_header_is_refused(mw, tmp_path, refused):
     path = workbook(tmp_path / "above.xlsx", ("Sheet", [month(3), [], HEADER, month(4)]))
     err = refused(mw, path)
     assert "sheet row 1 holds 6 values above the header (sheet row 3)" in str(err)
 
 
-def test_no_header_in_the_first_rows_is_said(mw, tmp_path):
+def test_no_header_in_the_first_rows_is_said(mw, tmp_path, refused):
     rows = [[f"note {i}"] for i in range(1, 25)] + [HEADER, month(4)]
     err = refused(mw, workbook(tmp_path / "deep.xlsx", ("Sheet", rows)))
     assert f"has no header in its first {xlsx.HEADER_ROWS} rows" in str(err)
     assert "reporter, partner, flow, commodity, period" in str(err)
 
 
-def test_an_unnamed_header_column_names_its_letter_and_sheet_row(mw, tmp_path):
+def test_an_unnamed_header_column_names_its_letter_and_sheet_row(mw, tmp_path, refused):
     header = HEADER[:3] + [None] + HEADER[3:]
     path = workbook(tmp_path / "gap.xlsx", ("Sheet", [["Title"], header, month(4)]))
     assert "header column D (sheet row 2) has no name" in str(refused(mw, path))
@@ -152,7 +138,7 @@ def test_every_sheet_with_the_same_header_is_part_of_the_release(mw, tmp_path):
     assert stored(mw, "sheets-test") == [("DEU", "2025-04", 1000.0), ("DEU", "2025-05", 2000.0)]
 
 
-def test_a_bad_row_on_a_second_sheet_names_that_sheet(mw, tmp_path):
+def test_a_bad_row_on_a_second_sheet_names_that_sheet(mw, tmp_path, refused):
     path = workbook(tmp_path / "two.xlsx", ("Apr", [HEADER, month(4)]),
                     ("May", [["Title"], HEADER, month(5), month(6, "XYZ")]))
     err = refused(mw, path)
@@ -160,7 +146,7 @@ def test_a_bad_row_on_a_second_sheet_names_that_sheet(mw, tmp_path):
     assert str(err).endswith("(sheet 'May' row 4)")
 
 
-def test_a_notes_sheet_is_refused_by_name_and_read_with_sheet(mw, tmp_path):
+def test_a_notes_sheet_is_refused_by_name_and_read_with_sheet(mw, tmp_path, refused):
     path = workbook(tmp_path / "notes.xlsx", ("Data", [HEADER, month(4)]),
                     ("Notes", [["These figures are test figures."]]))
     err = refused(mw, path)
@@ -170,14 +156,14 @@ def test_a_notes_sheet_is_refused_by_name_and_read_with_sheet(mw, tmp_path):
     assert release.rows_read == 1 and stored(mw, "sheet-test") == [("DEU", "2025-04", 1000.0)]
 
 
-def test_a_notes_sheet_first_is_refused_with_the_sheets_to_choose(mw, tmp_path):
+def test_a_notes_sheet_first_is_refused_with_the_sheets_to_choose(mw, tmp_path, refused):
     path = workbook(tmp_path / "notes.xlsx", ("Notes", [["Read me"]]),
                     ("Data", [HEADER, month(4)]))
     err = refused(mw, path)
     assert "sheet 'Notes' has no header" in str(err) and "--sheet NAME" in str(err)
 
 
-def test_a_bad_row_of_a_chosen_sheet_names_its_row(mw, tmp_path):
+def test_a_bad_row_of_a_chosen_sheet_names_its_row(mw, tmp_path, refused):
     path = workbook(tmp_path / "pick.xlsx", ("Apr", [HEADER, month(4)]),
                     ("May", [["Title"], HEADER, month(5, "XYZ")]))
     err = refused(mw, path, sheet="May")
@@ -198,14 +184,14 @@ def test_each_sheet_read_alone_is_a_release_of_its_own(mw, tmp_path):
 @pytest.mark.parametrize("name, said", [("Nope", "no sheet named 'Nope'; the sheets are "
                                                  "'Data', 'Notes'"),
                                         ("Notes", "sheet 'Notes' has no header")])
-def test_a_sheet_that_cannot_be_read_as_asked_is_refused(mw, tmp_path, name, said):
+def test_a_sheet_that_cannot_be_read_as_asked_is_refused(mw, tmp_path, name, said, refused):
     path = workbook(tmp_path / "notes.xlsx", ("Data", [HEADER, month(4)]),
                     ("Notes", [["Read me"]]))
     assert said in str(refused(mw, path, sheet=name))
 
 
 @pytest.mark.parametrize("name, source", [("a.csv", "user"), ("a.xlsx", "gacc")])
-def test_sheet_is_for_workbooks_in_the_canonical_columns_only(mw, tmp_path, name, source):
+def test_sheet_is_for_workbooks_in_the_canonical_columns_only(mw, tmp_path, name, source, refused):
     path = workbook(tmp_path / "a.xlsx", ("Data", [HEADER, month(4)]))
     if name == "a.csv":
         path = tmp_path / name
@@ -214,7 +200,7 @@ def test_sheet_is_for_workbooks_in_the_canonical_columns_only(mw, tmp_path, name
     assert "--sheet applies to an Excel workbook in the canonical columns only" in str(err)
 
 
-def test_too_many_sheets_are_refused_before_reading(mw, tmp_path):
+def test_too_many_sheets_are_refused_before_reading(mw, tmp_path, refused):
     sheets = [(f"S{i}", [HEADER, month(4)]) for i in range(xlsx.MAX_SHEETS + 1)]
     err = refused(mw, workbook(tmp_path / "many.xlsx", *sheets))
     assert f"workbook has {xlsx.MAX_SHEETS + 1} sheets; the limit is {xlsx.MAX_SHEETS}" in str(err)
@@ -222,7 +208,7 @@ def test_too_many_sheets_are_refused_before_reading(mw, tmp_path):
 
 # --------------------------------------------------------------------------- cells outside
 
-def test_a_value_in_a_column_with_no_header_is_refused(mw, tmp_path):
+def test_a_value_in_a_column_with_no_header_is_refused(mw, tmp_path, refused):
     path = workbook(tmp_path / "extra.xlsx",
                     ("Sheet", [["Title"], HEADER, month(4), month(5) + [None, "stray"]]))
     err = refused(mw, path)
@@ -230,7 +216,7 @@ def test_a_value_in_a_column_with_no_header_is_refused(mw, tmp_path):
     assert str(err).endswith("(sheet row 4)")
 
 
-def test_a_stray_cell_at_the_last_cell_of_a_sheet_is_refused_before_reading(mw, tmp_path):
+def test_a_stray_cell_at_the_last_cell_of_a_sheet_is_refused_before_reading(mw, tmp_path, refused):
     book = openpyxl.Workbook()
     for row in (HEADER, month(4)):
         book.active.append(row)
@@ -244,7 +230,7 @@ def test_a_stray_cell_at_the_last_cell_of_a_sheet_is_refused_before_reading(mw, 
 
 
 @pytest.mark.parametrize("dimension", [b"", b'<dimension ref="A1:F2" />'])
-def test_a_stray_cell_outside_an_absent_or_false_dimension_is_found(mw, tmp_path, dimension):
+def test_a_stray_cell_outside_an_absent_or_false_dimension_is_found(mw, tmp_path, dimension, refused):
     book = openpyxl.Workbook()
     for row in (HEADER, month(4)):
         book.active.append(row)
@@ -257,7 +243,7 @@ def test_a_stray_cell_outside_an_absent_or_false_dimension_is_found(mw, tmp_path
     assert str(err).endswith("(sheet row 1048576)")
 
 
-def test_a_row_beyond_the_last_row_of_excel_is_refused(mw, tmp_path):
+def test_a_row_beyond_the_last_row_of_excel_is_refused(mw, tmp_path, refused):
     path = workbook(tmp_path / "far.xlsx", ("Sheet", [HEADER, month(4)]))
     rewrite(path, SHEET1, lambda xml: xml.replace(b'<dimension ref="A1:F2" />', b"")
             .replace(b'r="2"', b'r="5000000"').replace(b'2" t=', b'5000000" t='))
@@ -265,19 +251,19 @@ def test_a_row_beyond_the_last_row_of_excel_is_refused(mw, tmp_path):
     assert "has a row 5,000,000, beyond the limit of 1,048,576 rows" in str(err)
 
 
-def test_a_declared_dimension_past_the_last_row_is_refused(mw, tmp_path):
+def test_a_declared_dimension_past_the_last_row_is_refused(mw, tmp_path, refused):
     path = workbook(tmp_path / "tall.xlsx", ("Sheet", [HEADER, month(4)]))
     rewrite(path, SHEET1, lambda xml: xml.replace(b'ref="A1:F2"', b'ref="A1:F9000000"'))
     assert "A1:F9000000 (9,000,000 rows); the limit is 1,048,576 rows" in str(refused(mw, path))
 
 
-def test_a_workbook_unpacking_past_the_limit_is_refused(mw, tmp_path, monkeypatch):
+def test_a_workbook_unpacking_past_the_limit_is_refused(mw, tmp_path, monkeypatch, refused):
     path = workbook(tmp_path / "big.xlsx", ("Sheet", [HEADER, month(4)]))
     monkeypatch.setattr(xlsx, "MAX_UNPACKED", 1000)
     assert "bytes; the limit is 1,000 bytes" in str(refused(mw, path))
 
 
-def test_a_shared_string_table_past_the_limit_is_refused(mw, tmp_path, monkeypatch):
+def test_a_shared_string_table_past_the_limit_is_refused(mw, tmp_path, monkeypatch, refused):
     path = workbook(tmp_path / "strings.xlsx", ("Sheet", [HEADER, month(4)]))
     with zipfile.ZipFile(path, "a") as archive:         # 2 MB of strings, deflated to a few KB
         archive.writestr("xl/sharedStrings.xml", b"<sst>" + b"<si><t>x</t></si>" * 125_000
@@ -349,7 +335,7 @@ def bad_coordinate(xml: bytes) -> bytes:
     (not_a_date, "sheet 'Sheet' cell E2 cannot be read"),
     (bad_coordinate, "sheet 'Sheet' cell"),
 ])
-def test_a_damaged_sheet_is_one_line_naming_the_cell(mw, tmp_path, edit, said):
+def test_a_damaged_sheet_is_one_line_naming_the_cell(mw, tmp_path, edit, said, refused):
     path = rewrite(plain(tmp_path), SHEET1, edit)
     err = refused(mw, path)
     assert said in str(err) and "damaged or truncated" in str(err)
@@ -370,12 +356,12 @@ def two_cells_in_one_place(xml: bytes) -> bytes:
     (rows_out_of_order, "sheet 'Sheet' row 2 comes after row 3 in the file (rows out of order)"),
     (two_cells_in_one_place, "sheet 'Sheet' row 3 holds two cells in one column"),
 ])
-def test_what_no_spreadsheet_writes_is_refused_not_read_in_part(mw, tmp_path, edit, said):
+def test_what_no_spreadsheet_writes_is_refused_not_read_in_part(mw, tmp_path, edit, said, refused):
     path = rewrite(plain(tmp_path), SHEET1, edit)
     assert said in str(refused(mw, path))
 
 
-def test_a_workbook_with_no_worksheet_is_refused(mw, tmp_path):
+def test_a_workbook_with_no_worksheet_is_refused(mw, tmp_path, refused):
     path = rewrite(plain(tmp_path), "xl/workbook.xml",
                    lambda xml: xml.replace(b'<sheet name="Sheet" sheetId="1" state="visible" '
                                            b'r:id="rId1" />', b""))
@@ -383,7 +369,7 @@ def test_a_workbook_with_no_worksheet_is_refused(mw, tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["half", "crc", "text", "no-workbook-part"])
-def test_a_damaged_archive_is_not_a_readable_workbook(mw, tmp_path, damage):
+def test_a_damaged_archive_is_not_a_readable_workbook(mw, tmp_path, damage, refused):
     path = plain(tmp_path)
     data = path.read_bytes()
     if damage == "half":
@@ -405,14 +391,14 @@ def test_a_damaged_archive_is_not_a_readable_workbook(mw, tmp_path, damage):
     assert "not a readable Excel workbook" in str(refused(mw, path))
 
 
-def test_an_excel_error_cell_is_refused_with_its_field(mw, tmp_path):
+def test_an_excel_error_cell_is_refused_with_its_field(mw, tmp_path, refused):
     path = rewrite(plain(tmp_path), SHEET1, lambda xml: xml.replace(
         b'<c r="F3" t="n"><v>1</v>', b'<c r="F3" t="e"><v>#N/A</v>'))
     err = refused(mw, path)
     assert (err.row, err.field) == (2, "net_weight_t") and "Excel error #N/A" in str(err)
 
 
-def test_a_date_serial_outside_the_calendar_is_refused(mw, tmp_path):
+def test_a_date_serial_outside_the_calendar_is_refused(mw, tmp_path, refused):
     book = openpyxl.Workbook()
     book.active.append(HEADER)
     book.active.append(["CHN", "DEU", "X", "85051110", 99999999, 1])
