@@ -8,6 +8,10 @@ every file's provenance, gaps and conflicts. They load as source ``press``:
   vintage is the publication date of the article that reported them;
 * changes and ranks an article states ("-38% y/y", "second-largest buyer")
   become reported claims, never observations;
+* a second outlet's print of a figure another row already gives (3,187 t beside
+  Reuters' 3,188 t; data/SOURCES.md, fourth pass: "rounding-level disagreements")
+  becomes an ``outlet_*`` claim, which the audit sets beside the primary figure and
+  explains, and which is never chosen as the figure itself;
 * every file is also kept verbatim as a reference table (events, intensities,
   prices, risk inputs...), one record per row with its row number.
 
@@ -41,7 +45,7 @@ FILES = (
     "china_magnet_exports_monthly.csv", "reported_rankings.csv", "market_structure.csv",
     "annual_hs850511_trade.csv", "partner_imports_monthly.csv", "rare_earth_events.csv",
     "magnet_intensity.csv", "magnet_demand_by_sector.csv", "alt_supply.csv",
-    "downstream_disruptions.csv", "re_prices.csv", "risk_inputs.csv",
+    "downstream_disruptions.csv", "re_prices.csv", "risk_inputs.csv", "outlet_figures.csv",
 )
 
 
@@ -187,11 +191,38 @@ def _annual(rows: list[dict], file: str, sha: str) -> tuple[list[dict], list[dic
     return obs, []
 
 
+#: outlet_figures.csv metric -> claim metric (records.CLAIM_METRICS).
+_OUTLET_METRICS = {"net_weight_t": "outlet_net_weight_t", "yoy_pct": "outlet_yoy_pct"}
+
+
+def _outlets(rows: list[dict], file: str, sha: str) -> tuple[list[dict], list[dict]]:
+    """A second outlet's figure for a (period, partner) a primary row gives: a claim each.
+
+    The value is the outlet's as printed; ``qualifier`` ``~`` ("about") goes into the note
+    with the primary row the figure disagrees with. A row without a URL (the outlet was
+    not recorded) is referred to by its file and row.
+    """
+    claims = []
+    for n, r in enumerate(rows, start=1):
+        url = r["source_url"].strip() or None
+        about = "about (~); " if r["qualifier"].strip() == "~" else ""
+        note = (f"{about}second outlet beside china_magnet_exports_monthly.csv row "
+                f"{r['primary_row']}; {r['note']}")
+        claim = _claim(n, file, sha, partner=r["partner"],
+                       period=Month.parse(r["period"], "period").first_day, months=1,
+                       metric=_OUTLET_METRICS[r["metric"]], value=float(r["value"]),
+                       url=url, vintage=vintage_of(r["source_date"]), note=note)
+        claim["source_ref"] = url or f"{file} row {n}"
+        claims.append(claim)
+    return [], claims
+
+
 CONVERTERS = {
     "china_magnet_exports_monthly.csv": _monthly,
     "reported_rankings.csv": _rankings,
     "market_structure.csv": _market,
     "annual_hs850511_trade.csv": _annual,
+    "outlet_figures.csv": _outlets,
 }
 
 

@@ -81,6 +81,10 @@ CLAIM_METRICS = {
     "value_yoy_pct": "change in value on the same period a year earlier, %",
     "share_pct": "partner's share of the reporter's total, %",
     "rank": "partner's rank among destinations (1 = largest)",
+    "outlet_net_weight_t": "net weight in tonnes as a second outlet printed a figure the store "
+                           "holds from another row (kept for the audit, never chosen as the figure)",
+    "outlet_yoy_pct": "a y/y change as a second outlet printed it beside a primary reported one "
+                      "(kept for the audit, never chosen as the claim)",
 }
 
 CLAIM_KEY = (

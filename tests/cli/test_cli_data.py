@@ -99,7 +99,7 @@ def test_releases_revisions_info(db):
     assert "china_magnet_exports_monthly.csv" in run(db, "releases", "--format", "csv").stdout
     assert run(db, "revisions").returncode == 0
     facts = json.loads(run(db, "info", "--format", "json").stdout)
-    assert facts["releases"] == 12 and facts["sources"] == ["press"]
+    assert facts["releases"] == 13 and facts["sources"] == ["press"]
 
 
 def test_import_evaluates_alerts_and_rewrites_the_brief_only_when_figures_land(db, tmp_path):

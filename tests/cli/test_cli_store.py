@@ -47,7 +47,7 @@ def test_load_fills_the_default_store_and_says_where(loaded_home):
     assert result.returncode == 0, result.stderr
     assert default_store(loaded_home).is_file()
     assert result.stdout.strip() == (f"bundled data already loaded in {default_store(loaded_home)} "
-                                     f"(12 files); nothing changed")
+                                     f"(13 files); nothing changed")
 
 
 def test_monitor_in_a_new_shell_reads_the_loaded_default_store(loaded_home):

@@ -19,6 +19,20 @@ equal. A disagreement is explained by the first reason that fits:
 * ranks: destinations the source ranks above have no figure in the store;
 * otherwise unexplained (different scope or release), with the implied base.
 
+A second outlet's print of a figure (an ``outlet_*`` claim: Kyodo's 3,187 t beside the
+stored 3,188 t from Reuters, or +27.8 % beside a primary +27.9 %) is set beside the
+figure it repeats, the stored weight or the primary claim, with status ``outlets differ``
+and the first reason that fits (:func:`explain_outlets`):
+
+* consistent (rounded): one print is the other rounded (352.8 t -> 353 t; 5,952 t ->
+  about 5,950 t);
+* consistent (truncated): one print is the other cut, not rounded (352.8 t -> 352 t);
+* consistent (rounded and truncated): one unit apart, as one figure between the two
+  rounds to the higher and truncates to the lower (3,187.5..3,188 t -> 3,188 t and 3,187 t);
+* consistent (computed from rounded tonnes): two changes that a change computed from the
+  stored tonnage and a base rounded to the tonne, each +/- 0.5 t, both allow;
+* otherwise unexplained.
+
 The joins of claims to computed figures are Ibis expressions; the judgement per
 row is plain Python over their (small) result.
 """
@@ -41,6 +55,9 @@ CHANGE_METRICS = {"mom_pct": ("net_weight_kg", 1), "yoy_pct": ("net_weight_kg", 
 ALTERNATIVE_SLACK = 0.5
 #: Relative gap between implied and stored base taken as rounding / revision.
 BASE_TOLERANCE = 0.02
+#: A second outlet's print of a figure -> what it repeats (a weight, or a primary claim).
+OUTLET_METRICS = {"outlet_net_weight_t": "net_weight_kg", "outlet_yoy_pct": "yoy_pct"}
+OUTLETS_DIFFER = "outlets differ"
 
 AUDIT_COLUMNS = [
     "period", "reporter", "partner", "flow", "commodity", "metric", "reported", "computed",
@@ -52,7 +69,8 @@ AUDIT_COLUMNS = [
 def claimed(claims):
     """Single-month claims of the metrics the audit checks, with a month index."""
     c = usable_claims(claims.filter((claims.period_months == 1)
-                                    & claims.metric.isin([*CHANGE_METRICS, "rank", "share_pct"])))
+                                    & claims.metric.isin([*CHANGE_METRICS, "rank", "share_pct",
+                                                         *OUTLET_METRICS])))
     return c.mutate(month=month_index(c.period))
 
 
@@ -81,10 +99,10 @@ def _fetched(latest, claims, reporter=None) -> dict:
     m = m.left_join(ranks, [*SERIES, "month"]).select(
         m, ranks["rank"], ranks.partners_with_data, ranks.share_pct)
     cols = c.select(*SERIES, "period", "month", "metric", "value", "source", "source_url",
-                    "source_row", "vintage")
+                    "source_row", "vintage", "note")
     return {"claims": cols, "series": m.select(
         *SERIES, "month", "net_weight_kg", "value_usd", "weight_vintage", "weight_source_url",
-        "rank", "partners_with_data", "share_pct")}
+        "weight_source", "rank", "partners_with_data", "share_pct")}
 
 
 def fetch(latest, claims, *, reporter: str | None = None) -> tuple[pa.Table, pa.Table]:
@@ -277,19 +295,137 @@ def judge_share(claim: dict, series: _Series) -> dict:
     return out
 
 
+def outlet_name(url: str | None) -> str:
+    """An outlet as its web host ('timeslive.co.za'); an outlet without a URL says so."""
+    if not url:
+        return "an outlet not named (data/SOURCES.md)"
+    host = url.split("://", 1)[-1].split("/", 1)[0]
+    return host.removeprefix("www.")
+
+
+def _precision(x: float) -> int:
+    """Decimal places of a print, negative for an integer's trailing zeros (5,950 -> -1)."""
+    d = decimals(x)
+    if d or x == 0:
+        return d
+    n, zeros = int(round(abs(x))), 0
+    while n % 10 == 0:
+        n, zeros = n // 10, zeros + 1
+    return -zeros
+
+
+def _print(x: float, unit: str, about: bool = False) -> str:
+    text = f"{x:+,.{max(decimals(x), 0)}f}%" if unit == "%" else f"{x:,.{max(decimals(x), 0)}f} t"
+    return f"about {text}" if about else text
+
+
+def _rounded(x: float, places: int) -> float:
+    return round(x, places) if places >= 0 else round(x / 10 ** -places) * 10 ** -places
+
+
+def _cut(x: float, places: int) -> float:
+    return math.floor(x * 10 ** places + 1e-9) / 10 ** places
+
+
+def explain_outlets(a: float, b: float, unit: str, *, outlets: tuple[str, str],
+                    about_b: bool = False, current_t: float | None = None) -> str:
+    """Why two outlets' prints of one figure differ (the first reason that fits).
+
+    ``a`` is the primary print, ``b`` the second outlet's; ``unit`` 't' or '%';
+    ``current_t`` the month's stored tonnage when the prints are y/y changes.
+    """
+    names = f"{outlets[0]} {_print(a, unit)}, {outlets[1]} {_print(b, unit, about_b)}"
+    if a == b:
+        return f"same figure: {names}"
+    pa_, pb = _precision(a), _precision(b)
+    fine, coarse = max(pa_, pb), min(pa_, pb)
+    step = 10 ** -fine
+    lo, hi = min(a, b), max(a, b)
+    if not about_b and math.isclose(hi - lo, step, rel_tol=1e-6):
+        half = step / 2
+        low_end = f"{hi - half:,.{fine + 1}f}" if fine >= 0 else f"{hi - half:,.0f}"
+        return (f"consistent (rounded and truncated): {names}; one figure from {low_end} to "
+                f"{_print(hi, unit).lstrip('+')} rounds to {_print(hi, unit)} and truncates "
+                f"to {_print(lo, unit)}")
+    if pa_ != pb:
+        finer, coarser = (a, b) if pa_ > pb else (b, a)
+        if math.isclose(_rounded(finer, coarse), coarser, abs_tol=1e-9):
+            return (f"consistent (rounded): {names}; {_print(finer, unit)} rounds to "
+                    f"{_print(coarser, unit, about_b and coarser == b)}")
+        if coarse >= 0 and math.isclose(_cut(finer, coarse), coarser, abs_tol=1e-9):
+            return (f"consistent (truncated): {names}; {_print(finer, unit)} cut (not rounded) "
+                    f"gives {_print(coarser, unit)}")
+    if unit == "%" and current_t is not None and a > -100 and b > -100:
+        bases = (current_t / (1 + a / 100), current_t / (1 + b / 100))
+        base = round(sum(bases) / 2)
+        low, high = change_interval(current_t, base, half_unit(current_t), 0.5)
+        if low <= lo and hi <= high:
+            return (f"consistent (computed from rounded tonnes): {names}; {current_t:,g} t against "
+                    f"a base of about {base:,} t, each +/- 0.5 t, allows {low:+.1f}% to "
+                    f"{high:+.1f}%, which holds both (implied bases {bases[0]:,.1f} t and "
+                    f"{bases[1]:,.1f} t)")
+    return f"unexplained: {names} differ by more than rounding of one figure"
+
+
+def judge_outlet(claim: dict, series: _Series, primaries: list[dict]) -> dict:
+    """A second outlet's print beside what it repeats: the stored weight or a primary claim."""
+    key = tuple(claim[k] for k in SERIES)
+    out = {"computed": None, "computed_low": None, "computed_high": None, "difference": None,
+           "current": None, "base": None, "base_period": None}
+    row = series.row(key, claim["month"])
+    about = (claim.get("note") or "").startswith("about (~)")
+    current_t = row["net_weight_kg"] / 1000 if row and row["net_weight_kg"] is not None else None
+    out["current"] = current_t
+    target = OUTLET_METRICS[claim["metric"]]
+    if target == "net_weight_kg":
+        if current_t is None:
+            out["status"], out["reason"] = "reported only", "no weight figure for the month in the store"
+            return out
+        first, unit, first_url = current_t, "t", row["weight_source_url"]
+        official = row.get("weight_source") not in (None, "press")
+    else:
+        if not primaries:
+            out["status"] = "reported only"
+            out["reason"] = f"no primary {target} claim for the month to set it beside"
+            return out
+        p = primaries[0]
+        first, unit, first_url, official = p["value"], "%", p["source_url"], False
+    out.update(computed=first, computed_low=first, computed_high=first,
+               difference=claim["value"] - first)
+    reason = explain_outlets(first, claim["value"], unit,
+                             outlets=(outlet_name(first_url), outlet_name(claim["source_url"])),
+                             about_b=about, current_t=current_t)
+    if first == claim["value"]:
+        out["status"] = "agrees"
+    elif official:
+        out["status"] = "disagrees"
+    else:
+        out["status"] = OUTLETS_DIFFER
+    out["reason"] = reason
+    return out
+
+
 def audit(latest, claims, *, reporter: str | None = None) -> pa.Table:
     """Every single-month reported change, share and rank beside the computed figure."""
     rows, series_rows = _fetch_rows(latest, claims, reporter)
     series = _Series(series_rows)
     rank_claims: dict[tuple, list[dict]] = {}
+    primary: dict[tuple, list[dict]] = {}
     for c in rows:
         if c["metric"] == "rank":
             rank_claims.setdefault((*[c[k] for k in GROUP], c["month"], c["source_url"]), []).append(c)
+        if c["metric"] in CHANGE_METRICS:
+            primary.setdefault((*[c[k] for k in SERIES], c["month"], c["metric"]), []).append(c)
+    for found in primary.values():
+        found.sort(key=lambda r: (r["source_row"] is None, r["source_row"] or 0, r["source_url"] or ""))
     result = []
     for c in sorted(rows, key=lambda r: (r["period"], r["reporter"], r["partner"], r["metric"],
                                          r["source_url"] or "")):
         if c["metric"] in CHANGE_METRICS:
             verdict = judge_change(c, series)
+        elif c["metric"] in OUTLET_METRICS:
+            verdict = judge_outlet(c, series, primary.get(
+                (*[c[k] for k in SERIES], c["month"], OUTLET_METRICS[c["metric"]]), []))
         elif c["metric"] == "rank":
             verdict = judge_rank(c, series, rank_claims[(*[c[k] for k in GROUP], c["month"],
                                                          c["source_url"])])
