@@ -146,10 +146,36 @@ def rules_file(folder: Path) -> Path:
 CENSUS_PATH = "/data/timeseries/intltrade/imports/hs"
 
 
-class CensusServer:
-    """A real HTTP server on 127.0.0.1 answering the Census imports path, logging queries."""
+COMTRADE_DA = "/public/v1/getDa/C/M/HS"
+COMTRADE_DATA = "/public/v1/preview/C/M/HS"
+COMTRADE_TEMPLATE = SAMPLES / "get_C_A_HS_r156_2010_TOTAL.raw.json"
 
-    def __init__(self, body: bytes) -> None:
+
+def comtrade_answers() -> dict[str, bytes]:
+    """China's HS6 850511 exports to the US (842) in the real Comtrade row layout (TEST FIGURES),
+    with the data-availability answer that dates the release."""
+    template = json.loads(COMTRADE_TEMPLATE.read_bytes())["data"][0]
+    rows = []
+    for period, kg in (("202605", 110000.0), ("202606", 270000.0)):
+        row = dict(template)
+        row.update(freqCode="M", period=period, refPeriodId=int(period + "01"), refYear=int(period[:4]),
+                   refMonth=int(period[4:]), cmdCode="850511", partnerCode=842, flowCode="X",
+                   netWgt=kg, qtyUnitCode=8, qtyUnitAbbr="kg", qty=kg, primaryValue=kg * 50,
+                   cifvalue=None, fobvalue=kg * 50)
+        rows.append(row)
+    data = {"elapsedTime": "0.09 secs", "count": len(rows), "data": rows, "error": ""}
+    released = "2026-09-30T10:00:00"
+    da = {"elapsedTime": "0.01 secs", "count": 2, "error": "", "data": [
+        {"datasetCode": "1", "typeCode": "C", "freqCode": "M", "period": p, "reporterCode": 156,
+         "reporterISO": "CHN", "classificationCode": "H6", "totalRecords": 10, "datasetChecksum": 7,
+         "firstReleased": released, "lastReleased": released} for p in ("202605", "202606")]}
+    return {COMTRADE_DA: json.dumps(da).encode(), COMTRADE_DATA: json.dumps(data).encode()}
+
+
+class RecordedAnswers:
+    """A real HTTP server on 127.0.0.1 giving one recorded-shape answer per path, logging queries."""
+
+    def __init__(self, routes: dict[str, bytes]) -> None:
         self.calls: list[dict] = []
         outer = self
 
@@ -160,7 +186,7 @@ class CensusServer:
             def do_GET(self):
                 parsed = urllib.parse.urlsplit(self.path)
                 outer.calls.append({"path": parsed.path, **urllib.parse.parse_qs(parsed.query)})
-                status, data = (200, body) if parsed.path == CENSUS_PATH else (404, b"[]")
+                status, data = (200, routes[parsed.path]) if parsed.path in routes else (404, b"[]")
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -172,7 +198,7 @@ class CensusServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> "CensusServer":
+    def __enter__(self) -> "RecordedAnswers":
         self.thread.start()
         return self
 
@@ -189,7 +215,8 @@ def quiet_sources(monkeypatch, tmp_path):
     for name in ("COMTRADE_API_KEY", "MAGWATCH_COMTRADE_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CENSUS_API_KEY", "k" * 40)
-    monkeypatch.setenv("MAGWATCH_CENSUS_CALLS_PER_MINUTE", "60000")
+    for source in ("CENSUS", "COMTRADE"):
+        monkeypatch.setenv(f"MAGWATCH_{source}_CALLS_PER_MINUTE", "60000")
     monkeypatch.setenv("MAGWATCH_CACHE_DIR", str(tmp_path / "cache"))
     yield
     stamina.set_testing(False)
@@ -306,7 +333,7 @@ def test_release_day_path(tmp_path, cli, quiet_sources):
             "2026-05": "reconciled", "2026-06": "reconciled"}
 
     # 5. Census, from a real HTTP server on 127.0.0.1; then the US mirror
-    with CensusServer(census_answer()) as server:
+    with RecordedAnswers({CENSUS_PATH: census_answer()}) as server:
         code, out, err = cli(db, "fetch", "census", "--commodity", "850511", "--flow", "M",
                              "--partner", "CHN", "--from", "2026-05", "--to", "2026-06",
                              "--base-url", server.url)
@@ -318,9 +345,24 @@ def test_release_day_path(tmp_path, cli, quiet_sources):
     us = {m["period"]: m for m in json_of(out)["months"]}
     assert us["2026-06"]["status"] == "reconciled"
     assert us["2026-06"]["import_t"] == pytest.approx(240.0) and us["2026-06"]["export_t"] == 250.0
+    assert json_of(out)["scope"]["share"] is None and "unadjusted for scope" in us["2026-06"]["note"]
+
+    # 6. Comtrade's HS6 total of China's exports to the US: the mirror can now size the scope
+    with RecordedAnswers(comtrade_answers()) as server:
+        code, out, err = cli(db, "fetch", "comtrade", "--reporter", "CHN", "--partner", "USA",
+                             "--commodity", "850511", "--flow", "X", "--from", "2026-05",
+                             "--to", "2026-06", "--base-url", server.url)
+    assert code == 0, err
+    assert "2 rows read, 2 added" in out
+    code, out, err = cli(db, "mirror", "--partner", "USA", "--lag", "0", "--format", "json")
+    assert code == 0, err
+    us = json_of(out)
+    assert us["scope"]["share"] == pytest.approx(350 / 380)
+    june = next(m for m in us["months"] if m["period"] == "2026-06")
+    assert june["scope_t"] == pytest.approx(20.0)            # 270 t HS6 - 250 t 85051110
     with magwatch.open(db, read_only=True) as mw:
         sources = {r["source"] for r in mw.flows().to_pylist()}
-    assert sources == {"gacc", "comext", "census"}
+    assert sources == {"gacc", "comext", "census", "comtrade"}
 
 
 @pytest.mark.xfail(strict=True, raises=AttributeError,
