@@ -110,3 +110,54 @@ def test_the_architecture_page_quotes_the_contract():
     quoted = re.findall(r"```ini\n(.*?)```", page, re.S)
     assert quoted == [(ROOT / ".importlinter").read_text(encoding="utf-8")], (
         "copy .importlinter into the ```ini block of docs/architecture.md")
+
+
+#: Modules that still read MAGWATCH_* variables themselves, each to ask
+#: magwatch.config.settings() instead (their owners are reworking them). The test below
+#: fails when one more appears, and when one of these stops, so the list shrinks with them.
+NOT_YET_THROUGH_SETTINGS = {
+    "sources/__init__.py",     # MAGWATCH_<SOURCE>_CALLS_PER_MINUTE, _HTTP_TIMEOUT, _HTTP_ATTEMPTS
+    "sources/run.py",          # MAGWATCH_<SOURCE>_BASE_URL, MAGWATCH_CACHE_DIR
+    "store/core.py",           # MAGWATCH_MEMORY_LIMIT
+}
+
+
+def environment_reads(root: Path) -> dict[str, list[str]]:
+    """Modules under ``root`` that read a ``MAGWATCH_*`` variable (``os.environ.get``,
+    ``os.getenv``, ``os.environ[...]``, ``env_float``), with the names read."""
+    import ast
+
+    def text_of(node) -> str:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.JoinedStr) and node.values:
+            return text_of(node.values[0])
+        return ""
+
+    found: dict[str, list[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                func = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                name = text_of(node.args[0]) if node.args and func in {
+                    "get", "getenv", "env_float", "pop", "setdefault"} else ""
+            elif isinstance(node, ast.Subscript):
+                name = text_of(node.slice)
+            else:
+                continue
+            if name.startswith("MAGWATCH_"):
+                found.setdefault(path.relative_to(root).as_posix(), []).append(name)
+    return found
+
+
+def test_settings_are_read_in_one_place():
+    reads = environment_reads(ROOT / "src" / "magwatch")
+    reads.pop("config.py", None)       # where settings() reads them
+    assert set(reads) == NOT_YET_THROUGH_SETTINGS, (
+        f"read MAGWATCH_* variables through magwatch.config.settings(): {reads}")
+
+
+def test_an_environment_read_is_found(tmp_path):
+    (tmp_path / "a.py").write_text('import os\nx = os.environ.get("MAGWATCH_X")\n'
+                                   'y = os.environ[f"MAGWATCH_{1}_Y"]\nz = print("MAGWATCH_Z")\n')
+    assert environment_reads(tmp_path) == {"a.py": ["MAGWATCH_X", "MAGWATCH_"]}

@@ -237,3 +237,35 @@ def test_the_python_blocks_of_a_page_run(page, bundled_db, tmp_path, monkeypatch
             assert not failures, "".join(failures)
             ran += 1
     assert ran, f"{page.name}: every Python block is marked 'not run'"
+
+
+# -- every setting documented --------------------------------------------------------------
+
+def settings_rows(text: str | None = None) -> dict[str, str]:
+    """The table of docs/cli.md's "Settings" section: variable -> the page it links."""
+    text = (DOCS / "cli.md").read_text(encoding="utf-8") if text is None else text
+    section = text.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    return dict(re.findall(r"^\| `(MAGWATCH_[A-Z_<>]+)` \|.*\[[^\]]+\]\(([a-z]+\.md)\) \|$",
+                           section, re.M))
+
+
+def test_every_setting_is_documented():
+    """Each variable magwatch.config.Settings reads has a row in docs/cli.md's Settings table,
+    the table lists no other, and the page a row links names the variable."""
+    from dataclasses import fields
+
+    from magwatch.config import Settings
+
+    variables = {f.metadata["env"] for f in fields(Settings)}
+    rows = settings_rows()
+    assert set(rows) == variables, (f"document in docs/cli.md (Settings): {sorted(variables - set(rows))}; "
+                                    f"not a setting: {sorted(set(rows) - variables)}")
+    for variable, page in rows.items():
+        assert variable in (DOCS / page).read_text(encoding="utf-8"), (variable, page)
+
+
+def test_a_setting_missing_from_the_table_is_caught():
+    text = (DOCS / "cli.md").read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("| `MAGWATCH_TEMP_DIR` |"))
+    assert "MAGWATCH_TEMP_DIR" in settings_rows(text)
+    assert "MAGWATCH_TEMP_DIR" not in settings_rows(text.replace(row + "\n", ""))

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from magwatch.config import settings
 from magwatch.errors import MagwatchError, ParameterError
 
 ENGINES = ("duckdb", "spark")
@@ -112,12 +113,11 @@ def open_tables(engine: str = "duckdb", *, store=None, data: str | os.PathLike[s
 
 def duckdb_config() -> tuple[dict, str | None]:
     """Connection settings for large reads: memory limit and spill directory."""
+    found = settings()
     config = {}
-    limit = os.environ.get("MAGWATCH_MEMORY_LIMIT")
-    if limit:
-        config["memory_limit"] = limit
-    temp = os.environ.get("MAGWATCH_TEMP_DIR")
-    return config, temp
+    if found.memory_limit:
+        config["memory_limit"] = found.memory_limit
+    return config, found.temp_dir
 
 
 def _duckdb_parquet(folder: Path, manifest: dict) -> Tables:
@@ -165,7 +165,7 @@ def spark_session(master: str = DEFAULT_SPARK_MASTER, *, app_name: str = "magwat
                    .config("spark.ui.showConsoleProgress", "false")
                    .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false"))
     builder = builder.config("spark.sql.session.timeZone", "UTC")
-    partitions = shuffle_partitions or os.environ.get("MAGWATCH_SPARK_SHUFFLE_PARTITIONS")
+    partitions = shuffle_partitions or settings().spark_shuffle_partitions
     if partitions:
         builder = builder.config("spark.sql.shuffle.partitions", str(partitions))
     try:

@@ -24,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.responses import Response
 
 import magwatch
-from magwatch.config import resolve_db_path
+from magwatch.config import resolve_db_path, settings
 from magwatch.web import api, openapi, pages, problems
 from magwatch.web.access import StoreAccess
 from magwatch.web.cache import ResponseCache, warm
@@ -176,10 +176,10 @@ def create_app(db_path: str | os.PathLike[str] | None = None, *, token=_FROM_ENV
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json",
                   lifespan=_lifespan)
     app.state.access = StoreAccess(resolve_db_path(db_path))
-    app.state.token = os.environ.get("MAGWATCH_TOKEN") if token is _FROM_ENV else token
+    found = settings()
+    app.state.token = found.token if token is _FROM_ENV else token
     if max_upload_bytes is None:
-        env = os.environ.get("MAGWATCH_MAX_UPLOAD_BYTES")
-        max_upload_bytes = int(env) if env and env.isdigit() else DEFAULT_MAX_UPLOAD_BYTES
+        max_upload_bytes = found.max_upload_bytes or DEFAULT_MAX_UPLOAD_BYTES
     app.state.max_upload_bytes = max_upload_bytes
     problems.install(app, page=pages.problem_page, is_page=pages.is_page)
     openapi.document(app)
