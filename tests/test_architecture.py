@@ -161,3 +161,43 @@ def test_an_environment_read_is_found(tmp_path):
     (tmp_path / "a.py").write_text('import os\nx = os.environ.get("MAGWATCH_X")\n'
                                    'y = os.environ[f"MAGWATCH_{1}_Y"]\nz = print("MAGWATCH_Z")\n')
     assert environment_reads(tmp_path) == {"a.py": ["MAGWATCH_X", "MAGWATCH_"]}
+
+
+#: Declared in pyproject.toml and never imported by magwatch, each with what needs it.
+DECLARED_NOT_IMPORTED = {
+    "sqlglot": "pinned: the SQL compiler Ibis 12 uses, at the tested version",
+    "pandas": "Frame.to_pandas() converts through pyarrow",
+    "country_converter": "its country table is read as a package file (codes/countries.py)",
+    "python-multipart": "FastAPI's parser of form uploads (POST /api/v1/import)",
+    "uvloop": "uvicorn's event loop", "httptools": "uvicorn's HTTP parser",
+    "fastapi-swagger": "its Swagger UI files are served at /api/docs (web/app.py)",
+}
+
+
+def test_each_dependency_is_declared_and_each_declared_one_is_used():
+    """Every third-party module src/magwatch imports comes from a distribution pyproject.toml
+    declares (the engine's pyspark from the ``spark`` extra), and every declared one is
+    imported or listed above with its reason."""
+    import ast
+    import importlib.metadata
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["spark"]]
+    declared = {re.split(r"[\[<>=!~ ;]", d, maxsplit=1)[0].lower().replace("_", "-") for d in wanted}
+    imported = set()
+    for path in (ROOT / "src" / "magwatch").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    imported -= set(sys.stdlib_module_names) | {"magwatch"}
+    owners = importlib.metadata.packages_distributions()
+    used = {owners[m][0].lower().replace("_", "-") for m in imported}
+    assert used <= declared, f"imported, not declared in pyproject.toml: {sorted(used - declared)}"
+    reasons = {d.replace("_", "-") for d in DECLARED_NOT_IMPORTED}
+    assert reasons <= declared - used, f"no longer true: {sorted(reasons - (declared - used))}"
+    unused = declared - used - reasons
+    assert not unused, f"declared and never imported: {sorted(unused)} (remove, or say why)"
