@@ -30,7 +30,9 @@ class Magwatch:
         """Load the bundled real data (idempotent: files already loaded are skipped)."""
         from magwatch.bundled import load_bundled
 
-        return load_bundled(self.store, progress=progress)
+        loaded = load_bundled(self.store, progress=progress)
+        self.store.publish()        # the releases landed together: readers see them together
+        return loaded
 
     def import_file(self, path: str | os.PathLike[str], *, source: str = "user",
                     vintage: dt.date | str | None = None, sheet: str | None = None) -> Release:

@@ -1,4 +1,4 @@
-"""`magwatch db backup` / `db restore`: exact round trip, refusal while in use, atomic swap."""
+"""`magwatch db backup` / `db restore`: exact round trip, refusal while a writer runs, atomic swap."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def test_cli_backup_and_restore(bundled_db, tmp_path):
     before = digest(db)
     done = cli("--db", str(db), "db", "backup", str(tmp_path / "b.duckdb"))
     assert done.returncode == 0, done.stderr
-    assert "observation_latest 122" in done.stdout
+    assert f"observation_latest {before['observation_latest'][0]}" in done.stdout
     again = cli("--db", str(db), "db", "backup", str(tmp_path / "b.duckdb"))
     assert again.returncode == 2 and again.stderr.count("\n") == 1 and "exists" in again.stderr
     fresh = tmp_path / "fresh.duckdb"
@@ -70,7 +70,19 @@ def test_cli_backup_and_restore(bundled_db, tmp_path):
     assert digest(fresh) == before
 
 
-def test_restore_refuses_a_store_in_use_and_leaves_it_alone(bundled_db, tmp_path):
+HOLD = ("import sys, time, magwatch; m = magwatch.open(sys.argv[1], read_only=sys.argv[2] == 'r'); "
+        "print('ready', flush=True); time.sleep(30)")
+
+
+def holding(db: Path, mode: str) -> subprocess.Popen:
+    """A process holding the store open, for reading ('r') or as its writer ('w')."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db), mode], stdout=subprocess.PIPE,
+                              text=True)
+    assert holder.stdout.readline().strip() == "ready"
+    return holder
+
+
+def test_restore_is_refused_while_a_writer_runs_and_leaves_the_store_alone(bundled_db, tmp_path):
     db = tmp_path / "s.duckdb"
     shutil.copy(bundled_db, db)
     with magwatch.open(db) as mw:
@@ -79,12 +91,8 @@ def test_restore_refuses_a_store_in_use_and_leaves_it_alone(bundled_db, tmp_path
     with magwatch.open(db) as mw:
         mw.import_file(tmp_path / "extra.csv")
     before = digest(db)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time, magwatch; m = magwatch.open(sys.argv[1], "
-         "read_only=True); print('ready', flush=True); time.sleep(30)", str(db)],
-        stdout=subprocess.PIPE, text=True)
+    holder = holding(db, "w")
     try:
-        assert holder.stdout.readline().strip() == "ready"
         with pytest.raises(StoreError, match="in use by another magwatch process"):
             restore(tmp_path / "b.duckdb", db)
         done = cli("--db", str(db), "db", "restore", str(tmp_path / "b.duckdb"))
@@ -96,20 +104,37 @@ def test_restore_refuses_a_store_in_use_and_leaves_it_alone(bundled_db, tmp_path
     assert not list(tmp_path.glob(".*partial*"))
 
 
-def test_backup_is_refused_while_a_writer_holds_the_store(bundled_db, tmp_path):
+def test_restore_while_a_reader_holds_the_store_swaps_it_for_the_next_open(bundled_db, tmp_path):
     db = tmp_path / "s.duckdb"
     shutil.copy(bundled_db, db)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time, magwatch; m = magwatch.open(sys.argv[1]); "
-         "print('ready', flush=True); time.sleep(30)", str(db)], stdout=subprocess.PIPE, text=True)
+    backed_up = digest(db)
+    with magwatch.open(db) as mw:
+        mw.backup(tmp_path / "b.duckdb")
+    (tmp_path / "extra.csv").write_text(EXTRA)
+    with magwatch.open(db) as mw:
+        mw.import_file(tmp_path / "extra.csv")
+    holder = holding(db, "r")
     try:
-        assert holder.stdout.readline().strip() == "ready"
-        done = cli("--db", str(db), "db", "backup", str(tmp_path / "b.duckdb"))
-        assert done.returncode == 3 and "in use" in done.stderr
+        done = cli("--db", str(db), "db", "restore", str(tmp_path / "b.duckdb"))
+        assert done.returncode == 0, done.stderr
+        assert digest(db) == backed_up
     finally:
         holder.kill()
         holder.wait()
-    assert not (tmp_path / "b.duckdb").exists()
+
+
+def test_backup_while_a_writer_holds_the_store_copies_the_published_state(bundled_db, tmp_path):
+    db = tmp_path / "s.duckdb"
+    shutil.copy(bundled_db, db)
+    before = digest(db)
+    holder = holding(db, "w")
+    try:
+        done = cli("--db", str(db), "db", "backup", str(tmp_path / "b.duckdb"))
+        assert done.returncode == 0, done.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    assert digest(tmp_path / "b.duckdb") == before
 
 
 @pytest.mark.parametrize("kind", ["csv", "empty duckdb", "missing", "truncated backup"])

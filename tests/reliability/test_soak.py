@@ -1,11 +1,11 @@
 """Load: uvicorn on a free 127.0.0.1 port, many concurrent connections over mixed GET endpoints.
 
 The full soak (``-m slow``) runs 60 s with 50 connections while ``magwatch import`` of a large
-generated file (test figures, not magnet data) runs against the same store. A documented
-``503 Store unavailable`` with ``Retry-After`` while the importer holds the write lock is correct
-behaviour and is counted apart from errors; so is the importer being refused "in use" while the
-server holds a read handle (it retries, as its message says). Any other status, a client error or
-a read timeout (30 s) is an error. Memory is the server process's resident set size after warm-up
+generated file (test figures, not magnet data) runs against the same store. A reader is never
+turned away by a writer (the writer works on a private copy of the store and publishes it whole,
+magwatch.store.writer): a ``503 Store unavailable`` ("in use") and the importer being refused
+"in use" are counted apart, and both must be zero. Any other status, a client error or a read
+timeout (30 s) is an error. Memory is the server process's resident set size after warm-up
 against at the end. The short version (about 8 s, 10 connections, no ingest) runs in the default
 suite.
 
@@ -231,6 +231,7 @@ def test_soak_fifty_connections_while_an_import_runs(server, tmp_path):
     ingest = result["ingest"]
     assert ingest["failed"] is None, ingest["failed"]
     assert ingest["imported"] and f"{IMPORT_ROWS} added" in ingest["imported"], ingest
+    assert ingest["refused_in_use"] == 0 and result["busy_503"] == 0, result
     assert result["errors"] == 0, result["error_samples"]
     assert result["ok"] >= 1, result
     assert result["rss_growth_pct"] < 10, result
@@ -239,3 +240,92 @@ def test_soak_fifty_connections_while_an_import_runs(server, tmp_path):
     rows = httpx.get(base + "/api/v1/flows", params={"partner": "FRA", "commodity": "85059000",
                                                       "months": 0}, timeout=30).json()
     assert rows["total"] > 0 and {r["source"] for r in rows["rows"]} == {"user"}
+
+
+#: A reader in a process of its own: the Python API, the CLI and the API, each in a loop of
+#: its own, until the file named by its third argument exists; one JSON line per read.
+READER = r"""
+import json, subprocess, sys, threading, time
+from pathlib import Path
+import httpx, magwatch
+
+db, base, stop = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+cli = str(Path(sys.executable).with_name("magwatch"))
+
+def python_read():
+    with magwatch.open(db, read_only=True) as mw:
+        rows = mw.flows(partner="FRA", commodity="85059000").arrow.num_rows
+        world = mw.monitor("2025-06")["world"]["net_weight_t"]
+    return {"rows": rows, "world": world}
+
+def cli_read():
+    done = subprocess.run([cli, "--db", db, "flows", "--partner", "FRA", "--commodity", "85059000",
+                           "--format", "json"], capture_output=True, text=True, timeout=120)
+    if done.returncode:
+        raise RuntimeError(f"exit {done.returncode}: {done.stderr.strip()}")
+    return {"rows": len(json.loads(done.stdout))}
+
+def api_read():
+    r = httpx.get(base + "/api/v1/flows", params={"partner": "FRA", "months": 0, "limit": 1},
+                  timeout=60)
+    m = httpx.get(base + "/api/v1/monitor", params={"month": "2025-06"}, timeout=60)
+    if r.status_code != 200 or m.status_code != 200:
+        raise RuntimeError(f"status {r.status_code}/{m.status_code}: {r.text[:200]} {m.text[:200]}")
+    return {"total": r.json()["total"], "world": m.json()["world"]["net_weight_t"]}
+
+def loop(name, read):
+    while True:
+        last = stop.exists()          # one more read after the import has ended
+        t0 = time.monotonic()
+        try:
+            out = {"kind": name, **read()}
+        except Exception as exc:
+            out = {"kind": name, "error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+        out.update(at=t0, end=time.monotonic())
+        print(json.dumps(out), flush=True)
+        if last:
+            return
+
+print("ready", flush=True)
+threads = [threading.Thread(target=loop, args=kind) for kind in
+           (("python", python_read), ("api", api_read), ("cli", cli_read))]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+"""
+
+
+def test_readers_are_never_turned_away_while_300k_rows_import(server, tmp_path):
+    """A 300,000-row import runs while another process reads flows and the monitor through the
+    Python API, the CLI and the API in a loop: no read is refused or fails, and each answers
+    from a whole published state (none of the new rows, or all of them)."""
+    proc, base, db = server
+    data = generated_file(tmp_path / "large.parquet")
+    stop = tmp_path / "import-ended"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(db), base, str(stop)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "ready"
+        started = time.monotonic()
+        done = subprocess.run([str(MAGWATCH), "--db", str(db), "import", str(data), "--vintage",
+                               "2026-01-31"], capture_output=True, text=True, timeout=600)
+        ended = time.monotonic()
+        stop.touch()
+        out, err = reader.communicate(timeout=600)
+    finally:
+        reader.kill()
+    assert done.returncode == 0 and f"{IMPORT_ROWS} added" in done.stdout, done.stderr
+    reads = [json.loads(line) for line in out.splitlines()]
+    assert reader.returncode == 0, err
+    assert [r for r in reads if "error" in r] == []
+    during = [r for r in reads if r["at"] < ended and r["end"] > started]
+    assert {r["kind"] for r in during} == {"python", "api", "cli"}, reads     # reads overlapped it
+    per_commodity, total = IMPORT_ROWS // 1000, IMPORT_ROWS
+    assert {r["rows"] for r in reads if "rows" in r} <= {0, per_commodity}
+    assert {r["total"] for r in reads if "total" in r} <= {0, total}
+    assert len({r["world"] for r in reads if "world" in r}) == 1          # other figures unmoved
+    final = [r for r in reads if r["at"] > ended]
+    assert final and all(r.get("rows", per_commodity) == per_commodity
+                         and r.get("total", total) == total for r in final)
+    assert proc.poll() is None

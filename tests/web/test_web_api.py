@@ -409,3 +409,30 @@ def test_check_posts_a_text_and_gets_verdicts(client):
     bad = client.post("/api/v1/check", json={"text": text, "as_of": "July 20"})
     assert bad.status_code == 400 and "as_of" in bad.text
     assert client.post("/api/v1/check", json={"text": ""}).status_code in (400, 422)
+
+
+def test_a_magwatch_writer_holding_the_store_turns_no_reader_away(bundled_db, tmp_path):
+    """A writer works on a private copy (magwatch.store.writer): the server reads on, and sees
+    the writer's release once it is published."""
+    copy = tmp_path / "writing.duckdb"
+    shutil.copy(bundled_db, copy)
+    (tmp_path / "one.csv").write_text("reporter,partner,flow,commodity,period,net_weight_t\n"
+                                      "CHN,FRA,X,85051110,2025-06,12.5\n")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, magwatch; m = magwatch.open(sys.argv[1]); "
+         "print('writing', flush=True); sys.stdin.readline(); m.import_file(sys.argv[2]); "
+         "print('published', flush=True); sys.stdin.readline()", str(copy), str(tmp_path / "one.csv")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "writing"
+        client = TestClient(create_app(copy, token=None), raise_server_exceptions=False)
+        r = client.get("/api/v1/flows", params={"partner": "FRA", "months": 0})
+        assert r.status_code == 200 and r.json()["total"] == 0
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "published"
+        r = client.get("/api/v1/flows", params={"partner": "FRA", "months": 0})
+        assert r.status_code == 200 and r.json()["total"] == 1         # the writer still holds it
+    finally:
+        holder.kill()
+        holder.wait()

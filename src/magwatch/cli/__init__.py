@@ -31,9 +31,15 @@ def _global(db: Optional[Path] = typer.Option(
 
 
 def open_handle(read_only: bool = False):
+    """The store, for reading (as last published; never refused while a writer runs) or
+    for writing (the store's one writer at a time)."""
     import magwatch
+    from magwatch.errors import NoDataError
 
-    return magwatch.open(state["db"], read_only=read_only)
+    path = store_path()
+    if read_only and not path.exists():     # the message names the store and the fix (_message)
+        raise NoDataError("no monthly figures or claims: the store does not exist yet")
+    return magwatch.open(path, read_only=read_only)
 
 
 def _register() -> None:

@@ -76,7 +76,7 @@ def flows(reporter: Optional[str] = typer.Option(None, help="ISO3, e.g. CHN"),
           fmt: str = typer.Option("table", "--format", help="table|csv|json|parquet|xlsx"),
           out: Optional[Path] = typer.Option(None, help="Write to a file")) -> None:
     """Observations with their sources (latest vintage, or as of a date)."""
-    with open_handle() as mw:
+    with open_handle(read_only=True) as mw:
         frame = mw.flows(reporter=reporter, partner=partner, commodity=commodity, flow=flow,
                          period=period, start=start, end=end, as_of=as_of, source=source,
                          months=months)
@@ -90,7 +90,7 @@ def claims(reporter: Optional[str] = typer.Option(None), partner: Optional[str] 
            months: int = typer.Option(1),
            fmt: str = typer.Option("table", "--format"), out: Optional[Path] = typer.Option(None)) -> None:
     """Changes, shares and ranks as sources reported them."""
-    with open_handle() as mw:
+    with open_handle(read_only=True) as mw:
         frame = mw.claims(reporter=reporter, partner=partner, commodity=commodity, period=period,
                           metric=metric, months=months)
     emit_table(frame.arrow, fmt, out, title="reported claims",
@@ -100,7 +100,7 @@ def claims(reporter: Optional[str] = typer.Option(None), partner: Optional[str] 
 @app.command()
 def releases(fmt: str = typer.Option("table", "--format"), out: Optional[Path] = typer.Option(None)) -> None:
     """Every ingested release: source, vintage, file, hash, rows read and added."""
-    with open_handle() as mw:
+    with open_handle(read_only=True) as mw:
         frame = mw.releases()
     emit_table(frame.arrow, fmt, out, title="releases",
                table_columns=["release_id", "source", "vintage", "file_name", "rows_read",
@@ -113,7 +113,7 @@ def revisions(source: Optional[str] = typer.Option(None),
               release: Optional[int] = typer.Option(None, help="Revisions one release made"),
               fmt: str = typer.Option("table", "--format"), out: Optional[Path] = typer.Option(None)) -> None:
     """Figures a later vintage changed, old beside new."""
-    with open_handle() as mw:
+    with open_handle(read_only=True) as mw:
         frame = mw.revisions(source=source, since=since, release=release)
     if frame.num_rows == 0 and fmt == "table":
         typer.echo("no revisions: no figure has been replaced by a later vintage")
@@ -124,7 +124,7 @@ def revisions(source: Optional[str] = typer.Option(None),
 @app.command()
 def info(fmt: str = typer.Option("table", "--format", help="table|json")) -> None:
     """What the store holds."""
-    with open_handle() as mw:
+    with open_handle(read_only=True) as mw:
         facts = mw.info()
     if fmt == "json":
         typer.echo(to_json(facts))

@@ -24,7 +24,7 @@ def backup(path: Path = typer.Argument(..., help="Backup file to write (a DuckDB
 
 @db_app.command("restore")
 def restore(path: Path = typer.Argument(..., help="Backup file written by 'magwatch db backup'")) -> None:
-    """Replace the store with the backup at PATH (refused while the store is in use)."""
+    """Replace the store with the backup at PATH (refused while another process writes to it)."""
     from magwatch.config import resolve_db_path
     from magwatch.store.backup import restore as restore_store
 

@@ -48,7 +48,7 @@ def events(ctx: typer.Context,
     """List registry events (the bundled timeline plus events you added)."""
     if ctx.invoked_subcommand is not None:
         return
-    with open_handle() as mw:
+    with open_handle(read_only=True) as mw:
         frame = mw.events(start=start, end=end, event_type=event_type, partner=partner,
                           commodity=commodity)
     table = frame.arrow if fmt in ("json", "parquet") else _listable(frame.arrow)
@@ -95,7 +95,7 @@ def event_study(event: str = typer.Option(..., "--event", help="Event id or a da
     """Levels before and after an event, against counterfactuals, with a pre-trend check and placebos."""
     if fmt not in ("table", "json"):
         raise ParameterError("format", f"expected table or json, got {fmt!r}")
-    with open_handle() as mw:
+    with open_handle(read_only=True) as mw:
         study = mw.event_study(event, partner=partner, commodity=commodity, window=window)
     if fmt == "json":
         typer.echo(to_json(study.to_dict()))

@@ -96,7 +96,7 @@ def monitor(month: Optional[str] = typer.Option(None, help="YYYY-MM (default: la
         raise ParameterError("format", f"expected one of {', '.join(MONITOR_FORMATS)}, got {fmt!r}")
     focus = params.country(partner, "partner") if partner is not None else None
     if data is None and engine == "duckdb":
-        with open_handle() as mw:
+        with open_handle(read_only=True) as mw:
             result = mw.monitor(month, reporter=reporter, commodity=commodity, flow=flow)
     else:
         from magwatch.engine import monitor_on
@@ -137,7 +137,7 @@ def audit(reporter: Optional[str] = typer.Option(None, help="Only this reporter"
     from magwatch.analytics.audit import summary
 
     if data is None and engine == "duckdb":
-        with open_handle() as mw:
+        with open_handle(read_only=True) as mw:
             table = mw.audit(reporter=reporter).arrow
     else:
         from magwatch.engine import audit_on

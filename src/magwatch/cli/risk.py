@@ -41,7 +41,7 @@ def _table(rows: list[dict], title: str, columns: list[str] | None = None) -> No
 def risk(month: Optional[str] = typer.Option(None, help="YYYY-MM (default: latest with data)"),
          fmt: str = typer.Option("table", "--format", help="table|json")) -> None:
     """Dependence on China, supplier concentration and supply-risk indices for a month."""
-    with open_handle() as mw:
+    with open_handle(read_only=True) as mw:
         report = mw.risk(month=month)
     if fmt == "json":
         typer.echo(to_json(report))
@@ -79,7 +79,7 @@ def scenario_run(file: str = typer.Argument(..., help="TOML file or a bundled sc
         raise ParameterError("paths", "expected a positive number of paths")
     if fmt not in ("table", "json"):
         raise ParameterError("format", f"expected table or json, got {fmt!r}")
-    with open_handle() as mw:
+    with open_handle(read_only=True) as mw:
         result = mw.scenario(file, paths=paths, seed=seed)
     if chart is not None:
         from magwatch.risk.fanchart import fan_chart
@@ -109,7 +109,7 @@ def backtest(paths: int = typer.Option(20_000, "--paths"), seed: int = typer.Opt
     """The April 2025 scenario with only pre-April knowledge, against what happened."""
     from magwatch.risk.backtest import backtest as run_backtest
 
-    with open_handle() as mw:
+    with open_handle(read_only=True) as mw:
         report = run_backtest(mw, paths=paths, seed=seed)
     if fmt == "json":
         typer.echo(to_json(report))

@@ -222,6 +222,8 @@ def _write(store, rows: list[dict[str, Any]], *, file: str | None) -> tuple[int,
         raise InputError(f"event_id {first['event_id']!r} already exists with different content",
                          file=file, row=first.get("source_row") if file else None,
                          field="event_id")
+    if result.added:
+        store.publish()             # readers in other processes see the new events
     return result.added, result.skipped
 
 

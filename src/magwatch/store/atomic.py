@@ -14,7 +14,8 @@ import re
 import shutil
 from pathlib import Path
 
-_PARTIAL = re.compile(r"\.(?P<name>.+)\.partial-(?P<pid>\d+)(?P<wal>\.wal)?")
+# a partial copy of a backup, restore or export, or a writer's private copy of the store
+_PARTIAL = re.compile(r"\.(?P<name>.+)\.(?:partial|writing)-(?P<pid>\d+)(?P<wal>\.wal)?")
 
 
 def temp_beside(path: Path) -> Path:

@@ -1,11 +1,11 @@
 """Backing up and restoring the store: an exact copy of every table, written atomically.
 
 A backup is a DuckDB file holding the same tables, constraints and rows as the store,
-made with ``COPY FROM DATABASE`` on the store's own connection, so it is taken while
-the store is held (a writer elsewhere makes the open fail with "in use" first).
-A restore checks the backup, takes the store's write lock (refusing a store that any
-other process has open), and swaps the file in with ``os.replace``: a reader or a crash
-sees the old store or the restored one, never a half-written file.
+made with ``COPY FROM DATABASE`` on a read-only connection to the store as last published
+(a writer running meanwhile does not stop it; magwatch.store.writer). A restore checks
+the backup, takes the store's writer lock (refusing while another process writes), and
+swaps the file in with ``os.replace``: a reader or a crash sees the old store or the
+restored one, never a half-written file.
 
 Both sides are compared with a content digest (row count and the sum of row hashes
 per table), so "exact" is checked, not assumed.
@@ -22,6 +22,7 @@ from magwatch.errors import InputError, ParameterError, StoreError
 from magwatch.store.atomic import fsync_dir as _fsync_dir, fsync_file as _fsync_file
 from magwatch.store.atomic import remove as _remove, remove_leftovers, temp_beside as _temp_beside
 from magwatch.store.core import Store
+from magwatch.store.writer import WriterLock
 from magwatch.store.schema import fetch_one
 
 REQUIRED_TABLES = ("meta", "release", "observation_latest", "claim_latest", "reference")
@@ -70,7 +71,7 @@ def backup(store: Store, path: str | os.PathLike[str], *, overwrite: bool = Fals
     source_db = fetch_one(con.execute("SELECT current_database()"))[0]
     alias = "_magwatch_backup"
     if not store.read_only:
-        con.execute("CHECKPOINT")
+        store.publish()                 # checkpointed: the copy is what readers see
     try:
         con.execute(f"ATTACH ? AS {alias} (READ_WRITE)", [str(temp)])
         try:
@@ -130,11 +131,29 @@ def read_backup(path: str | os.PathLike[str]) -> dict[str, tuple]:
         con.close()
 
 
+def _copy_checked(source: Path, temp: Path, target: Path, expected: dict) -> None:
+    """Copy the backup to ``temp``, flushed, and check it holds what the backup holds."""
+    with open(source, "rb") as src, open(temp, "wb") as dst:
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)
+        dst.flush()
+        os.fsync(dst.fileno())
+    check = duckdb.connect(":memory:")
+    try:
+        check.execute("ATTACH ? AS _restored (READ_ONLY)", [str(temp)])
+        copied = content_digest(check, "_restored")
+    finally:
+        check.close()
+    if copied != expected:
+        raise StoreError(f"restore {target}: the copied file does not match the backup {source}")
+
+
 def restore(path: str | os.PathLike[str], db: str | os.PathLike[str]) -> dict:
     """Replace the store file ``db`` with the backup at ``path``, atomically.
 
-    Refuses (StoreError "in use") while any other process has the store open; the
-    store is left as it was if anything fails before the final rename.
+    Refused (StoreError "in use") while another process writes to the store; a reader
+    keeps the file it opened and sees the restored store when it next opens it. The store
+    is left as it was if anything fails before the final rename.
     """
     source = Path(path).expanduser()
     target = Path(db).expanduser()
@@ -142,38 +161,22 @@ def restore(path: str | os.PathLike[str], db: str | os.PathLike[str]) -> dict:
         raise ParameterError("path", f"{source} is the store itself")
     expected = read_backup(source)
     target.parent.mkdir(parents=True, exist_ok=True)
-    holder = None
-    if target.exists():
-        # Holding the store's write lock keeps every other magwatch process out
-        # until the new file is in place.
-        holder = Store(target)
-        holder.con.execute("CHECKPOINT")
-    remove_leftovers(target)           # partial copies of a restore killed before its rename
-    temp = _temp_beside(target)
-    _remove(temp)
-    try:
-        with open(source, "rb") as src, open(temp, "wb") as dst:
-            while chunk := src.read(1 << 20):
-                dst.write(chunk)
-            dst.flush()
-            os.fsync(dst.fileno())
-        check = duckdb.connect(":memory:")
-        try:
-            check.execute("ATTACH ? AS _restored (READ_ONLY)", [str(temp)])
-            copied = content_digest(check, "_restored")
-        finally:
-            check.close()
-        if copied != expected:
-            raise StoreError(f"restore {target}: the copied file does not match the backup {source}")
-        os.replace(temp, target)
-        _fsync_dir(target.parent)
-    except duckdb.Error as exc:
-        raise StoreError(f"restore {target}: {str(exc).splitlines()[0]}") from None
-    except OSError as exc:
-        raise StoreError(f"restore {target}: {exc.strerror or exc}") from None
-    finally:
+    with WriterLock(target):           # no writer meanwhile (magwatch.store.writer)
+        remove_leftovers(target)       # partial copies of a restore killed before its rename
+        temp = _temp_beside(target)
         _remove(temp)
-        if holder is not None:
-            holder.close()
+        try:
+            _copy_checked(source, temp, target, expected)
+            wal = target.with_name(target.name + ".wal")
+            if wal.exists():           # a log of the old file must not be replayed on the new
+                wal.unlink()
+            os.replace(temp, target)
+            _fsync_dir(target.parent)
+        except duckdb.Error as exc:
+            raise StoreError(f"restore {target}: {str(exc).splitlines()[0]}") from None
+        except OSError as exc:
+            raise StoreError(f"restore {target}: {exc.strerror or exc}") from None
+        finally:
+            _remove(temp)
     return {"path": str(target), "from": str(source),
             "tables": {name: rows for name, (rows, _) in expected.items()}}

@@ -14,10 +14,15 @@ from magwatch.errors import InputError, StoreError
 from magwatch.store import queries
 from magwatch.store.files import check_input_path, drop_stage, stage_file, user_line
 from magwatch.store.xlsx import sheet_key
-from magwatch.store.ingest import Release, commit_release, find_release, read_unchanged
+from magwatch.store.ingest import Release, commit_release, find_release, landing, read_unchanged
+from magwatch.store.writer import PrivateCopy, WriterLock
 from magwatch.store.normalise import normalise
 from magwatch.store.schema import DDL, SCHEMA_VERSION, fetch_one, history_view, key_match
 from magwatch.records import CLAIM_KEY, CLAIM_SCHEMA, OBSERVATION_KEY, OBSERVATION_SCHEMA
+
+
+#: The name the store file is attached under in its connection (``current_database()``).
+STORE_ALIAS = "store"
 
 
 class Store:
@@ -25,8 +30,15 @@ class Store:
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
                  memory_limit: str | None = None) -> None:
+        """Open the store at ``path`` (in memory without one).
+
+        Read-only, it reads the store as last published. Writable, it takes the store's
+        writer lock and works on a private copy published whole after each release and on
+        :meth:`close` (magwatch.store.writer): readers in other processes are never refused.
+        """
         self.path = Path(path) if path is not None else None
-        target = str(self.path) if self.path is not None else ":memory:"
+        self.read_only = read_only
+        self._lock = self._copy = None
         if self.path is not None and not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         if read_only and self.path is not None and not self.path.exists():
@@ -35,20 +47,66 @@ class Store:
         limit = memory_limit or os.environ.get("MAGWATCH_MEMORY_LIMIT")
         if limit:
             config["memory_limit"] = limit
+        if self.path is not None and not read_only:
+            self._lock = WriterLock(self.path).acquire()
         try:
-            self.con = duckdb.connect(target, read_only=read_only, config=config)
-        except duckdb.IOException as exc:
+            self.con = self._connect(config)
+            if not read_only:
+                self._migrate()
+                self.publish()
+        except BaseException:
+            self._release()
+            raise
+
+    def _connect(self, config: dict) -> duckdb.DuckDBPyConnection:
+        """A connection to the store file, attached to an instance of its own.
+
+        DuckDB shares one instance among connections to the same file in a process, so a
+        second connection would see the file as it was when the first one opened it, not
+        as last published; an in-memory instance with the file attached has no such tie."""
+        if self.path is None:
+            return duckdb.connect(":memory:", config=config)
+        target = self.path
+        if not self.read_only:
+            self._copy = PrivateCopy(self.path)
+            target = self._copy.begin()
+        con = duckdb.connect(":memory:", config=config)
+        try:
+            con.execute(f"ATTACH ? AS {STORE_ALIAS} ({'READ_ONLY' if self.read_only else 'READ_WRITE'})",
+                        [str(target)])
+            con.execute(f"USE {STORE_ALIAS}")
+        except duckdb.Error as exc:
+            con.close()
             message = str(exc).splitlines()[0]
             if "lock" in message.lower():
                 raise StoreError(f"store {self.path} is in use by another magwatch process; "
                                  f"retry when it has finished ({message})") from None
             raise StoreError(f"cannot open store {self.path}: {message}") from None
-        except duckdb.Error as exc:
-            raise StoreError(f"cannot open store {self.path}: {str(exc).splitlines()[0]}") from None
-        self.con.execute("SET enable_progress_bar = false")
-        self.read_only = read_only
-        if not read_only:
-            self._migrate()
+        con.execute("SET enable_progress_bar = false")
+        return con
+
+    def publish(self) -> None:
+        """Make what this writer committed visible to readers (nothing to do for a reader,
+        an in-memory store, or inside :func:`one_landing`, which publishes at its end)."""
+        if self._copy is None or landing(self.con):
+            return
+        self.con.execute(f"CHECKPOINT {STORE_ALIAS}")
+        self._copy.publish()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection of its own (its own transactions) to the same store."""
+        cursor = self.con.cursor()
+        if self.path is not None:
+            cursor.execute(f"USE {STORE_ALIAS}")
+        return cursor
+
+    def _release(self) -> None:
+        if self._copy is not None:
+            self._copy.end()
+            self._copy = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def _migrate(self) -> None:
         self.con.execute("BEGIN TRANSACTION")
@@ -80,7 +138,12 @@ class Store:
         self.con.execute(f"DROP TABLE {fact}")
 
     def close(self) -> None:
-        self.con.close()
+        try:
+            if self._copy is not None:
+                self.publish()
+        finally:
+            self.con.close()
+            self._release()
 
     def __enter__(self) -> "Store":
         return self
@@ -121,12 +184,15 @@ class Store:
         normalise(self.con, "_stage", file=display, source=source, vintage=vintage, sha256=sha,
                   source_file=path.name)       # the file's name, as a file source stores it
         try:
-            return commit_release(self.con, source=source, vintage=vintage, file_name=path.name,
-                                  file_size=path.stat().st_size, sha256=sha, observations="_new",
-                                  sources=[source], display=display, keys_checked=True)
+            release = commit_release(self.con, source=source, vintage=vintage,
+                                     file_name=path.name, file_size=path.stat().st_size,
+                                     sha256=sha, observations="_new", sources=[source],
+                                     display=display, keys_checked=True)
         finally:
             self.con.execute("DROP VIEW IF EXISTS _new")
             drop_stage(self.con)
+        self.publish()
+        return release
 
     def ingest_records(self, observations: pa.Table | None, claims: pa.Table | None = None, *,
                        source: str, file_name: str | None = None, sha256: str | None = None,
@@ -159,13 +225,15 @@ class Store:
                 self.con.register(rel, table)
                 registered.append(rel)
                 refs[name] = rel
-            return commit_release(self.con, source=source, vintage=vintage, file_name=file_name,
-                                  file_size=file_size, sha256=sha256, observations=obs_rel,
-                                  claims=claim_rel, references=refs, note=note,
-                                  sources=sorted(sources))
+            release = commit_release(self.con, source=source, vintage=vintage,
+                                     file_name=file_name, file_size=file_size, sha256=sha256,
+                                     observations=obs_rel, claims=claim_rel, references=refs,
+                                     note=note, sources=sorted(sources))
         finally:
             for rel in registered:
                 self.con.unregister(rel)
+        self.publish()
+        return release
 
     # -- queries ---------------------------------------------------------------------------
 

@@ -278,6 +278,7 @@ def import_parquet(store, directory: str | Path, *, source: str = "user",
                          file=str(folder)) from None
     finally:
         drop_staged(con)
+    store.publish()
     return ImportedExport(str(folder), tuple(done))
 
 

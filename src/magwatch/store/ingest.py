@@ -202,6 +202,11 @@ def release_committed(con: duckdb.DuckDBPyConnection, release_id: int,
 _landing: dict[int, list[int]] = {}
 
 
+def landing(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``con`` is inside :func:`one_landing` (its releases land at the end)."""
+    return id(con) in _landing
+
+
 def _committed(con: duckdb.DuckDBPyConnection, release_id: int) -> None:
     if id(con) in _landing:
         _landing[id(con)].append(release_id)
