@@ -322,9 +322,12 @@ def sources_sorted(result):
 
 
 def test_the_bundled_export_round_trips_and_is_checked_whole(bundled_db, bundled_export, tmp_path):
+    with magwatch.open(bundled_db, read_only=True) as mw:
+        held = mw.info()
     with magwatch.open(tmp_path / "copy.duckdb") as copy:
         done = import_parquet(copy.store, bundled_export)
-        assert not done.skipped and done.rows_added == 122 and done.claims_added == 130
+        assert not done.skipped and done.rows_added == held["observations"] > 0
+        assert done.claims_added == held["claims"] > 0
         copied = content_digest(copy.store.con)
         monitor = copy.monitor("2025-06")             # kept answers brought to the new state
     with magwatch.open(bundled_db, read_only=True) as mw:
