@@ -48,6 +48,13 @@ def content_digest(con: duckdb.DuckDBPyConnection, database: str | None = None) 
     return digest
 
 
+def _failed(what: str, target: Path, exc: Exception) -> StoreError:
+    """One line for a DuckDB or file-system error of a backup or a restore."""
+    if isinstance(exc, OSError):
+        return StoreError(f"{what} {target}: {exc.strerror or exc}")
+    return StoreError(f"{what} {target}: {str(exc).splitlines()[0]}")
+
+
 def backup(store: Store, path: str | os.PathLike[str], *, overwrite: bool = False) -> dict:
     """Write an exact copy of ``store`` to ``path`` (a new DuckDB file); returns what was copied.
 
@@ -86,10 +93,8 @@ def backup(store: Store, path: str | os.PathLike[str], *, overwrite: bool = Fals
         _fsync_file(temp)
         os.replace(temp, target)
         _fsync_dir(target.parent)
-    except duckdb.Error as exc:
-        raise StoreError(f"backup {target}: {str(exc).splitlines()[0]}") from None
-    except OSError as exc:
-        raise StoreError(f"backup {target}: {exc.strerror or exc}") from None
+    except (duckdb.Error, OSError) as exc:
+        raise _failed("backup", target, exc) from None
     finally:
         _remove(temp)
     return {"path": str(target), "bytes": target.stat().st_size,
@@ -172,10 +177,8 @@ def restore(path: str | os.PathLike[str], db: str | os.PathLike[str]) -> dict:
                 wal.unlink()
             os.replace(temp, target)
             _fsync_dir(target.parent)
-        except duckdb.Error as exc:
-            raise StoreError(f"restore {target}: {str(exc).splitlines()[0]}") from None
-        except OSError as exc:
-            raise StoreError(f"restore {target}: {exc.strerror or exc}") from None
+        except (duckdb.Error, OSError) as exc:
+            raise _failed("restore", target, exc) from None
         finally:
             _remove(temp)
     return {"path": str(target), "from": str(source),
