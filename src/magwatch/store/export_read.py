@@ -31,7 +31,8 @@ _FAMILIES = {"int": pa.types.is_integer, "str": lambda t: pa.types.is_string(t)
              or pa.types.is_large_string(t), "date": pa.types.is_date,
              "timestamp": pa.types.is_timestamp, "float": pa.types.is_floating,
              "bool": pa.types.is_boolean}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: control characters, C1 controls and text-direction overrides (as normalise.CONTROL_CLASS)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _REFERENCE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 
 
@@ -228,6 +229,7 @@ def _release_row_ok(row: dict, n: int, path: Path, seen: set, now: dt.datetime) 
     seen.add(rid)
     _text_ok(row["file_name"], path, n, "file_name", required=False)
     _text_ok(row["sha256"], path, n, "sha256", required=False)
+    _text_ok(row["note"], path, n, "note", required=False)     # shown by 'magwatch releases'
     if row["file_size"] is not None and row["file_size"] < 0:
         raise InputError("negative file size", file=str(path), row=n, field="file_size")
     stamp = row["ingested_at"]
@@ -237,6 +239,26 @@ def _release_row_ok(row: dict, n: int, path: Path, seen: set, now: dt.datetime) 
     if row["vintage"] is not None and row["vintage"] > stamp.date() + dt.timedelta(days=1):
         raise InputError(f"vintage {row['vintage']} is after the release was ingested "
                          f"({stamp:%Y-%m-%d})", file=str(path), row=n, field="vintage")
+
+
+def _python_rows(table: pa.Table, path: Path) -> list[dict]:
+    """The rows of ``table`` as dicts; a date or time Python cannot hold (year 294247 as
+    microseconds since 1970) is refused naming its row and field."""
+    columns = {}
+    for name in table.column_names:
+        column = table.column(name)
+        try:
+            columns[name] = column.to_pylist()
+        except (OverflowError, ValueError, pa.ArrowException):
+            row = 0
+            for row in range(len(column)):
+                try:
+                    column[row].as_py()
+                except (OverflowError, ValueError, pa.ArrowException):
+                    break
+            raise InputError("a date or time outside the calendar (years 1 to 9999)",
+                             file=str(path), row=row + 1, field=name) from None
+    return [dict(zip(columns, values)) for values in zip(*columns.values())]
 
 
 def read_release_log(folder: Path, expected: int) -> list[dict]:
@@ -260,7 +282,7 @@ def read_release_log(folder: Path, expected: int) -> list[dict]:
                          file=str(path)) from None
     seen: set = set()
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    releases = table.to_pylist()
+    releases = _python_rows(table, path)
     for n, row in enumerate(releases, 1):
         row["_row"] = n
         _release_row_ok(row, n, path, seen, now)

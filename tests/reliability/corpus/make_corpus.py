@@ -538,6 +538,14 @@ def export_folders() -> None:
     export("export_period_1900", rows=[obs(period=dt.date(1900, 1, 1))])
     export("export_vintage_precision_unknown", rows=[obs(vintage_precision="roughly")])
     export("export_currency_gold", rows=[obs(value=1000.0, currency="XAU")])
+    export("export_release_note_escape", releases=[release(note="\x1b[2J\x1b]0;owned\x07")])
+    export("export_release_source_quote", rows=[obs(source="us'er")], releases=[release(source="us'er")])
+    folder = export("export_ingested_at_overflow")       # year 294247: no Python datetime holds it
+    log = folder / "release" / "release.parquet"
+    table = pq.read_table(log)
+    stamps = pa.array([2 ** 63 - 1], pa.int64()).cast(pa.timestamp("us"))
+    pq.write_table(table.set_column(table.schema.get_field_index("ingested_at"), "ingested_at",
+                                    stamps), log, compression="zstd")
 
 
 if __name__ == "__main__":
