@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from magwatch.codes import MAGNET_LINE
 from magwatch.config import settings
 from magwatch.errors import MagwatchError, ParameterError
 
@@ -145,10 +146,13 @@ def _duckdb_parquet(folder: Path, manifest: dict) -> Tables:
 # -- Spark over Parquet -------------------------------------------------------------------
 
 def spark_session(master: str = DEFAULT_SPARK_MASTER, *, app_name: str = "magwatch",
-                  shuffle_partitions: int | None = None):
+                  shuffle_partitions: int | None = None, connect: bool = False):
     """A SparkSession for ``master`` (``sc://...`` opens a Spark Connect session).
 
-    Sessions run in UTC so dates never shift. ``shuffle_partitions`` defaults to
+    ``connect=True`` with a local master (``local[2]``) starts a Spark Connect server on
+    this machine and opens a Connect session to it, as a client of a remote cluster would
+    (pyspark's ``builder.remote("local[N]")``; needs ``pyspark[connect]``). Sessions run in
+    UTC so dates never shift. ``shuffle_partitions`` defaults to
     ``MAGWATCH_SPARK_SHUFFLE_PARTITIONS`` or Spark's own default (200).
     """
     try:
@@ -157,8 +161,10 @@ def spark_session(master: str = DEFAULT_SPARK_MASTER, *, app_name: str = "magwat
         raise EngineError("the spark engine needs pyspark 4.0.x (pip install 'pyspark==4.0.5') "
                           "and Java 17") from None
     builder = SparkSession.builder.appName(app_name)
-    if master.startswith("sc://"):
+    if master.startswith("sc://") or connect:
         builder = builder.remote(master)
+        if not master.startswith("sc://"):          # the local server this call starts
+            builder = builder.config("spark.log.level", "ERROR")
     else:
         builder = (builder.master(master)
                    .config("spark.ui.enabled", "false")
@@ -178,6 +184,14 @@ def spark_session(master: str = DEFAULT_SPARK_MASTER, *, app_name: str = "magwat
 _opened = itertools.count(1)
 
 
+def _spark_file_schema(schema: pa.Schema, manifest: dict) -> str:
+    """The files' columns and the partition folders' (as text), stated so Spark reads no
+    file to learn them: a query then opens only the files of the folders it needs."""
+    partitions = list(manifest.get("partition_by") or ())
+    columns = [f"{f.name} {_SPARK_TYPES[f.type]}" for f in schema if f.name not in partitions]
+    return ", ".join(columns + [f"{name} string" for name in partitions])
+
+
 def _spark_parquet(folder: Path, manifest: dict, master: str, session) -> Tables:
     import ibis
 
@@ -190,16 +204,24 @@ def _spark_parquet(folder: Path, manifest: dict, master: str, session) -> Tables
         session = spark_session(master)
     from pyspark.sql import functions as F
 
+    months_apart = {"period_year", "period_month"} <= set(manifest.get("partition_by", ()))
     for name in TABLES:
         schema = canonical_schema(name)
         path = folder / name
         if path.is_dir():
-            frame = session.read.option("basePath", str(path)).parquet(str(path))
+            frame = (session.read.schema(_spark_file_schema(schema, manifest))
+                     .option("basePath", str(path)).parquet(str(path)))
         else:
             ddl = ", ".join(f"{f.name} {_SPARK_TYPES[f.type]}" for f in schema)
             frame = session.createDataFrame([], ddl)
-        frame = frame.select(*[F.col(f.name).cast(_SPARK_TYPES[f.type]).alias(f.name)
-                               for f in schema])
+        columns = {f.name: F.col(f.name).cast(_SPARK_TYPES[f.type]) for f in schema}
+        if months_apart and path.is_dir():
+            # the month from the folder names (the export writes a row under its period's
+            # year and month): a filter on period is then a filter on folders, and Spark
+            # reads only the months a query asks for (tests/scale: test_spark_reads_only...)
+            columns["period"] = F.make_date(F.col("period_year").cast("int"),
+                                            F.col("period_month").cast("int"), F.lit(1))
+        frame = frame.select(*[column.alias(name) for name, column in columns.items()])
         frame.createOrReplaceTempView(names[name])
     con = ibis.pyspark.connect(session)
     if own:
@@ -216,7 +238,7 @@ def _spark_parquet(folder: Path, manifest: dict, master: str, session) -> Tables
 
 def monitor_on(engine: str = "duckdb", *, store=None, data=None, spark_master: str | None = None,
                spark_session=None, month: str | None = None, reporter: str = "CHN",
-               commodity: str = "85051110", flow: str = "X") -> dict:
+               commodity: str = MAGNET_LINE, flow: str = "X") -> dict:
     """:func:`magwatch.analytics.monitor.monitor` on ``engine`` (same function, other tables)."""
     from magwatch.analytics.monitor import monitor, parse_month
 

@@ -45,6 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from magwatch import params
+from magwatch.codes import MAGNET_LINE
 from magwatch.periods import Month
 
 #: Rank of a source among rows of one key (lower first); a source not named here ranks 0.
@@ -273,7 +274,7 @@ def _narrow(t: pa.Table, *, partner, start, end, months, extra=()) -> pa.Table:
 
 
 def chosen(store, *, reporter: str | None = "CHN", partner: str | None = None,
-           commodity: str | None = "85051110", flow: str | None = "X", start=None, end=None,
+           commodity: str | None = MAGNET_LINE, flow: str | None = "X", start=None, end=None,
            as_of: str | dt.date | None = None, months: int = 1) -> pa.Table:
     """The figures that stand for each key and month: one row per key (:data:`CHOSEN_COLUMNS`).
 
@@ -292,7 +293,7 @@ def chosen(store, *, reporter: str | None = "CHN", partner: str | None = None,
 
 
 def chosen_claims(store, *, reporter: str | None = "CHN", partner: str | None = None,
-                  commodity: str | None = "85051110", flow: str | None = "X",
+                  commodity: str | None = MAGNET_LINE, flow: str | None = "X",
                   metric: str | None = None, start=None, end=None,
                   as_of: str | dt.date | None = None, months: int = 1) -> pa.Table:
     """The reported figure that stands for each key, month and metric (:data:`CLAIM_COLUMNS`).

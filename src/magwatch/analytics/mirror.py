@@ -49,7 +49,7 @@ import pyarrow as pa
 
 from magwatch.analytics.figures import preference_order
 from magwatch.analytics.series import month_index, pick, unusable, unusable_note
-from magwatch.codes import is_aggregate
+from magwatch.codes import MAGNET_LINE, is_aggregate
 from magwatch.errors import NoDataError, ParameterError
 from magwatch.periods import Month
 
@@ -378,7 +378,7 @@ class _Compared:
 
 
 def mirror(latest, reference_rows: list[dict] | None = None, *, partner: str,
-           reporter: str = "CHN", commodity: str = "85051110", start: str | None = None,
+           reporter: str = "CHN", commodity: str = MAGNET_LINE, start: str | None = None,
            end: str | None = None, lag: int | None = None,
            partner_commodity: str | None = None) -> dict:
     """The month-by-month mirror of one pair (see the module docstring); a dict with

@@ -22,6 +22,7 @@ import ibis
 import pyarrow as pa
 
 from magwatch.analytics import anomalies, audit, changes, concentration, figures, ranks, series
+from magwatch.codes import MAGNET_LINE
 from magwatch.errors import NoDataError, ParameterError
 from magwatch.periods import Month
 
@@ -103,7 +104,7 @@ def _months_with_data(ctx) -> tuple[list[int], list[int], list[int]]:
 
 
 def monitor(latest, claims, *, month: int | None = None, reporter: str = "CHN",
-            commodity: str = "85051110", flow: str = "X", keep: bool = True) -> dict:
+            commodity: str = MAGNET_LINE, flow: str = "X", keep: bool = True) -> dict:
     """The monitor result for one month (``month`` a month index; None = latest with data).
 
     With ``keep`` (the default) a result computed when its release landed and kept for the

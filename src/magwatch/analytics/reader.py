@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Protocol
 
+from magwatch.codes import MAGNET_LINE
 from magwatch.frame import Frame
 from magwatch.store import Store
 
@@ -37,14 +38,14 @@ class Reader(Protocol):
 
     def info(self) -> dict[str, object]: ...
 
-    def monitor(self, month: str | None = None, reporter: str = "CHN", commodity: str = "85051110",
+    def monitor(self, month: str | None = None, reporter: str = "CHN", commodity: str = MAGNET_LINE,
                 flow: str = "X") -> dict: ...
 
     def events(self, *, start: str | dt.date | None = None, end: str | dt.date | None = None,
                event_type: str | None = None, partner: str | None = None,
                commodity: str | None = None) -> Frame: ...
 
-    def explain(self, month: str, *, partner: str = "WLD", commodity: str = "85051110",
+    def explain(self, month: str, *, partner: str = "WLD", commodity: str = MAGNET_LINE,
                 lookback: int = 3) -> Any: ...
 
     def risk(self, month: str | None = None) -> dict: ...

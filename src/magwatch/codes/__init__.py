@@ -9,6 +9,7 @@ lines per classification and code validation. See ``docs/codes.md``.
 
 from magwatch.codes.commodities import (
     CLASSIFICATIONS,
+    MAGNET_LINE,
     default_classification,
     describe,
     hs6,
@@ -25,6 +26,7 @@ from magwatch.codes.countries import (
 
 __all__ = [
     "CLASSIFICATIONS",
+    "MAGNET_LINE",
     "SYSTEMS",
     "default_classification",
     "describe",

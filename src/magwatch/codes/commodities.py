@@ -32,11 +32,15 @@ from magwatch.errors import InputError, UnknownCodeError
 
 __all__ = [
     "CLASSIFICATIONS",
+    "MAGNET_LINE",
     "default_classification",
     "describe",
     "hs6",
     "validate_code",
 ]
+
+#: China's rare-earth magnet line (``CN-CHN 85051110``): the series magwatch reads by default.
+MAGNET_LINE = "85051110"
 
 #: Allowed code lengths per classification.
 CLASSIFICATIONS: dict[str, tuple[int, ...]] = {

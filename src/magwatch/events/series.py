@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from magwatch.analytics import figures
+from magwatch.codes import MAGNET_LINE
 from magwatch.errors import ParameterError
 from magwatch.periods import Month
 from magwatch.store import Store
 
 DEFAULT_REPORTER = "CHN"
 DEFAULT_FLOW = "X"
-DEFAULT_COMMODITY = "85051110"
+DEFAULT_COMMODITY = MAGNET_LINE
 
 
 @dataclass

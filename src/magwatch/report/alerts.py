@@ -21,6 +21,7 @@ from typing import Any
 
 from magwatch.analytics import figures
 from magwatch.analytics.reader import Reader
+from magwatch.codes import MAGNET_LINE
 from magwatch.errors import InputError, NoDataError, ParameterError, SourceError
 from magwatch.periods import Month
 
@@ -43,7 +44,7 @@ class Rule:
     direction: str = "above"                   # hhi_cross: above / below / either
     min_coverage: float = 0.5                  # new_low/new_high: share of the window with data
     reporter: str = "CHN"
-    commodity: str = "85051110"
+    commodity: str = MAGNET_LINE
     flow: str = "X"
     description: str = ""
 
@@ -148,7 +149,7 @@ def _cmp(value: float, op: str, threshold: float) -> bool:
             "<=": value <= threshold}[op]
 
 
-def latest_month(handle: Reader, reporter="CHN", commodity="85051110", flow="X") -> str:
+def latest_month(handle: Reader, reporter="CHN", commodity=MAGNET_LINE, flow="X") -> str:
     rows = handle.flows(reporter=reporter, commodity=commodity, flow=flow, partner="WLD").to_pylist()
     periods = [r["period"] for r in rows if r["net_weight_t"] is not None]
     if not periods:

@@ -21,7 +21,7 @@ from typing import Any
 
 from magwatch.analytics import figures
 from magwatch.analytics.reader import Reader
-from magwatch.codes import countries
+from magwatch.codes import MAGNET_LINE, countries
 from magwatch.errors import NoDataError, ParameterError
 from magwatch.periods import Month
 from magwatch.report.words import (
@@ -464,7 +464,7 @@ def _series(handle: Reader, partners: list[str], month: str, months: int = 18) -
     start = str(Month.parse(month) - (months - 1))
     out = {}
     for p in partners:
-        rows = figures.chosen(handle, reporter="CHN", commodity="85051110", flow="X", partner=p,
+        rows = figures.chosen(handle, reporter="CHN", commodity=MAGNET_LINE, flow="X", partner=p,
                               start=start, end=month).to_pylist()
         out[p] = {r["period"]: float(r["net_weight_t"]) for r in rows if r["net_weight_t"] is not None}
     return out

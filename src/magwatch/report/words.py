@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from magwatch.codes import countries
+from magwatch.codes import MAGNET_LINE, countries
 from magwatch.errors import MagwatchError, ParameterError
 from magwatch.periods import Month
 
@@ -166,7 +166,7 @@ def record_phrase(text: str | None) -> str | None:
 # ----------------------------------------------------------------------------- the dashboard's and the CLI's
 
 #: Reader's words for the commodities the dashboard opens on; other codes show their code.
-COMMODITY_WORDS = {"85051110": "rare-earth magnet", "850511": "permanent magnet"}
+COMMODITY_WORDS = {MAGNET_LINE: "rare-earth magnet", "850511": "permanent magnet"}
 
 
 def country_words(code: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from magwatch.analytics import figures
 from magwatch.analytics.reader import Reader
-from magwatch.codes import name as country_name
+from magwatch.codes import MAGNET_LINE, name as country_name
 from magwatch.risk.citations import number, reference_rows
 from magwatch.risk.indices import hhi_bounds
 
@@ -82,7 +82,7 @@ def china_stage_shares(handle: Reader | None = None) -> list[dict]:
 
 def export_shares(handle: Reader, month: str) -> list[dict]:
     """Partner shares of China's magnet exports in ``month`` (computed; partners observed only)."""
-    rows = figures.chosen(handle, reporter="CHN", commodity="85051110", flow="X", start=month,
+    rows = figures.chosen(handle, reporter="CHN", commodity=MAGNET_LINE, flow="X", start=month,
                           end=month).to_pylist()
     primary = {r["partner"]: {"net_weight_t": r["net_weight_t"], "source_file": r["weight_source_file"],
                               "source_row": r["weight_source_row"], "source_url": r["weight_source_url"]}

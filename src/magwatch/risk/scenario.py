@@ -35,7 +35,7 @@ import numpy as np
 
 from magwatch.analytics import figures
 from magwatch.analytics.reader import Reader
-from magwatch.codes import is_known
+from magwatch.codes import MAGNET_LINE, is_known
 from magwatch.errors import InputError, NoDataError, ParameterError
 from magwatch.periods import Month
 from magwatch.risk.citations import Cited, number, reference_rows
@@ -47,7 +47,7 @@ QUANTILES = (0.1, 0.5, 0.9)
 QUANTILE_METHOD = "inverted_cdf"
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
 #: The line an observed baseline reads: China's rare-earth permanent magnets.
-BASELINE_COMMODITY = "85051110"
+BASELINE_COMMODITY = MAGNET_LINE
 
 
 # -- the numeric model ---------------------------------------------------------------------

@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from magwatch import params
+from magwatch.codes import MAGNET_LINE
 from magwatch.errors import InputError, NoDataError, ParameterError
 from magwatch.render import jsonable, to_csv
 from magwatch.web.limits import (
@@ -188,7 +189,7 @@ def revisions(request: Request, source: Optional[str] = None,
 @router.get("/provenance", summary="Source rows and vintages behind one partner and period")
 def provenance(request: Request, partner: str = Query(..., description="ISO3, WLD or EUU"),
                period: str = Query(..., description="YYYY-MM"),
-               reporter: str = Query("CHN"), commodity: str = Query("85051110"),
+               reporter: str = Query("CHN"), commodity: str = Query(MAGNET_LINE),
                flow: Optional[str] = Query(None, description="X or M (default both)")) -> Response:
     result = provenance_rows(request.app.state.access, partner=partner, period=period,
                              reporter=reporter, commodity=commodity, flow=flow)
@@ -196,7 +197,7 @@ def provenance(request: Request, partner: str = Query(..., description="ISO3, WL
 
 
 def provenance_rows(access, *, partner: str, period: str, reporter: str = "CHN",
-                    commodity: str = "85051110", flow: str | None = None) -> dict:
+                    commodity: str = MAGNET_LINE, flow: str | None = None) -> dict:
     """Observations (every span starting that month) and reported claims for one key."""
     found = params.query_month(period, "period")
     if found is None:
@@ -226,7 +227,7 @@ def provenance_rows(access, *, partner: str, period: str, reporter: str = "CHN",
 @router.get("/monitor", summary="What moved in a month: m/m, y/y, ranks, shares, HHI, anomalies")
 def monitor(request: Request,
             month: Optional[str] = Query(None, description="YYYY-MM (default: latest with data)"),
-            reporter: str = Query("CHN"), commodity: str = Query("85051110"),
+            reporter: str = Query("CHN"), commodity: str = Query(MAGNET_LINE),
             flow: str = Query("X", description="X export or M import"),
             format: Format = Query("json")) -> Response:
     """Computed once per store state: the result is shared with the overview page, and the
@@ -303,7 +304,7 @@ def add_event(request: Request, event: EventIn) -> Response:
 
 @router.get("/event-study", summary="Levels before and after an event, against counterfactuals")
 def event_study(request: Request, event: str = Query(..., description="Event id or YYYY-MM-DD"),
-                partner: str = Query("WLD"), commodity: str = Query("85051110"),
+                partner: str = Query("WLD"), commodity: str = Query(MAGNET_LINE),
                 window: str = Query("-3:+3", description="Months before and after, e.g. -3:+3")) -> Response:
     params.query_event(event, "event")
     args = dict(partner=partner, commodity=commodity, window=window)
@@ -314,7 +315,7 @@ def event_study(request: Request, event: str = Query(..., description="Event id 
 
 @router.get("/explain", summary="Which events a month's figure follows (never 'caused')")
 def explain(request: Request, month: str = Query(..., description="YYYY-MM"),
-            partner: str = Query("WLD"), commodity: str = Query("85051110"),
+            partner: str = Query("WLD"), commodity: str = Query(MAGNET_LINE),
             lookback: int = Query(3, ge=0, le=MAX_LOOKBACK)) -> Response:
     params.check_query(months={"month": month})
     args = dict(partner=partner, commodity=commodity, lookback=lookback)
@@ -327,7 +328,7 @@ def explain(request: Request, month: str = Query(..., description="YYYY-MM"),
 
 @router.get("/mirror", summary="The reporter's exports against the partner's imports, month by month")
 def mirror(request: Request, partner: str = Query(..., description="ISO3 importer, e.g. USA"),
-           reporter: str = Query("CHN"), commodity: str = Query("85051110"),
+           reporter: str = Query("CHN"), commodity: str = Query(MAGNET_LINE),
            start: Optional[str] = Query(None, alias="from", description="YYYY-MM"),
            end: Optional[str] = Query(None, alias="to", description="YYYY-MM"),
            lag: Optional[int] = Query(None, ge=0, le=MAX_LAG, description="Shipping lag in months")) -> Response:

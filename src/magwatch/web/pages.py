@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from magwatch import params
 from magwatch.analytics import figures
+from magwatch.codes import MAGNET_LINE
 from magwatch.errors import MagwatchError, ParameterError
 from magwatch.periods import Month
 from magwatch.render import jsonable
@@ -35,7 +36,7 @@ from magwatch.web.limits import MAX_SCENARIO_PATHS, MAX_SEED
 router = APIRouter(include_in_schema=False, dependencies=[Depends(query_within_limits)])
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 
-DEFAULT = {"reporter": "CHN", "commodity": "85051110", "flow": "X"}
+DEFAULT = {"reporter": "CHN", "commodity": MAGNET_LINE, "flow": "X"}
 
 
 # -- filters -------------------------------------------------------------------------------
@@ -199,7 +200,7 @@ def _ranks(partner: dict) -> dict:
 
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request, month: Optional[str] = None, reporter: str = "CHN",
-             commodity: str = "85051110", flow: str = "X") -> HTMLResponse:
+             commodity: str = MAGNET_LINE, flow: str = "X") -> HTMLResponse:
     ctx = {"title": "Overview", "month": month, "reporter": reporter, "commodity": commodity,
            "flow": flow, "months": [], "newer": []}
     try:
@@ -261,7 +262,7 @@ def _chart_events(events: list[dict], periods: list[str]) -> list[dict]:
 
 
 @router.get("/partner/{partner}", response_class=HTMLResponse)
-def partner_page(request: Request, partner: str, reporter: str = "CHN", commodity: str = "85051110",
+def partner_page(request: Request, partner: str, reporter: str = "CHN", commodity: str = MAGNET_LINE,
                  flow: str = "X", code: Optional[str] = None, span: str = "24m"):
     ctx = {"title": f"Partner {partner}", "partner": partner, "reporter": reporter,
            "commodity": commodity, "flow": flow, "span_choice": span}
@@ -383,7 +384,7 @@ def events_page(request: Request, start: Optional[str] = Query(None, alias="from
 
 
 @router.get("/events/study", response_class=HTMLResponse)
-def study_page(request: Request, event: str, partner: str = "WLD", commodity: str = "85051110",
+def study_page(request: Request, event: str, partner: str = "WLD", commodity: str = MAGNET_LINE,
                window: str = "-3:+3") -> HTMLResponse:
     ctx = {"title": f"Event study {event}", "event": event, "partner": partner, "window": window}
     try:
@@ -403,7 +404,7 @@ def _study(mw, event, partner, commodity, window):
 
 @router.get("/provenance", response_class=HTMLResponse)
 def provenance_page(request: Request, partner: str = "WLD", period: Optional[str] = None,
-                    reporter: str = "CHN", commodity: str = "85051110",
+                    reporter: str = "CHN", commodity: str = MAGNET_LINE,
                     flow: Optional[str] = None) -> HTMLResponse:
     ctx = {"title": f"Provenance {partner} {period or ''}", "partner": partner, "period": period,
            "reporter": reporter, "commodity": commodity}

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from magwatch.analytics import figures
 from magwatch.analytics.reader import Reader
+from magwatch.codes import MAGNET_LINE
 from magwatch.errors import NoDataError
 from magwatch.periods import Month, Span
 from magwatch.report.check._verdict import Figure, _half_unit, _span
@@ -27,7 +28,7 @@ class Lookup:
     def known_months(self) -> tuple[str, ...]:
         """Months with a single-month figure of China's magnet exports (for undated text)."""
         if self._known is None:
-            rows = figures.chosen(self.h, reporter="CHN", commodity="85051110", flow="X", months=1)
+            rows = figures.chosen(self.h, reporter="CHN", commodity=MAGNET_LINE, flow="X", months=1)
             self._known = tuple(sorted(set(rows.column("period").to_pylist())))
         return self._known
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from magwatch.codes import MAGNET_LINE
 
-
-MAGNET_CODE = "85051110"
+MAGNET_CODE = MAGNET_LINE
 
 
 MONTHS = {name: i for i, names in enumerate(
