@@ -232,3 +232,24 @@ def test_cli_import_refuses_with_one_line_and_exit_2(cli, cli_store, store_snaps
     for word in EXPECTED[name]["words"].split("|"):
         assert word in err, (word, err)
     assert not changed, "the store changed"
+
+
+
+@pytest.mark.parametrize("source", ["", " ", "a\nb", "us'er", 'us"er', "\x1b[31mred", "\x9b31m",
+                                    "a\u202eb", "gacc ", " user", "GACC", "Comtrade"])
+def test_cli_source_names_that_could_mislead_are_refused(cli, cli_store, store_snapshot, tmp_path,
+                                                         source):
+    """--source '' and names with a newline, a quote, an escape code, a direction override,
+    a space at either end, or an official source's name in other capitals; the file is valid."""
+    good = tmp_path / "good.csv"
+    good.write_text("reporter,partner,flow,commodity,period,net_weight_t\n"
+                    "CHN,USA,X,85051110,2025-06,353\n")
+    code, out, err = cli(cli_store["db"], "import", str(good), "--source", source,
+                         "--vintage", "2025-07-20")
+    changed = store_snapshot(cli_store["db"]) != cli_store["hash"]
+    if changed:
+        shutil.copy(cli_store["bundled"], cli_store["db"])
+    assert "Traceback" not in out + err, err
+    assert code == 2 and err.count("\n") == 1 and err.startswith("error: "), (code, out, err)
+    assert "source name" in err and "good.csv" in err, err
+    assert not changed, "the store changed"

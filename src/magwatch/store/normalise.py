@@ -167,9 +167,21 @@ def _check_header(types: dict[str, str], file: str) -> None:
 
 
 def _check_source_name(source: str, file: str) -> None:
-    if not source.strip() or any(ord(ch) < 32 or ord(ch) == 127 or ch in "'\"" for ch in source):
+    from magwatch.sources import names
+
+    if not source.strip() or any(ord(ch) < 32 or 127 <= ord(ch) <= 159 or ch in "'\"\u200e\u200f"
+                                 or "\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069"
+                                 for ch in source):
         raise InputError(f"source name {source!r} is empty or holds a control character or a "
                          "quote", file=file)
+    if source != source.strip():
+        raise InputError(f"source name {source!r} begins or ends with a space", file=file)
+    twin = next((name for name in names() if name.lower() == source.lower() and name != source),
+                None)
+    if twin:            # 'GACC' beside 'gacc' would pass a file of one's own off as the source
+        raise InputError(f"source name {source!r} is the source {twin!r} in other capitals; name "
+                         f"a file of your own otherwise (or read that source's own file format "
+                         f"with --source {twin})", file=file)
 
 
 def _country_columns(cols: _Columns) -> None:
@@ -316,9 +328,14 @@ def _vintage_columns(cols: _Columns, vintage: dt.date | None, today: dt.date) ->
     """The row's vintage (not in the future), else the import's, else today as 'ingested'."""
     exprs = cols.exprs
     if cols.has("vintage"):
-        v = f"TRY_CAST({_text('vintage')} AS DATE)"
-        cols.check("vintage", f"{_text('vintage')} IS NOT NULL AND ({v} IS NULL OR {v} > DATE '{today}')",
-                   "vintage must be a date YYYY-MM-DD, not in the future")
+        # a date as written (DuckDB alone would also read 'epoch', '-infinity', '... (BC)')
+        written = f"regexp_full_match({_text('vintage')}, '\\d{{4}}-\\d{{2}}-\\d{{2}}([ T][0-9:.+Z-]*)?')"
+        v = f"CASE WHEN {written} THEN TRY_CAST({_text('vintage')} AS DATE) END"
+        cols.check("vintage", f"{_text('vintage')} IS NOT NULL AND {v} IS NULL",
+                   "vintage must be a date YYYY-MM-DD")
+        cols.check("vintage", f"{v} > DATE '{today}'",
+                   f"vintage in the future (after {today}): a figure is imported after it is "
+                   f"published; is the year a typo?")
         fallback = f"DATE '{vintage or today}'"
         exprs["vintage"] = f"coalesce({v}, {fallback})"
         exprs["vintage_precision"] = f"CASE WHEN {v} IS NULL THEN '{'day' if vintage else 'ingested'}' ELSE 'day' END"
