@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from magwatch import params
+from magwatch.codes import MAGNET_LINE
 from magwatch.config import no_data_hint, resolve_db_path
 from magwatch.errors import InputError, NoDataError
 from magwatch.frame import Frame
@@ -123,20 +124,20 @@ class Magwatch:
         return import_events(self.store, path)
 
     def event_study(self, event: str | dt.date, *, partner: str = "WLD",
-                    commodity: str = "85051110", window: str | tuple[int, int] | None = None):
+                    commodity: str = MAGNET_LINE, window: str | tuple[int, int] | None = None):
         """Event study of an event id or date on one monthly series (magwatch.events.study)."""
         from magwatch.events.study import event_study
 
         return event_study(self.store, event, partner=partner, commodity=commodity, window=window)
 
-    def explain(self, month: str, *, partner: str = "WLD", commodity: str = "85051110",
+    def explain(self, month: str, *, partner: str = "WLD", commodity: str = MAGNET_LINE,
                 lookback: int = 3):
         """Events a month's figure follows, ranked by relevance and timing (never 'caused')."""
         from magwatch.events.explain import explain
 
         return explain(self.store, month, partner=partner, commodity=commodity, lookback=lookback)
 
-    def monitor(self, month: str | None = None, reporter: str = "CHN", commodity: str = "85051110",
+    def monitor(self, month: str | None = None, reporter: str = "CHN", commodity: str = MAGNET_LINE,
                 flow: str = "X") -> dict:
         """What moved in one month: levels, m/m, y/y, ranks, shares, HHI, anomalies (docs/monitor.md)."""
         from magwatch.analytics.monitor import monitor, parse_month
@@ -206,7 +207,7 @@ class Magwatch:
 
     # -- mirror (magwatch.analytics.mirror; docs/mirror.md) -------------------------------
 
-    def mirror(self, partner: str, *, reporter: str = "CHN", commodity: str = "85051110",
+    def mirror(self, partner: str, *, reporter: str = "CHN", commodity: str = MAGNET_LINE,
                start: str | None = None, end: str | None = None, lag: int | None = None,
                partner_commodity: str | None = None) -> dict:
         """Reporter's exports vs the partner's imports month by month: lag, scope, CIF/FOB,

@@ -9,6 +9,7 @@ import pyarrow as pa
 import typer
 
 from magwatch.cli import app, open_handle
+from magwatch.codes import MAGNET_LINE
 from magwatch.errors import ParameterError
 from magwatch.render import emit_table, to_json
 
@@ -88,7 +89,7 @@ def import_(file: Path = typer.Argument(..., help="CSV with columns date, actor,
 @app.command("event-study")
 def event_study(event: str = typer.Option(..., "--event", help="Event id or a date YYYY-MM-DD"),
                 partner: str = typer.Option("WLD", help="ISO3, or WLD for China's total"),
-                commodity: str = typer.Option("85051110", help="Tariff line"),
+                commodity: str = typer.Option(MAGNET_LINE, help="Tariff line"),
                 window: str = typer.Option("-3:+3", help="Months before and after, e.g. -3:+3 "
                                                          "(write --window=-3:+3)"),
                 fmt: str = typer.Option("table", "--format", help="table|json")) -> None:
@@ -108,7 +109,7 @@ def event_study(event: str = typer.Option(..., "--event", help="Event id or a da
 @app.command("explain")
 def explain(month: str = typer.Option(..., "--month", help="YYYY-MM"),
             partner: str = typer.Option("WLD", help="ISO3, or WLD for China's total"),
-            commodity: str = typer.Option("85051110", help="Tariff line"),
+            commodity: str = typer.Option(MAGNET_LINE, help="Tariff line"),
             lookback: int = typer.Option(3, help="Months before the month to search for events"),
             fmt: str = typer.Option("table", "--format", help="table|json")) -> None:
     """Which events a month's figure follows (never 'caused'), ranked, with event studies."""

@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from magwatch.cli import app, open_handle
+from magwatch.codes import MAGNET_LINE
 from magwatch.errors import ParameterError
 from magwatch.render import emit_table, to_json
 
@@ -68,7 +69,7 @@ def headline(result: dict) -> list[str]:
 @app.command()
 def mirror(partner: str = typer.Option(..., help="ISO3 partner whose imports are compared (USA, EUU, JPN)"),
            reporter: str = typer.Option("CHN", help="ISO3 reporter whose exports are compared"),
-           commodity: str = typer.Option("85051110", help="The reporter's commodity line"),
+           commodity: str = typer.Option(MAGNET_LINE, help="The reporter's commodity line"),
            partner_commodity: Optional[str] = typer.Option(
                None, help="The partner's line (default: its HS6 line, else the one with most months)"),
            start: Optional[str] = typer.Option(None, "--from", help="First reporter month YYYY-MM"),

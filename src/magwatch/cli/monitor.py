@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from magwatch.cli import app, open_handle
+from magwatch.codes import MAGNET_LINE
 from magwatch.errors import ParameterError
 from magwatch.render import emit_table, to_json
 
@@ -79,7 +80,7 @@ def _headline(result: dict) -> list[str]:
 @app.command()
 def monitor(month: Optional[str] = typer.Option(None, help="YYYY-MM (default: latest month with data)"),
             reporter: str = typer.Option("CHN", help="ISO3 reporter"),
-            commodity: str = typer.Option("85051110", help="Commodity code"),
+            commodity: str = typer.Option(MAGNET_LINE, help="Commodity code"),
             flow: str = typer.Option("X", help="X export or M import"),
             engine: str = typer.Option("duckdb", "--engine", help="duckdb|spark (docs/scale.md)"),
             data: Optional[Path] = typer.Option(None, "--data", help="Folder from 'magwatch export parquet'"),
