@@ -29,6 +29,7 @@ import pyarrow as pa
 from magwatch.codes import is_known
 from magwatch.errors import InputError, ParameterError
 from magwatch.periods import Month
+from magwatch.store import Store
 from magwatch.store import events as event_store
 from magwatch.store.schema import EVENT_DDL  # noqa: F401  (re-exported by magwatch.events)
 
@@ -210,7 +211,7 @@ def validate_event(fields: dict[str, Any], *, file: str | None = None, row: int 
 # -- storing -------------------------------------------------------------------------------
 
 
-def _write(store, rows: list[dict[str, Any]], *, file: str | None) -> tuple[int, int]:
+def _write(store: Store, rows: list[dict[str, Any]], *, file: str | None) -> tuple[int, int]:
     """Store events in one transaction; identical ids already stored are skipped.
 
     Returns (added, skipped). An id already stored with different content is an error
@@ -237,7 +238,7 @@ def _scope_rows() -> dict[int, dict[str, str]]:
     return {int(r["source_row"]): r for r in rows}
 
 
-def bundled_events(store) -> list[dict[str, Any]]:
+def bundled_events(store: Store) -> list[dict[str, Any]]:
     """The bundled timeline as registry rows, scope from ``event_scope.csv``.
 
     An event whose row has no mapping gets a NULL scope (basis ``unmapped``), never
@@ -274,7 +275,7 @@ def bundled_events(store) -> list[dict[str, Any]]:
     return out
 
 
-def seed(store) -> int:
+def seed(store: Store) -> int:
     """Insert bundled events not yet in the registry; returns how many were added."""
     rows = bundled_events(store)
     if not rows:
@@ -283,7 +284,7 @@ def seed(store) -> int:
     return added
 
 
-def _ready(store) -> None:
+def _ready(store: Store) -> None:
     """Seed the registry with bundled events it lacks (a read-only store is left as it is)."""
     if not getattr(store, "read_only", False):
         seed(store)
@@ -292,7 +293,7 @@ def _ready(store) -> None:
 # -- adding --------------------------------------------------------------------------------
 
 
-def add_event(store, **fields: Any) -> dict[str, Any]:
+def add_event(store: Store, **fields: Any) -> dict[str, Any]:
     """Validate and store one event; returns the stored row (with ``added``: False if it existed)."""
     try:
         row = validate_event(fields)
@@ -347,7 +348,7 @@ def read_events_csv(path: str | Path) -> list[dict[str, Any]]:
     return rows
 
 
-def import_events(store, path: str | Path) -> dict[str, int]:
+def import_events(store: Store, path: str | Path) -> dict[str, int]:
     """Validate a whole event CSV, then store it in one transaction."""
     rows = read_events_csv(path)
     _ready(store)
@@ -373,7 +374,7 @@ def _as_date(value: Any, parameter: str, *, end: bool = False) -> dt.date | None
         raise ParameterError(parameter, f"expected YYYY-MM-DD or YYYY-MM, got {value!r}") from None
 
 
-def _all_rows(store) -> list[dict[str, Any]]:
+def _all_rows(store: Store) -> list[dict[str, Any]]:
     """Every event by date, then id: the stored ones, and on a read-only store also the
     bundled ones not stored yet (what seeding would add), so the answer is the same."""
     _ready(store)
@@ -397,7 +398,7 @@ def touches(scope: list[str] | None, code: str | None) -> str:
     return "yes" if code in scope else "no"
 
 
-def list_events(store, *, start: Any = None, end: Any = None, event_type: str | None = None,
+def list_events(store: Store, *, start: Any = None, end: Any = None, event_type: str | None = None,
                 partner: str | None = None, commodity: str | None = None) -> pa.Table:
     """Events in a date range (inclusive), optionally of one type or touching a partner/commodity.
 
@@ -437,18 +438,18 @@ def list_events(store, *, start: Any = None, end: Any = None, event_type: str | 
     return pa.Table.from_pylist(out, schema=schema)
 
 
-def get_event(store, event_id: str) -> dict[str, Any] | None:
+def get_event(store: Store, event_id: str) -> dict[str, Any] | None:
     for r in _all_rows(store):
         if r["event_id"] == event_id:
             return r
     return None
 
 
-def events_on(store, day: dt.date) -> list[dict[str, Any]]:
+def events_on(store: Store, day: dt.date) -> list[dict[str, Any]]:
     return [r for r in _all_rows(store) if r["event_date"] == day]
 
 
-def chart_events(store, start: Any, end: Any, *, partner: str | None = None,
+def chart_events(store: Store, start: Any, end: Any, *, partner: str | None = None,
                  commodity: str | None = None) -> list[dict[str, Any]]:
     """Events a time-series chart over [start, end] should mark: date, id, type, short label."""
     table = list_events(store, start=start, end=end, partner=partner, commodity=commodity)
