@@ -152,7 +152,16 @@ def test_the_valid_export_folder_behind_the_export_cases_imports(mw, tmp_path, m
 # Real defects found by this corpus in modules owned elsewhere (kept failing until fixed there).
 #: Inputs that once escaped as bugs; kept empty when none is known (a strict xfail
 #: would turn red the moment such a bug is fixed).
-KNOWN_BUGS: dict[str, str] = {}
+KNOWN_BUGS: dict[str, str] = {
+    name: "store/export.py read_manifest lets json.loads's RecursionError (a manifest nested "
+          "100,000 deep) and ValueError (an integer of 5,000 digits) escape as a traceback; it "
+          "catches only JSONDecodeError and UnicodeDecodeError"
+    for name in ("export_manifest_deep_nesting", "export_manifest_huge_count")}
+
+
+def _known(names) -> list:
+    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[n]))
+            if n in KNOWN_BUGS else n for n in names]
 
 
 @pytest.fixture(scope="module")
@@ -178,9 +187,7 @@ def corpus_mw(shared_store, store_snapshot):
         shared_store["mw"] = magwatch.open(shared_store["db"])
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[n])) if n in KNOWN_BUGS
-    else n for n in sorted(EXPECTED)])
+@pytest.mark.parametrize("name", _known(sorted(EXPECTED)))
 def test_bad_input_is_refused_with_one_clear_line(corpus_mw, replay, quiet_sources, store_snapshot,
                                                    name):
     expected = EXPECTED[name]
@@ -216,7 +223,8 @@ def cli_store(bundled_db, tmp_path_factory, store_snapshot):
     return {"db": db, "hash": store_snapshot(db), "bundled": bundled_db}
 
 
-@pytest.mark.parametrize("name", sorted(n for n in EXPECTED if n.split("_", 1)[0] in IMPORTED))
+@pytest.mark.parametrize("name", _known(sorted(n for n in EXPECTED
+                                                if n.split("_", 1)[0] in IMPORTED)))
 def test_cli_import_refuses_with_one_line_and_exit_2(cli, cli_store, store_snapshot, name):
     kind = name.split("_", 1)[0]
     args = ["import", str(CORPUS / name)]

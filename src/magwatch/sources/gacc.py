@@ -577,6 +577,22 @@ def _parameter_unit(code: str, name: str, *, file: str, row: int,
 
 # -- the source ----------------------------------------------------------------------------
 
+def _check_vintage(vintage: dt.date, lines: list[Line], file: str, *, stated: bool) -> None:
+    """The bounds of every import (docs/import.md): a vintage not after today, and on or after
+    the end of every period it dates (a month's figure is published after the month)."""
+    hint = "" if stated else " (it is the file's modification date; give the release date with --vintage)"
+    if vintage > dt.date.today():
+        raise InputError(f"vintage {vintage} is in the future (after {dt.date.today()}); is the "
+                         f"year a typo?{hint}", file=file, field="vintage")
+    for line in lines:
+        last = line.period.month + line.months - 1            # the last month the row covers
+        end = dt.date(line.period.year + last // 12, last % 12 + 1, 1)
+        if vintage < end:
+            raise InputError(f"vintage {vintage} is before the end of the period "
+                             f"{line.period:%Y-%m}: a month's figure is published after it{hint}",
+                             file=file, row=line.row, field="vintage")
+
+
 class Gacc:
     name = "gacc"
     title = "China customs (GACC) query-platform exports (CSV/Excel files)"
@@ -596,6 +612,7 @@ class Gacc:
         if vintage is None:
             vintage = dt.datetime.fromtimestamp(path.stat().st_mtime).date()
             note = "vintage = file modification date (GACC exports carry no release date)"
+        _check_vintage(vintage, lines, file, stated=note is None)
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
         return FileFacts(path.name, sha, flow, vintage, note), lay, lines
 

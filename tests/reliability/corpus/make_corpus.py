@@ -252,6 +252,7 @@ def figures_and_calendar() -> None:
     gacc("gacc_month_190001.csv", month="190001")
     gacc("gacc_month_209912.csv", month="209912")
     gacc("gacc_month_000006.csv", month="000006")
+    gacc("gacc_vintage_before_month_end.csv", month="202507")    # read with vintage 2025-07-20
     gacc("gacc_amount_1e308.csv", amount="1e308")
 
 
@@ -540,6 +541,12 @@ def export_folders() -> None:
     export("export_currency_gold", rows=[obs(value=1000.0, currency="XAU")])
     export("export_release_note_escape", releases=[release(note="\x1b[2J\x1b]0;owned\x07")])
     export("export_release_source_quote", rows=[obs(source="us'er")], releases=[release(source="us'er")])
+    folder = export("export_manifest_deep_nesting")      # json.loads: RecursionError
+    text("export_manifest_deep_nesting/magwatch-export.json", "[" * 100_000 + "]" * 100_000)
+    folder = export("export_manifest_huge_count")        # int(): ValueError past 4300 digits
+    manifest = (folder / "magwatch-export.json").read_text()
+    text("export_manifest_huge_count/magwatch-export.json",
+         manifest.replace('"observation": 2,', '"observation": 1' + "0" * 5000 + ",", 1))
     folder = export("export_ingested_at_overflow")       # year 294247: no Python datetime holds it
     log = folder / "release" / "release.parquet"
     table = pq.read_table(log)
