@@ -163,8 +163,6 @@ def spark_session(master: str = DEFAULT_SPARK_MASTER, *, app_name: str = "magwat
     builder = SparkSession.builder.appName(app_name)
     if master.startswith("sc://") or connect:
         builder = builder.remote(master)
-        if not master.startswith("sc://"):          # the local server this call starts
-            builder = builder.config("spark.log.level", "ERROR")
     else:
         builder = (builder.master(master)
                    .config("spark.ui.enabled", "false")

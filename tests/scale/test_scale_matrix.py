@@ -9,7 +9,9 @@ Two data sets, each exported once with ``export_parquet``:
 
 The reference result is the DuckDB store (the product path); every other
 engine must give the same result. Spark tests carry the ``spark`` marker and
-share one SparkSession (local[2], 2 shuffle partitions) for the whole session.
+share one Spark Connect session for the whole session: the tests start a local
+Spark Connect server (local[2], 2 shuffle partitions) and talk to it as a client
+of a remote cluster would, over gRPC.
 """
 
 from __future__ import annotations
@@ -65,8 +67,9 @@ SLOW_SPARK = ["duckdb-parquet", pytest.param("spark", marks=[*SPARK_MARKS, pytes
 
 @pytest.fixture(scope="session")
 def spark():
-    session = spark_session("local[2]", app_name="magwatch-tests", shuffle_partitions=2)
-    session.sparkContext.setLogLevel("ERROR")
+    session = spark_session("local[2]", app_name="magwatch-tests", shuffle_partitions=2,
+                            connect=True)
+    assert type(session).__module__.startswith("pyspark.sql.connect")     # a Connect client
     yield session
     session.stop()
 
@@ -242,6 +245,36 @@ def test_bundled_other_months_same_on_spark(engine, bundled_export, store_result
         for month in sorted(set(MONTHS) - set(FAST_MONTHS[engine])):
             got = monitor(t.observations, t.claims, month=parse_month(month))
             assert_same_result(canonical(monitors[month]), canonical(got), month)
+
+
+PARTITION = re.compile(r"period_year=(\d+)/period_month=(\d+)/")
+
+
+@pytest.mark.parametrize("engine", [pytest.param("spark", marks=SPARK_MARKS)])
+def test_spark_reads_only_the_months_a_query_needs(engine, bundled_export, bundled_db, tmp_path,
+                                                   request):
+    """A month's figures (the month, the month before, the same month a year before) over a
+    copy of the export in which every other month's files are not Parquet at all: Spark
+    answers as the store does, so it opened none of them."""
+    folder = tmp_path / "parquet"
+    shutil.copytree(bundled_export, folder)
+    needed = {(2025, 6), (2025, 5), (2024, 6)}
+    spoiled = 0
+    for table in ("observation_latest", "observation"):
+        for path in (folder / table).rglob("*.parquet"):
+            year, month = map(int, PARTITION.search(path.as_posix()).groups())
+            if (year, month) not in needed:
+                path.write_bytes(b"not a Parquet file")
+                spoiled += 1
+    assert spoiled > 40
+    index = 2025 * 12 + 6 - 1
+    with magwatch.open(bundled_db, read_only=True) as mw:
+        want = changes.at_month_from_rows(open_tables("duckdb", store=mw.store).observations,
+                                          index).to_pyarrow()
+    with tables_on(engine, folder, request) as t:
+        got = changes.at_month_from_rows(t.observations, index).to_pyarrow()
+    assert want.num_rows > 5
+    assert_tables_equal(want, got)
 
 
 # -- synthetic data ------------------------------------------------------------------------
