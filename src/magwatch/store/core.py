@@ -10,6 +10,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from magwatch.config import settings
 from magwatch.errors import InputError, StoreError
 from magwatch.store import queries
 from magwatch.store.files import check_input_path, drop_stage, stage_file, user_line
@@ -44,7 +45,7 @@ class Store:
         if read_only and self.path is not None and not self.path.exists():
             raise StoreError(f"store {self.path} does not exist; run 'magwatch load' first")
         config = {}
-        limit = memory_limit or os.environ.get("MAGWATCH_MEMORY_LIMIT")
+        limit = memory_limit or settings().memory_limit
         if limit:
             config["memory_limit"] = limit
         if self.path is not None and not read_only:
