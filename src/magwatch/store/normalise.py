@@ -16,7 +16,7 @@ from magwatch.codes.countries import REPORTING_AGGREGATES
 from magwatch.store.schema import fetch_one
 from magwatch.records import (
     CLASSIFICATIONS, IMPORT_OPTIONAL, IMPORT_REQUIRED, OBSERVATION_KEY, OBSERVATION_SCHEMA,
-    QUANTITY_UNITS,
+    QUANTITY_UNITS, SOURCE_NAMES,
 )
 
 NUMERIC_TYPES = ("DOUBLE", "FLOAT", "DECIMAL", "INTEGER", "BIGINT", "SMALLINT", "TINYINT",
@@ -86,6 +86,10 @@ def _refuse_numeric_codes(types: dict[str, str], file: str) -> None:
             raise InputError(f"code column stored as {types[col]}, not text (a number loses "
                              "leading zeros: 0850511100 becomes 850511100); store codes as text",
                              file=file, field=col)
+    for col in ("note", "source_ref", "source_url"):
+        if types.get(col) == "BLOB":      # bytes would be stored as the text '\x1B[31m'
+            raise InputError("text column stored as bytes (BLOB), not text; store it as UTF-8 "
+                             "text", file=file, field=col)
 
 
 @dataclass
@@ -167,8 +171,6 @@ def _check_header(types: dict[str, str], file: str) -> None:
 
 
 def _check_source_name(source: str, file: str) -> None:
-    from magwatch.sources import names
-
     if not source.strip() or any(ord(ch) < 32 or 127 <= ord(ch) <= 159 or ch in "'\"\u200e\u200f"
                                  or "\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069"
                                  for ch in source):
@@ -176,8 +178,8 @@ def _check_source_name(source: str, file: str) -> None:
                          "quote", file=file)
     if source != source.strip():
         raise InputError(f"source name {source!r} begins or ends with a space", file=file)
-    twin = next((name for name in names() if name.lower() == source.lower() and name != source),
-                None)
+    twin = next((name for name in SOURCE_NAMES if name.lower() == source.lower()
+                 and name != source), None)
     if twin:            # 'GACC' beside 'gacc' would pass a file of one's own off as the source
         raise InputError(f"source name {source!r} is the source {twin!r} in other capitals; name "
                          f"a file of your own otherwise (or read that source's own file format "

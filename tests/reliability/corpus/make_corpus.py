@@ -391,6 +391,8 @@ def parquet_internals() -> None:
         "parquet_zero_rows": {k: pa.array([], pa.string()) for k in good} | {"net_weight_kg": pa.array([], pa.float64())},
         "parquet_column_name_escape": {**good, "net_weight_kg\x1b[2J": [1.0, 2.0]},
         "parquet_note_ansi": {**good, "net_weight_kg": [1.0, 2.0], "note": ["ok", "\x1b[31mred\x1b[0m"]},
+        "parquet_note_bytes": {**good, "net_weight_kg": [1.0, 2.0],
+                               "note": pa.array([b"ok", b"\x1b[31mred"], pa.binary())},
     }
     for name, columns in tables.items():
         raw(f"{name}.parquet", _written(columns))
