@@ -24,11 +24,12 @@ stored 3,188 t from Reuters, or +27.8 % beside a primary +27.9 %) is set beside 
 figure it repeats, the stored weight or the primary claim, with status ``outlets differ``
 and the first reason that fits (:func:`explain_outlets`):
 
-* consistent (rounded): one print is the other rounded (352.8 t -> 353 t; 5,952 t ->
-  about 5,950 t);
-* consistent (truncated): one print is the other cut, not rounded (352.8 t -> 352 t);
 * consistent (rounded and truncated): one unit apart, as one figure between the two
-  rounds to the higher and truncates to the lower (3,187.5..3,188 t -> 3,188 t and 3,187 t);
+  rounds (half up) to the higher and truncates to the lower (3,187.5..3,188 t -> 3,188 t
+  and 3,187 t);
+* consistent (rounded): one print is the other rounded half up (352.8 t -> 353 t; 5,952 t
+  -> about 5,950 t: only a print stated as "about" counts its trailing zeros);
+* consistent (truncated): one print is the other cut, not rounded (420.5 t -> 420 t);
 * consistent (computed from rounded tonnes): two changes that a change computed from the
   stored tonnage and a base rounded to the tonne, each +/- 0.5 t, both allow;
 * otherwise unexplained.
@@ -303,10 +304,11 @@ def outlet_name(url: str | None) -> str:
     return host.removeprefix("www.")
 
 
-def _precision(x: float) -> int:
-    """Decimal places of a print, negative for an integer's trailing zeros (5,950 -> -1)."""
+def _precision(x: float, about: bool = False) -> int:
+    """Decimal places of a print; for a print stated as approximate ("about 5,950 t"), an
+    integer's trailing zeros count too (-1). 620 t as printed is to the tonne."""
     d = decimals(x)
-    if d or x == 0:
+    if d or x == 0 or not about:
         return d
     n, zeros = int(round(abs(x))), 0
     while n % 10 == 0:
@@ -320,7 +322,10 @@ def _print(x: float, unit: str, about: bool = False) -> str:
 
 
 def _rounded(x: float, places: int) -> float:
-    return round(x, places) if places >= 0 else round(x / 10 ** -places) * 10 ** -places
+    """``x`` rounded half up, as published figures are (420.5 -> 421, not Python's 420)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return float(Decimal(repr(x)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
 def _cut(x: float, places: int) -> float:
@@ -337,7 +342,7 @@ def explain_outlets(a: float, b: float, unit: str, *, outlets: tuple[str, str],
     names = f"{outlets[0]} {_print(a, unit)}, {outlets[1]} {_print(b, unit, about_b)}"
     if a == b:
         return f"same figure: {names}"
-    pa_, pb = _precision(a), _precision(b)
+    pa_, pb = _precision(a), _precision(b, about_b)
     fine, coarse = max(pa_, pb), min(pa_, pb)
     step = 10 ** -fine
     lo, hi = min(a, b), max(a, b)
