@@ -73,6 +73,12 @@ OBSERVATION_SCHEMA = pa.schema([
     pa.field("note", pa.string()),
 ])
 
+#: The official statistics sources magwatch reads (magwatch.sources registers one adapter
+#: each, tests/sources checks the two agree). Data, so that the store's import checks can
+#: refuse a file of one's own under one of these names in other capitals without importing
+#: the adapters.
+SOURCE_NAMES = ("census", "comext", "comtrade", "gacc")
+
 #: Metrics a reported claim can state.
 CLAIM_METRICS = {
     "mom_pct": "change on the previous month, % (weight unless stated)",

@@ -8,11 +8,17 @@ import os
 from pathlib import Path
 
 from magwatch import params
+from magwatch.analytics import kept
 from magwatch.codes import MAGNET_LINE
 from magwatch.config import no_data_hint, resolve_db_path
 from magwatch.errors import InputError, NoDataError
 from magwatch.frame import Frame
 from magwatch.store import Release, Store
+from magwatch.store.ingest import after_each_release
+
+#: Answers ready when the figures land: after every committed release, the store runs the
+#: analytics' kept monitor answers (the store does not import the analytics itself).
+after_each_release(kept.after_release)
 
 
 class Magwatch:

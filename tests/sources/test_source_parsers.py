@@ -30,7 +30,9 @@ def comtrade_request(commodities, released=None, freq="A") -> Request:
 
 
 def test_registry_has_the_four_sources():
-    assert names() == ["census", "comext", "comtrade", "gacc"]
+    from magwatch.records import SOURCE_NAMES
+
+    assert names() == ["census", "comext", "comtrade", "gacc"] == sorted(SOURCE_NAMES)
     with pytest.raises(ParameterError, match="unknown source 'oec'"):
         get("oec")
 

@@ -190,12 +190,25 @@ def commit_release(con: duckdb.DuckDBPyConnection, *, source: str, vintage: dt.d
                    claims_added)
 
 
+#: What runs after every committed release: ``hook(con, release_id, first)``. The layers
+#: above register here (the analytics' kept answers, magwatch.analytics.kept), so the store
+#: calls them without importing them.
+AFTER_RELEASE: list[Callable[[duckdb.DuckDBPyConnection, int, int | None], object]] = []
+
+
+def after_each_release(hook: Callable[[duckdb.DuckDBPyConnection, int, int | None], object]):
+    """Register ``hook`` to run after every committed release (once, however often asked)."""
+    if hook not in AFTER_RELEASE:
+        AFTER_RELEASE.append(hook)
+    return hook
+
+
 def release_committed(con: duckdb.DuckDBPyConnection, release_id: int,
                       first: int | None = None) -> None:
     """What follows every committed release (``release_id`` the last one committed; ``first``
     the first of several committed one after another, as an export folder's)."""
-    from magwatch.analytics.kept import after_release
-    after_release(con, release_id, first)   # answers ready when the figures land
+    for hook in AFTER_RELEASE:
+        hook(con, release_id, first)        # answers ready when the figures land
 
 
 #: Connections inside :func:`one_landing`, with the releases committed there so far.
