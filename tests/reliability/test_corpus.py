@@ -142,8 +142,8 @@ def test_the_valid_export_folder_behind_the_export_cases_imports(mw, tmp_path, m
     """Each export_* entry is this folder with one fault: without it the folder is stored."""
     make = _make_corpus()
     monkeypatch.setattr(make, "HERE", tmp_path)
-    done = mw.import_file(make.export("export_valid"))
-    assert (done.rows_read, done.rows_added, len(done.releases)) == (2, 2, 1)
+    done = mw.import_file(make.export("export_valid", claims=[make.claim()]))
+    assert (done.rows_read, done.rows_added, done.claims_added, len(done.releases)) == (2, 2, 1, 1)
     assert mw.store.con.execute("SELECT partner, net_weight_kg FROM observation_latest WHERE "
                                 "source_sha256 = ? ORDER BY ALL", [make.SHA]).fetchall() == [
         ("DEU", 353000.0), ("USA", 353000.0)]

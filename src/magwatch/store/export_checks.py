@@ -141,12 +141,28 @@ def _normalise_source(con: duckdb.DuckDBPyConnection, table: str, select: str,
         raise located(con, table, exc) from None
 
 
+#: Claim metrics that are a change in per cent: nothing falls by more than all of it, and no
+#: month's change reaches ten-thousand-fold (a typo or junk; the bundled claims are within
+#: -94% and +660%).
+CHANGE_METRICS = ("mom_pct", "yoy_pct", "value_mom_pct", "value_yoy_pct", "outlet_yoy_pct")
+
+
 def _claim_checks(con: duckdb.DuckDBPyConnection) -> None:
     metrics = ", ".join(sql_literal(m) for m in CLAIM_METRICS)
+    changes = ", ".join(sql_literal(m) for m in CHANGE_METRICS)
     _first(con, "_fx_claim", [
         ("metric", f"t.metric NOT IN ({metrics})",
          f"unknown claim metric (one of {', '.join(CLAIM_METRICS)})"),
         ("value", "NOT isfinite(t.value)", "not a finite number"),
+        ("value", f"t.metric IN ({changes}) AND (t.value < -100 OR t.value >= 1e6)",
+         "a change in per cent below -100 (more than all of it) or of 1,000,000 or more",
+         "t.metric || ' ' || t.value"),
+        ("value", "t.metric = 'share_pct' AND NOT t.value BETWEEN 0 AND 100",
+         "a share in per cent outside 0 to 100", "t.value"),
+        ("value", "t.metric = 'rank' AND NOT (t.value = round(t.value) AND t.value BETWEEN 1 AND 250)",
+         "a rank must be a whole number from 1 to 250 (there are fewer countries)", "t.value"),
+        ("value", "t.metric = 'outlet_net_weight_t' AND NOT (t.value >= 0 AND t.value < 1e10)",
+         "a net weight in tonnes below 0 or above the ceiling of 1e10 t (docs/import.md)", "t.value"),
     ])
 
 

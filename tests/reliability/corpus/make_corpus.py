@@ -429,6 +429,17 @@ def obs(**changes) -> dict:
     return row
 
 
+def claim(**changes) -> dict:
+    """One exported reported claim (a test figure): +12.5% y/y."""
+    row = dict(source="user", source_ref="", reporter="CHN", partner="USA", flow="X",
+               classification="CN-CHN", commodity="85051110", period=dt.date(2025, 6, 1),
+               period_months=1, metric="yoy_pct", value=12.5, vintage=dt.date(2025, 7, 20),
+               vintage_precision="day", source_url=None, source_file="corpus.csv", source_row=1,
+               source_sha256=SHA, note=None, release_id=1)
+    row.update(changes)
+    return row
+
+
 def release(**changes) -> dict:
     row = dict(release_id=1, source="user", vintage=dt.date(2025, 7, 20), file_name="corpus.csv",
                file_size=120, sha256=SHA, rows_read=2, rows_added=2, claims_read=0, claims_added=0,
@@ -451,7 +462,8 @@ def _parquet(path: Path, rows: list[dict], schema: pa.Schema) -> None:
 
 
 def export(name: str, rows: list[dict] | None = None, releases: list[dict] | None = None,
-           manifest: dict | None = None, files: dict | None = None) -> Path:
+           manifest: dict | None = None, files: dict | None = None,
+           claims: list[dict] | None = None) -> Path:
     """A folder ``name`` like ``magwatch export parquet`` writes: ``rows`` (default two valid
     rows of one release) in their partition folders as part-0.parquet (``files`` maps a
     relative path to a list of rows to write instead), the release log, an empty reference
@@ -471,12 +483,19 @@ def export(name: str, rows: list[dict] | None = None, releases: list[dict] | Non
         for part, chunk in sorted(files.items()):
             _parquet(folder / table / part, chunk, schema)
         count = sum(len(chunk) for chunk in files.values())
+    from magwatch.records import CLAIM_SCHEMA
+
+    claim_schema = pa.schema([pa.field(f.name, f.type) for f in CLAIM_SCHEMA] + [("release_id", pa.int64())])
+    for table in ("claim", "claim_latest"):
+        for row in claims or []:
+            part = f"period_year={row['period'].year}/period_month={row['period'].month}/part-0.parquet"
+            _parquet(folder / table / part, [row], claim_schema)
     _parquet(folder / "release" / "release.parquet", releases, RELEASE_SCHEMA)
     _parquet(folder / "reference" / "reference.parquet", [], REFERENCE_SCHEMA)
     body = {"format": "magwatch-parquet/1", "exported_at": "2025-07-21T09:00:00+00:00",
             "store": "corpus.duckdb", "partition_by": ["period_year", "period_month"],
-            "rows": {"observation": count, "observation_latest": count, "claim": 0,
-                     "claim_latest": 0, "release": len(releases), "reference": 0},
+            "rows": {"observation": count, "observation_latest": count, "claim": len(claims or []),
+                     "claim_latest": len(claims or []), "release": len(releases), "reference": 0},
             "tables": {t: {"path": t, "columns": schema.names[:]} for t in
                        ("observation", "observation_latest")}}
     body.update(manifest or {})
@@ -541,6 +560,12 @@ def export_folders() -> None:
     export("export_period_1900", rows=[obs(period=dt.date(1900, 1, 1))])
     export("export_vintage_precision_unknown", rows=[obs(vintage_precision="roughly")])
     export("export_currency_gold", rows=[obs(value=1000.0, currency="XAU")])
+    export("export_claim_rank_negative", claims=[claim(metric="rank", value=-3.0)])
+    export("export_claim_rank_fraction", claims=[claim(metric="rank", value=2.5)])
+    export("export_claim_share_250", claims=[claim(metric="share_pct", value=250.0)])
+    export("export_claim_fall_500", claims=[claim(value=-500.0)])
+    export("export_claim_change_1e308", claims=[claim(metric="mom_pct", value=1e308)])
+    export("export_claim_unknown_metric", claims=[claim(metric="vibes")])
     export("export_release_note_escape", releases=[release(note="\x1b[2J\x1b]0;owned\x07")])
     export("export_release_source_quote", rows=[obs(source="us'er")], releases=[release(source="us'er")])
     folder = export("export_manifest_deep_nesting")      # json.loads: RecursionError
