@@ -274,7 +274,9 @@ def _figure_columns(cols: _Columns) -> None:
         if cols.types[col].split("(")[0] in NUMERIC_TYPES:
             unreadable = f"NOT isfinite({num(col)})"
         else:
-            unreadable = f"{_text(col)} IS NOT NULL AND ({num(col)} IS NULL OR NOT isfinite({num(col)}))"
+            # DuckDB reads 1_000 as 1000: a digit separator, refused like a thousands comma
+            unreadable = (f"{_text(col)} IS NOT NULL AND ({num(col)} IS NULL OR NOT "
+                          f"isfinite({num(col)}) OR contains({_text(col)}, '_'))")
         cols.check(col, unreadable,
                    "not a number (write plain digits with a decimal point, no thousands separators)")
         cols.check(col, f"{num(col)} < 0", "negative figure")

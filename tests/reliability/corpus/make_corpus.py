@@ -241,6 +241,7 @@ def figures_and_calendar() -> None:
     text("csv_weight_uint64_max.csv", f"{KG}\nCHN,USA,X,85051110,2025-06,18446744073709551615\n")
     text("csv_weight_decimal38.csv", f"{KG}\nCHN,USA,X,85051110,2025-06,{10 ** 38}\n")
     text("csv_weight_t_1e306.csv", f"{H}\nCHN,USA,X,85051110,2025-06,1e306\n")
+    text("csv_weight_underscores.csv", f"{H}\nCHN,USA,X,85051110,2025-06,1_000\n")
     text("csv_value_usd_world_times_100.csv", "reporter,partner,flow,commodity,period,value_usd\n"
          "CHN,USA,X,85051110,2025-06,200000000000000\n")
     text("csv_period_1900.csv", f"{H}\nCHN,USA,X,85051110,1900-01,353\n")
