@@ -21,7 +21,7 @@ import magwatch
 _USA_JUNE = ("reporter = 'CHN' AND partner = 'USA' AND period = DATE '2025-06-01' "
              "AND commodity = '85051110' AND net_weight_kg IS NOT NULL")
 ODD_OBSERVATIONS = [
-    (_USA_JUNE, {"partner": "'JPN'", "source_ref": "'odd-nan'", "net_weight_kg": "'nan'::DOUBLE"}),
+    (_USA_JUNE, {"partner": "'HKG'", "source_ref": "'odd-nan'", "net_weight_kg": "'nan'::DOUBLE"}),
     (_USA_JUNE, {"partner": "'VNM'", "source_ref": "'odd-inf'", "net_weight_kg": "'inf'::DOUBLE"}),
     (_USA_JUNE, {"partner": "'ITA'", "source_ref": "'odd-value'", "net_weight_kg": "NULL",
                  "value": "'inf'::DOUBLE", "value_usd": "'-inf'::DOUBLE", "currency": "'USD'"}),

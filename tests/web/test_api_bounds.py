@@ -333,12 +333,12 @@ def test_every_route_answers_below_500_on_odd_figures(odd):
     for path, names in get_routes(app):
         judge(client.get(url_for(path), params=NEEDED.get(path, {})), path)
     for path, query in [("/api/v1/monitor", {"month": "2025-06"}), ("/api/v1/monitor", {"format": "csv",
-                        "month": "2025-06"}), ("/api/v1/explain", {"month": "2025-06", "partner": "JPN"}),
+                        "month": "2025-06"}), ("/api/v1/explain", {"month": "2025-06", "partner": "HKG"}),
                         ("/api/v1/explain", {"month": "2025-06", "partner": "VNM"}),
                         ("/api/v1/event-study", {"event": "ev-2025-04-04", "partner": "VNM"}),
                         ("/api/v1/risk", {"month": "2025-06"}), ("/api/v1/mirror", {"partner": "VNM"}),
-                        ("/", {"month": "2025-06"}), ("/partner/VNM", {}), ("/partner/JPN", {}),
-                        ("/risk", {"month": "2025-06"}), ("/provenance", {"partner": "JPN", "period": "2025-06"})]:
+                        ("/", {"month": "2025-06"}), ("/partner/VNM", {}), ("/partner/HKG", {}),
+                        ("/risk", {"month": "2025-06"}), ("/provenance", {"partner": "HKG", "period": "2025-06"})]:
         r = client.get(path, params=query)
         assert r.status_code == 200, (path, query, r.text[:300])
         if "json" in r.headers["content-type"]:
@@ -349,18 +349,18 @@ def test_the_monitor_leaves_odd_figures_out_and_says_so(odd):
     _, client = odd
     result = _strict_json(client.get("/api/v1/monitor", params={"month": "2025-06"}))
     notes = [n for n in result["notes"] if "not a usable figure" in n]
-    assert [n.split(":")[0] for n in notes] == ["ITA 2025-06", "JPN 2025-06", "VNM 2025-06"]
-    assert "net_weight_kg nan (china_magnet_exports_monthly.csv row" in notes[1]
-    assert "value inf, value_usd -inf" in notes[0]
+    assert [n.split(":")[0] for n in notes] == ["HKG 2025-06", "ITA 2025-06", "VNM 2025-06"]
+    assert "net_weight_kg nan (china_magnet_exports_monthly.csv row" in notes[0]
+    assert "value inf, value_usd -inf" in notes[1]
     partners = {p["partner"]: p for p in result["partners"]}
-    for code in ("JPN", "ITA"):
+    for code in ("HKG", "ITA"):
         assert partners[code]["net_weight_t"] is None and partners[code]["rank"] is None
     assert partners["VNM"]["basis"]["rank"].startswith("as reported by")      # the source's, not ours
     ranked = sorted((p["rank"], p["partner"]) for p in result["partners"]
                     if p["basis"].get("rank", "").startswith("computed"))
-    assert ranked == [(1, "DEU"), (2, "USA"), (3, "KOR"), (4, "IND")]
+    assert ranked == [(1, "DEU"), (2, "USA"), (3, "KOR"), (4, "IND"), (5, "JPN")]
     conc = result["concentration"]
-    assert conc["partners_with_data"] == 4 and 0 < conc["hhi_min"] <= conc["hhi_max"] <= 10_000
+    assert conc["partners_with_data"] == 5 and 0 < conc["hhi_min"] <= conc["hhi_max"] <= 10_000
     assert "nan" not in conc["basis"]
     assert result["world"]["yoy_pct"] == -38.1                  # the NaN claim is no claim
 
@@ -369,19 +369,19 @@ def test_tables_flag_each_odd_figure_shown_as_null(odd):
     _, client = odd
     body = _strict_json(client.get("/api/v1/flows", params={"period": "2025-06"}))
     rows = {r["partner"]: r for r in body["rows"]}
-    assert rows["JPN"]["net_weight_t"] is None and rows["VNM"]["net_weight_t"] is None
+    assert rows["HKG"]["net_weight_t"] is None and rows["VNM"]["net_weight_t"] is None
     assert sorted(n.split(": ", 1)[1] for n in body["notes"]) == sorted([
         "value is inf in the store, not a usable figure; shown as null",
         "value_usd is -inf in the store, not a usable figure; shown as null",
         "net_weight_t is nan in the store, not a usable figure; shown as null",
         "net_weight_t is inf in the store, not a usable figure; shown as null"])
-    assert any(n.startswith(f"row {list(rows).index('JPN') + 1} (JPN 2025-06)") for n in body["notes"])
+    assert any(n.startswith(f"row {list(rows).index('HKG') + 1} (HKG 2025-06)") for n in body["notes"])
     plain = _strict_json(client.get("/api/v1/flows", params={"period": "2025-05"}))
     assert "notes" not in plain                          # a page without odd figures is unchanged
     claims = _strict_json(client.get("/api/v1/claims", params={"partner": "WLD", "period": "2025-06"}))
     assert any("(WLD 2025-06 yoy_pct): value is nan" in n for n in claims["notes"])
-    prov = _strict_json(client.get("/api/v1/provenance", params={"partner": "JPN", "period": "2025-06"}))
-    assert prov["notes"] == ["observation row 1 (JPN 2025-06): net_weight_t is nan in the store, "
+    prov = _strict_json(client.get("/api/v1/provenance", params={"partner": "HKG", "period": "2025-06"}))
+    assert prov["notes"] == ["observation row 1 (HKG 2025-06): net_weight_t is nan in the store, "
                              "not a usable figure; shown as null"]
 
 
@@ -401,13 +401,13 @@ def test_risk_and_audit_leave_odd_figures_out(odd, client):
     _, odd_client = odd
     risk = _strict_json(odd_client.get("/api/v1/risk", params={"month": "2025-06"}))
     shares = {r["partner"]: r for r in risk["exports_by_partner"]}
-    assert "VNM" not in shares and "JPN" not in shares and shares["DEU"]["net_weight_t"] == 764.0
+    assert "VNM" not in shares and "HKG" not in shares and shares["DEU"]["net_weight_t"] == 764.0
     odd_audit = _strict_json(odd_client.get("/api/v1/audit"))
     plain_audit = client.get("/api/v1/audit").json()
     assert odd_audit["total"] == plain_audit["total"]          # the NaN and infinite claims are none
 
 
-@pytest.mark.parametrize("path", ["/partner/JPN", "/partner/VNM", "/?month=2025-06"])
+@pytest.mark.parametrize("path", ["/partner/HKG", "/partner/VNM", "/?month=2025-06"])
 def test_a_page_shows_an_odd_figure_as_not_usable_never_nan(odd, path):
     _, client = odd
     text = re.sub(r"<script.*?</script>", "", client.get(path).text, flags=re.S)
