@@ -152,11 +152,7 @@ def test_the_valid_export_folder_behind_the_export_cases_imports(mw, tmp_path, m
 # Real defects found by this corpus in modules owned elsewhere (kept failing until fixed there).
 #: Inputs that once escaped as bugs; kept empty when none is known (a strict xfail
 #: would turn red the moment such a bug is fixed).
-KNOWN_BUGS: dict[str, str] = {
-    name: "store/export.py read_manifest lets json.loads's RecursionError (a manifest nested "
-          "100,000 deep) and ValueError (an integer of 5,000 digits) escape as a traceback; it "
-          "catches only JSONDecodeError and UnicodeDecodeError"
-    for name in ("export_manifest_deep_nesting", "export_manifest_huge_count")}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def _known(names) -> list:

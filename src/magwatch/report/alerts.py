@@ -171,15 +171,16 @@ def _monitor(handle: Reader, rule: Rule, month: str, cache: dict) -> dict | None
 def _targets(rule: Rule, mon: dict) -> list[dict]:
     rows = [r for r in mon["partners"] if r.get("net_weight_t") is not None or r.get("rank")]
     groups = mon.get("groups", [])
+    world = [mon["world"]] if mon.get("world") is not None else []    # a store may lack it
     if rule.partners == "WLD":
-        return [mon["world"]]
+        return world
     if rule.partners == "any":
         return rows + groups
     if isinstance(rule.partners, str) and rule.partners.startswith("top"):
         n = int(rule.partners[3:])
         return [r for r in rows if r.get("rank") is not None and r["rank"] <= n]
     wanted = (rule.partners,) if isinstance(rule.partners, str) else rule.partners
-    return [r for r in [mon["world"]] + rows + groups if r.get("partner") in wanted]
+    return [r for r in world + rows + groups if r.get("partner") in wanted]
 
 
 def _basis(row: dict, metric: str) -> str:

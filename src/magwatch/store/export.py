@@ -187,8 +187,10 @@ def read_manifest(directory: str | Path) -> dict:
                          f"folder with 'magwatch export parquet')", file=str(folder))
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"not valid JSON ({exc})", file=str(path)) from None
+    except RecursionError:
+        raise InputError("not valid JSON (nested too deeply to read)", file=str(path)) from None
+    except ValueError as exc:   # bad JSON, bad UTF-8, an integer over Python's 4,300 digits
+        raise InputError(f"not valid JSON ({str(exc)[:200]})", file=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror or exc})", file=str(path)) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
