@@ -213,14 +213,14 @@ class ApiSource:
 
     def client(self, base_url: str | None = None, *,
                cache_dir: Path | None = None) -> "SourceClient":
-        from magwatch.sources.http import SourceClient, env_float
+        from magwatch.config import settings
+        from magwatch.sources.http import SourceClient
 
-        upper = self.name.upper()
+        conf = settings()
         return SourceClient(
             self.name, base_url or self.default_base_url,
-            calls_per_minute=env_float(f"MAGWATCH_{upper}_CALLS_PER_MINUTE", self.calls_per_minute),
-            burst=self.burst, timeout=env_float("MAGWATCH_HTTP_TIMEOUT", 60.0),
-            attempts=int(env_float("MAGWATCH_HTTP_ATTEMPTS", 5)),
+            calls_per_minute=conf.pace(self.name, self.calls_per_minute),
+            burst=self.burst, timeout=conf.http_timeout, attempts=conf.http_attempts,
             headers=self.auth_headers(), key_params=self.auth_params(), cache_dir=cache_dir)
 
     def digest(self, fetched: Fetched) -> str:

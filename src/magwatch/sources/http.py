@@ -32,7 +32,7 @@ import stamina
 
 from magwatch.errors import SourceError
 
-__all__ = ["Answer", "MAX_RETRY_AFTER", "SourceClient", "TokenBucket", "env_float"]
+__all__ = ["Answer", "MAX_RETRY_AFTER", "SourceClient", "TokenBucket"]
 
 USER_AGENT = "magwatch/0.1 (+https://github.com/magwatch; official trade statistics monitor)"
 
@@ -41,19 +41,6 @@ USER_AGENT = "magwatch/0.1 (+https://github.com/magwatch; official trade statist
 MAX_RETRY_AFTER = 120.0
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-
-
-def env_float(name: str, default: float) -> float:
-    """A float setting from the environment (``MAGWATCH_...``), else ``default``."""
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        from magwatch.errors import ParameterError
-
-        raise ParameterError(name, f"expected a number, got {raw!r}") from None
 
 
 class TokenBucket:

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from magwatch import params
+from magwatch.config import settings
 from magwatch.errors import NoDataError, ParameterError
 from magwatch.periods import Month
 from magwatch.sources import Query, Request, Split, get
@@ -92,7 +93,7 @@ def base_url_setting(source: str, explicit: str | None) -> str | None:
     """``--base-url`` wins; else ``MAGWATCH_<SOURCE>_BASE_URL``; else the source's default."""
     if explicit:
         return explicit
-    return os.environ.get(f"MAGWATCH_{source.upper()}_BASE_URL") or None
+    return settings().base_url(source)
 
 
 def _last_period(request: Request) -> dt.date | None:
@@ -212,7 +213,7 @@ def sha256_bytes(body: bytes) -> str:
 
 def cache_dir(store: Store) -> Path | None:
     """Where reference answers are cached: ``MAGWATCH_CACHE_DIR`` or beside the store file."""
-    env = os.environ.get("MAGWATCH_CACHE_DIR")
+    env = settings().cache_dir
     if env:
         return Path(env)
     return store.path.parent / "http-cache" if store.path is not None else None
