@@ -140,9 +140,9 @@ def test_scraper_trade_modes_are_exactly_the_confirmed_rows():
 
 
 def test_partner_table_marks_what_platform_output_shows():
-    from magwatch.codes.countries import _read_csv
+    from magwatch.codes.tables import read_table
 
-    notes = {r["code"]: r["note"] for r in _read_csv("gacc_partners.csv")}
+    notes = {r["code"]: r["note"] for r in read_table("gacc_partners.csv")}
     for code in SCRAPER_PARTNERS:
         assert "seen in real platform output (scraper result-table excerpt" in notes[code]
     for code in ("116", "133", "304", "143"):

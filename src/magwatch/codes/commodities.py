@@ -21,13 +21,12 @@ The named lines live in ``data/commodities.csv`` with their sources.
 
 from __future__ import annotations
 
-import csv
 import functools
 import numbers
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from magwatch.codes.tables import read_table
 from magwatch.errors import InputError, UnknownCodeError
 
 __all__ = [
@@ -53,9 +52,6 @@ CLASSIFICATIONS: dict[str, tuple[int, ...]] = {
 
 _BY_LENGTH = {2: "HS", 4: "HS", 6: "HS", 8: "CN-CHN", 9: "HS-JPN", 10: "HTS-US"}
 
-_DATA = Path(__file__).resolve().parent / "data"
-
-
 @dataclass(frozen=True)
 class _Line:
     classification: str
@@ -68,11 +64,9 @@ class _Line:
 
 @functools.cache
 def _lines() -> dict[tuple[str, str], _Line]:
-    with (_DATA / "commodities.csv").open(encoding="utf-8", newline="") as fh:
-        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
-        return {(r["classification"], r["code"]): _Line(r["classification"], r["code"], r["description"],
-                                                          r["source"], r["verified"] == "true", r["note"])
-                for r in rows}
+    return {(r["classification"], r["code"]): _Line(r["classification"], r["code"], r["description"],
+                                                      r["source"], r["verified"] == "true", r["note"])
+            for r in read_table("commodities.csv")}
 
 
 def _check_classification(classification: Any, *, file: str | None = None,

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from magwatch.codes.tables import read_table
 from magwatch.errors import ParameterError, UnknownCodeError
 
 __all__ = [
@@ -59,20 +60,12 @@ SYSTEMS: tuple[str, ...] = (
     "gacc_name",    # China customs partner name in Chinese (贸易伙伴名称), exact match
 )
 
-_DATA = Path(__file__).resolve().parent / "data"
-
 #: UN M49 codes that are not countries. Only the world total is modelled; M49's
 #: region codes (002 Africa, 150 Europe, ...) raise UnknownCodeError.
 _M49_EXTRA = {1: "WLD"}
 
 
 # --------------------------------------------------------------------------- loading
-
-def _read_csv(name: str) -> list[dict[str, str]]:
-    """Rows of a data file; lines starting with ``#`` are provenance comments."""
-    with (_DATA / name).open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
-
 
 @dataclass(frozen=True)
 class _Extra:
@@ -125,38 +118,38 @@ def _short_names() -> dict[str, str]:
 @functools.cache
 def _extras() -> dict[str, _Extra]:
     return {r["code"]: _Extra(r["code"], r["name"], r["is_aggregate"] == "true", r["kind"])
-            for r in _read_csv("extra_codes.csv")}
+            for r in read_table("extra_codes.csv")}
 
 
 @functools.cache
 def _comtrade() -> dict[int, str]:
     """Comtrade code -> canonical code, or "" for codes deliberately left unmapped."""
-    return {int(r["code"]): r["iso3"] for r in _read_csv("comtrade_exceptions.csv")}
+    return {int(r["code"]): r["iso3"] for r in read_table("comtrade_exceptions.csv")}
 
 
 @functools.cache
 def _comtrade_labels() -> dict[int, str]:
-    return {int(r["code"]): r["label"] for r in _read_csv("comtrade_exceptions.csv")}
+    return {int(r["code"]): r["label"] for r in read_table("comtrade_exceptions.csv")}
 
 
 @functools.cache
 def _census() -> dict[str, str]:
-    return {r["code"]: r["iso3"] for r in _read_csv("census_schedule_c.csv")}
+    return {r["code"]: r["iso3"] for r in read_table("census_schedule_c.csv")}
 
 
 @functools.cache
 def _gacc() -> dict[int, str]:
-    return {int(r["code"]): r["iso3"] for r in _read_csv("gacc_partners.csv")}
+    return {int(r["code"]): r["iso3"] for r in read_table("gacc_partners.csv")}
 
 
 @functools.cache
 def _gacc_names() -> dict[str, str]:
-    return {_norm_name(r["name_zh"]): r["iso3"] for r in _read_csv("gacc_partners.csv")}
+    return {_norm_name(r["name_zh"]): r["iso3"] for r in read_table("gacc_partners.csv")}
 
 
 @functools.cache
 def _alpha_exceptions(system: str) -> dict[str, str]:
-    return {r["code"]: r["iso3"] for r in _read_csv("comext_exceptions.csv")
+    return {r["code"]: r["iso3"] for r in read_table("comext_exceptions.csv")
             if system in r["systems"].split()}
 
 
@@ -312,7 +305,7 @@ def names_to_codes() -> dict[str, str]:
 @functools.cache
 def aliases() -> dict[str, str]:
     """The aliases of ``data/country_aliases.csv`` (``u.s.``, ``uk``), keyed as in :func:`names_to_codes`."""
-    return {_name_key(r["alias"]): r["iso3"] for r in _read_csv("country_aliases.csv")}
+    return {_name_key(r["alias"]): r["iso3"] for r in read_table("country_aliases.csv")}
 
 
 def from_name(text: Any) -> str | None:
@@ -328,7 +321,7 @@ def from_name(text: Any) -> str | None:
 def former_until() -> dict[str, int]:
     """Former entities (USSR, Yugoslavia, ...) and the last year each existed: a figure for a
     later month cannot name them (``data/extra_codes.csv``, column ``until_year``)."""
-    return {r["code"]: int(r["until_year"]) for r in _read_csv("extra_codes.csv")
+    return {r["code"]: int(r["until_year"]) for r in read_table("extra_codes.csv")
             if r.get("until_year")}
 
 

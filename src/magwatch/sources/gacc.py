@@ -45,6 +45,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from magwatch.codes import to_iso3, validate_code
+from magwatch.codes.tables import read_table
 from magwatch.errors import InputError, UnknownCodeError
 from magwatch.records import OBSERVATION_SCHEMA
 from magwatch.sources import register
@@ -91,15 +92,6 @@ DETAIL_SCHEMA = pa.schema(list(OBSERVATION_SCHEMA) + [
     pa.field("registration_place", pa.string()), pa.field("registration_place_name", pa.string()),
 ])
 
-_DATA = Path(__file__).resolve().parent.parent / "codes" / "data"
-
-
-def _table(name: str) -> list[dict[str, str]]:
-    """Rows of a code table in magwatch/codes/data; ``#`` lines are provenance."""
-    with (_DATA / name).open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
-
-
 @dataclass(frozen=True)
 class Unit:
     name: str
@@ -112,7 +104,7 @@ class Unit:
 def units() -> dict[str, Unit]:
     """Unit names (Chinese and English) -> the unit, with the codes seen for that name."""
     out: dict[str, Unit] = {}
-    for r in _table("gacc_units.csv"):
+    for r in read_table("gacc_units.csv"):
         kg = float(r["kg_per_unit"]) if r["kg_per_unit"] else None
         codes = frozenset({r["code"]} if r["code"] else set())
         for name in filter(None, (r["name_zh"], r["name_en"].lower())):
@@ -123,7 +115,7 @@ def units() -> dict[str, Unit]:
 @functools.cache
 def trade_modes() -> dict[str, dict[str, str]]:
     """Trade-mode code -> its row in gacc_trade_modes.csv (names, confirmed)."""
-    return {r["code"]: r for r in _table("gacc_trade_modes.csv")}
+    return {r["code"]: r for r in read_table("gacc_trade_modes.csv")}
 
 
 # -- bytes to rows -------------------------------------------------------------------------
