@@ -193,9 +193,22 @@ def deliver(ev, targets, *, attempts: int = 4, backoff: float = 0.5) -> None:
             n = deliver_jsonl(ev.alerts, arg)
             typer.echo(f"appended {n} alert(s) to {arg}", err=True)
         else:
+            report_retries()
             sent = deliver_webhook(ev.alerts, arg, attempts=attempts, backoff=backoff)
             typer.echo(f"posted {len(sent)} alert(s) to {arg} "
                        f"({sum(s['attempts'] for s in sent)} request(s))", err=True)
+
+def report_retries(quiet: bool = False) -> None:
+    """Each retry (of a fetch or a webhook) as one short line on stderr, not stamina's log."""
+    import stamina.instrumentation
+
+    def on_retry(details) -> None:
+        if not quiet:
+            typer.echo(f"retry {details.retry_num} in {details.wait_for:.1f} s after "
+                       f"{details.caused_by}", err=True)
+
+    stamina.instrumentation.set_on_retry_hooks([on_retry])
+
 
 __all__ = ["alerts_app", "brief", "check", "deliver", "parse_targets"]
 

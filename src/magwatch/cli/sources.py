@@ -13,21 +13,16 @@ from typing import List, Optional
 import typer
 
 from magwatch.cli import app, open_handle
-from magwatch.cli.report import ALERTS_OPTION, ALERTS_TO_OPTION, BRIEF_DIR_OPTION, landing_hooks
+from magwatch.cli.report import (
+    ALERTS_OPTION, ALERTS_TO_OPTION, BRIEF_DIR_OPTION, landing_hooks, report_retries,
+)
 from magwatch.errors import NoDataError
 from magwatch.render import emit_table
 
 
 def _progress(quiet: bool):
     """Progress lines on a terminal; retries reported in one short line each (not stamina's log)."""
-    import stamina.instrumentation
-
-    def on_retry(details) -> None:
-        if not quiet:
-            typer.echo(f"retry {details.retry_num} in {details.wait_for:.1f} s after "
-                       f"{details.caused_by}", err=True)
-
-    stamina.instrumentation.set_on_retry_hooks([on_retry])
+    report_retries(quiet)
     if quiet or not sys.stderr.isatty():
         return None
     return lambda message: typer.echo(message, err=True)

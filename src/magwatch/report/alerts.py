@@ -13,7 +13,6 @@ JSON object per alert, retried with exponential back-off on connection errors an
 from __future__ import annotations
 
 import json
-import time
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -352,39 +351,50 @@ def deliver_jsonl(alerts: list[Alert], path: str | Path) -> int:
     return len(alerts)
 
 
+class _Retryable(Exception):
+    """A webhook answer worth another try (a connection error, 429 or 5xx)."""
+
+
+def _post_once(client, url: str, alert: Alert):
+    import httpx
+
+    try:
+        resp = client.post(url, json=alert.as_dict())
+    except httpx.TransportError as exc:
+        raise _Retryable(type(exc).__name__) from None
+    if resp.status_code < 400:
+        return resp
+    if resp.status_code == 429 or resp.status_code >= 500:
+        raise _Retryable(f"HTTP {resp.status_code}")
+    raise SourceError(f"webhook {url}: HTTP {resp.status_code} (not retried)")
+
+
 def deliver_webhook(alerts: list[Alert], url: str, *, attempts: int = 4, backoff: float = 0.5,
                     timeout: float = 10.0, client=None) -> list[dict]:
-    """POST each alert as JSON; retry on connection errors, 429 and 5xx with doubling waits.
+    """POST each alert as JSON; retry on connection errors, 429 and 5xx with doubling waits
+    (stamina, as the source connectors retry; no jitter, so ``backoff`` is the first wait).
 
     Returns one record per alert: status code and the number of attempts it took.
     Raises SourceError naming the URL when an alert could not be delivered.
     """
     import httpx
+    import stamina
 
     own = client is None
     client = client or httpx.Client(timeout=timeout)
     out = []
     try:
         for a in alerts:
-            wait = backoff
-            last = ""
-            for attempt in range(1, attempts + 1):
-                try:
-                    resp = client.post(url, json=a.as_dict())
-                    if resp.status_code < 400:
-                        out.append({"rule": a.rule, "partner": a.partner, "status": resp.status_code,
-                                    "attempts": attempt})
-                        break
-                    last = f"HTTP {resp.status_code}"
-                    if resp.status_code != 429 and resp.status_code < 500:
-                        raise SourceError(f"webhook {url}: {last} (not retried)")
-                except httpx.TransportError as exc:
-                    last = type(exc).__name__
-                if attempt < attempts:
-                    time.sleep(wait)
-                    wait *= 2
-            else:
-                raise SourceError(f"webhook {url}: gave up after {attempts} attempts ({last})")
+            try:
+                for attempt in stamina.retry_context(on=_Retryable, attempts=attempts, timeout=None,
+                                                     wait_initial=backoff, wait_jitter=0,
+                                                     wait_max=float("inf"), wait_exp_base=2):
+                    with attempt:
+                        resp = _post_once(client, url, a)
+            except _Retryable as exc:
+                raise SourceError(f"webhook {url}: gave up after {attempts} attempts ({exc})") from None
+            out.append({"rule": a.rule, "partner": a.partner, "status": resp.status_code,
+                        "attempts": attempt.num})
     finally:
         if own:
             client.close()
