@@ -37,6 +37,25 @@ def test_registry_has_the_four_sources():
         get("oec")
 
 
+def test_a_cell_figure_is_finite_and_not_negative():
+    from magwatch.sources import checked_figure
+
+    assert checked_figure("1234.5", "1,234.5", file="f.csv", row=3, field="kg") == 1234.5
+    for bad, message in (("x", "expected a number, got 'x'"), ("-1", "non-negative"),
+                         ("inf", "finite"), ("nan", "finite")):
+        with pytest.raises(InputError, match=message) as caught:
+            checked_figure(bad, bad, file="f.csv", row=3, field="kg")
+        assert (caught.value.file, caught.value.row, caught.value.field) == ("f.csv", 3, "kg")
+
+
+def test_a_month_is_too_soon_until_its_lag_has_passed():
+    from magwatch.sources import too_soon
+
+    this_month = dt.date.today().replace(day=1)
+    assert too_soon(this_month, 0)              # it has not even ended
+    assert not too_soon(dt.date(2000, 1, 1), 50)
+
+
 # -- Comtrade ------------------------------------------------------------------------------
 
 def real_comtrade() -> dict:

@@ -28,12 +28,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from magwatch.errors import ParameterError
+from magwatch.errors import InputError, ParameterError
 from magwatch.periods import Month
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -225,6 +226,26 @@ class ApiSource:
 
     def digest(self, fetched: Fetched) -> str:
         return hashlib.sha256(fetched.body).hexdigest()
+
+
+def checked_figure(cleaned: str, text: str, *, file: str, row: int, field: str) -> float:
+    """A cell's figure as a finite, non-negative float: ``cleaned`` is the cell ``text`` with
+    the source's own separators already taken out (an InputError names the cell otherwise)."""
+    try:
+        number = float(cleaned)
+    except ValueError:
+        raise InputError(f"expected a number, got {text!r}", file=file, row=row, field=field) from None
+    if not math.isfinite(number) or number < 0:
+        raise InputError(f"expected a finite, non-negative figure, got {text!r}", file=file,
+                         row=row, field=field)
+    return number
+
+
+def too_soon(last: dt.date, days: int) -> bool:
+    """Whether today is less than ``days`` days after the month of ``last`` ended (a source
+    that publishes a month about that long after it ends has not released it yet)."""
+    month_end = (Month.of(last) + 1).first_day
+    return dt.date.today() < month_end + dt.timedelta(days=days)
 
 
 def month_chunks(months: list[dt.date], size: int = 12) -> list[list[dt.date]]:

@@ -33,7 +33,7 @@ from magwatch.codes import is_aggregate, to_iso3
 from magwatch.errors import ParameterError, SourceError, UnknownCodeError
 from magwatch.periods import Month
 from magwatch.records import OBSERVATION_SCHEMA
-from magwatch.sources import ApiSource, commodity_parameter, Fetched, Query, Request, month_chunks, register
+from magwatch.sources import ApiSource, commodity_parameter, Fetched, Query, Request, month_chunks, register, too_soon
 from magwatch.sources.http import SourceClient, json_answer
 
 #: Census quantity units -> magwatch's (records.QUANTITY_UNITS).
@@ -179,8 +179,7 @@ class Census(ApiSource):
 
     def explain_empty(self, request: Request) -> str:
         last = max(request.periods)
-        month_end = (Month.of(last) + 1).first_day
-        if dt.date.today() < month_end + dt.timedelta(days=40):
+        if too_soon(last, 40):
             return (f"not released yet: Census publishes a month about 5 weeks after it ends "
                     f"(HTTP 204 for {last:%Y-%m})")
         return (f"no rows for {request.context['commodity']} in these months (HTTP 204): the months are "

@@ -32,7 +32,6 @@ import hashlib
 import io
 import itertools
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,9 +42,9 @@ import pyarrow as pa
 from magwatch.codes import is_aggregate, to_iso3
 from magwatch.codes import validate_code
 from magwatch.errors import InputError, ParameterError, SourceError, UnknownCodeError
-from magwatch.periods import Month
 from magwatch.records import OBSERVATION_SCHEMA
-from magwatch.sources import ApiSource, commodity_parameter, Fetched, Query, Request, Split, month_chunks, register
+from magwatch.sources import (ApiSource, Fetched, Query, Request, Split, checked_figure,
+                              commodity_parameter, month_chunks, register, too_soon)
 from magwatch.sources.http import SourceClient, json_answer
 
 DATASET = "DS-045409"
@@ -127,14 +126,7 @@ def _figure(text: str, *, where: str, row: int, field: str) -> float | None:
     s = str(text).strip()
     if s == "":
         return None
-    try:
-        number = float(s)
-    except ValueError:
-        raise InputError(f"expected a number, got {text!r}", file=where, row=row, field=field) from None
-    if not math.isfinite(number) or number < 0:
-        raise InputError(f"expected a finite, non-negative figure, got {text!r}", file=where,
-                         row=row, field=field)
-    return number
+    return checked_figure(s, text, file=where, row=row, field=field)
 
 
 def _month(text: str, pattern: str, *, where: str, row: int, field: str) -> dt.date:
@@ -520,8 +512,7 @@ class Comext(ApiSource):
 
     def explain_empty(self, request: Request) -> str:
         last = max(request.periods)
-        month_end = (Month.of(last) + 1).first_day
-        if dt.date.today() < month_end + dt.timedelta(days=50):
+        if too_soon(last, 50):
             return (f"not released yet: Comext publishes a month about 6-7 weeks after it ends "
                     f"(no values for {last:%Y-%m})")
         return ("no values for these months (HTTP 404 or an empty dataset): the months are released, "

@@ -48,7 +48,7 @@ from magwatch.codes import to_iso3, validate_code
 from magwatch.codes.tables import read_table
 from magwatch.errors import InputError, UnknownCodeError
 from magwatch.records import OBSERVATION_SCHEMA
-from magwatch.sources import register
+from magwatch.sources import checked_figure, register
 from magwatch.store.normalise import CEILINGS, FIRST_PERIOD
 
 PERIOD = "数据年月"
@@ -268,14 +268,7 @@ def _number(text: str, *, file: str, row: int, field: str) -> float | None:
     s = str(text).strip().replace(",", "").replace("，", "")
     if s in ("", "-", "--"):
         return None
-    try:
-        number = float(s)
-    except ValueError:
-        raise InputError(f"expected a number, got {text!r}", file=file, row=row, field=field) from None
-    if not math.isfinite(number) or number < 0:
-        raise InputError(f"expected a finite, non-negative figure, got {text!r}", file=file,
-                         row=row, field=field)
-    return number
+    return checked_figure(s, text, file=file, row=row, field=field)
 
 
 def _period(text: str, *, file: str, row: int) -> dt.date:
