@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from magwatch.codes import MAGNET_LINE
 from magwatch.config import settings
-from magwatch.errors import MagwatchError, ParameterError
+from magwatch.errors import EngineError, ParameterError
 
 ENGINES = ("duckdb", "spark")
 DEFAULT_SPARK_MASTER = "local[*]"
@@ -39,12 +39,6 @@ TABLES = ("observation_latest", "claim_latest", "observation", "claim")
 
 _SPARK_TYPES = {pa.string(): "string", pa.date32(): "date", pa.int8(): "tinyint",
                 pa.int64(): "bigint", pa.float64(): "double", pa.bool_(): "boolean"}
-
-
-class EngineError(MagwatchError):
-    """The chosen engine cannot start (Spark or Java missing, cluster unreachable)."""
-
-    exit_code = 4
 
 
 @dataclass

@@ -81,6 +81,12 @@ class SourceError(MagwatchError):
     exit_code = 4
 
 
+class EngineError(MagwatchError):
+    """The chosen engine cannot start (Spark or Java missing, cluster unreachable)."""
+
+    exit_code = 4
+
+
 class NoDataError(MagwatchError):
     """A query that is valid but has nothing to answer with; says why."""
 
