@@ -362,6 +362,17 @@ def _level(e: dict, b: _Basis) -> None:
             e["basis"]["unit_value_usd_kg"] = "computed: value / net weight"
 
 
+def _against_base(e: dict, b: _Basis, metric: str, back: int, base_weight: str) -> None:
+    """The base month ``back`` months earlier as a source of a computed change, and the
+    change checked against a reported one."""
+    base = b.month - back
+    e["sources"].append(_source(f"base {Month.from_index(base)}", b.prov[(b.partner, base, 1)]))
+    chk = _check(metric, b.level[metric], b.level["net_weight_kg"], b.level[base_weight],
+                 b.by_metric.get(metric))
+    if chk:
+        e["checks"].append(chk)
+
+
 def _month_on_month(e: dict, b: _Basis) -> None:
     """m/m: none for a combined January-February; computed from the previous month (and
     checked against a reported one), else as reported, else why not."""
@@ -371,11 +382,7 @@ def _month_on_month(e: dict, b: _Basis) -> None:
     elif level is not None and level["mom_pct"] is not None:
         e["mom_pct"], e["mom_t"] = _round(level["mom_pct"]), _tonnes(level["mom_kg"])
         e["basis"]["mom_pct"] = f"computed from {Month.from_index(month - 1)}: {_tonnes(level['weight_prev'])} t"
-        e["sources"].append(_source(f"base {Month.from_index(month - 1)}", b.prov[(b.partner, month - 1, 1)]))
-        chk = _check("mom_pct", level["mom_pct"], level["net_weight_kg"], level["weight_prev"],
-                     by_metric.get("mom_pct"))
-        if chk:
-            e["checks"].append(chk)
+        _against_base(e, b, "mom_pct", 1, "weight_prev")
     elif "mom_pct" in by_metric:
         c = by_metric["mom_pct"]
         e["mom_pct"] = c["value"]
@@ -394,11 +401,7 @@ def _year_on_year(e: dict, b: _Basis) -> None:
         base_label = f"{year_ago - 1}..{year_ago}" if combined else str(year_ago)
         e["basis"]["yoy_pct"] = f"computed from {base_label}: {_tonnes(level['weight_year_ago'])} t"
         if not combined:
-            e["sources"].append(_source(f"base {Month.from_index(month - 12)}", b.prov[(b.partner, month - 12, 1)]))
-            chk = _check("yoy_pct", level["yoy_pct"], level["net_weight_kg"],
-                         level["weight_year_ago"], by_metric.get("yoy_pct"))
-            if chk:
-                e["checks"].append(chk)
+            _against_base(e, b, "yoy_pct", 12, "weight_year_ago")
     elif "yoy_pct" in by_metric:
         c = by_metric["yoy_pct"]
         e["yoy_pct"] = c["value"]

@@ -94,16 +94,11 @@ def event_study(event: str = typer.Option(..., "--event", help="Event id or a da
                                                          "(write --window=-3:+3)"),
                 fmt: str = typer.Option("table", "--format", help="table|json")) -> None:
     """Levels before and after an event, against counterfactuals, with a pre-trend check and placebos."""
-    if fmt not in ("table", "json"):
-        raise ParameterError("format", f"expected table or json, got {fmt!r}")
+    _check_format(fmt)
     with open_handle(read_only=True) as mw:
         study = mw.event_study(event, partner=partner, commodity=commodity, window=window)
-    if fmt == "json":
-        typer.echo(to_json(study.to_dict()))
-        return
-    for line in study.lines():
-        typer.echo(line)
-    emit_table(study.months.arrow, "table", None, title="months", table_columns=STUDY_TABLE_COLUMNS)
+    if not _echo(study, fmt):
+        emit_table(study.months.arrow, "table", None, title="months", table_columns=STUDY_TABLE_COLUMNS)
 
 
 @app.command("explain")
@@ -113,12 +108,22 @@ def explain(month: str = typer.Option(..., "--month", help="YYYY-MM"),
             lookback: int = typer.Option(3, help="Months before the month to search for events"),
             fmt: str = typer.Option("table", "--format", help="table|json")) -> None:
     """Which events a month's figure follows (never 'caused'), ranked, with event studies."""
-    if fmt not in ("table", "json"):
-        raise ParameterError("format", f"expected table or json, got {fmt!r}")
+    _check_format(fmt)
     with open_handle() as mw:
         result = mw.explain(month, partner=partner, commodity=commodity, lookback=lookback)
+    _echo(result, fmt)
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("table", "json"):
+        raise ParameterError("format", f"expected table or json, got {fmt!r}")
+
+
+def _echo(result, fmt: str) -> bool:
+    """``result`` as JSON (``--format json``: True), else as its lines (False: a table may follow)."""
     if fmt == "json":
         typer.echo(to_json(result.to_dict()))
-        return
+        return True
     for line in result.lines():
         typer.echo(line)
+    return False
