@@ -525,21 +525,24 @@ def _reading_window(d: dict[str, Any]) -> list[str]:
     return out
 
 
+def _changes(counterfactual: dict[str, Any]) -> str:
+    """A counterfactual's change in each after-month, in per cent, as a sentence lists them."""
+    return ", ".join(f"{k} {v:+.1f}%" for k, v in counterfactual["changes_pct"].items())
+
+
 def _reading_effects(d: dict[str, Any]) -> list[str]:
     """The effect against the own pre-event level, the scaled year-earlier months, and y/y."""
     own, sc, out = d["own_level"], d["year_earlier_scaled"], []
     if own["effect_pct"] is None:
         out.append(f"Against the own pre-event level: {own['reason']}.")
     else:
-        ch = ", ".join(f"{k} {v:+.1f}%" for k, v in own["changes_pct"].items())
-        out.append(f"Against the own pre-event level ({_t(own['pre_level_t'])}): {ch}; "
+        out.append(f"Against the own pre-event level ({_t(own['pre_level_t'])}): {_changes(own)}; "
                    f"mean {own['effect_pct']:+.1f}%.")
     if sc["effect_pct"] is None:
         out.append(f"Against the year-earlier months scaled by the pre-event trend: {sc['reason']}.")
     else:
-        ch = ", ".join(f"{k} {v:+.1f}%" for k, v in sc["changes_pct"].items())
         out.append(f"Against the year-earlier months scaled by the pre-event ratio {sc['scale']} "
-                   f"(pairs {', '.join(sc['pairs'])}): {ch}; mean {sc['effect_pct']:+.1f}%.")
+                   f"(pairs {', '.join(sc['pairs'])}): {_changes(sc)}; mean {sc['effect_pct']:+.1f}%.")
     parts = []
     for y in d["year_on_year"]:
         if y["basis"] == "computed":

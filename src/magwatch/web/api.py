@@ -16,7 +16,7 @@ import math
 import re
 import tempfile
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Callable, Literal, Optional
 
 import pyarrow as pa
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -308,9 +308,8 @@ def event_study(request: Request, event: str = Query(..., description="Event id 
                 window: str = Query("-3:+3", description="Months before and after, e.g. -3:+3")) -> Response:
     params.query_event(event, "event")
     args = dict(partner=partner, commodity=commodity, window=window)
-    result = _access(request).read(("event-study", event, tuple(args.items())),
-                                   lambda mw: mw.event_study(event, **args).to_dict())
-    return json_response(result)
+    return _as_dict(request, ("event-study", event, tuple(args.items())),
+                    lambda mw: mw.event_study(event, **args))
 
 
 @router.get("/explain", summary="Which events a month's figure follows (never 'caused')")
@@ -319,9 +318,13 @@ def explain(request: Request, month: str = Query(..., description="YYYY-MM"),
             lookback: int = Query(3, ge=0, le=MAX_LOOKBACK)) -> Response:
     params.check_query(months={"month": month})
     args = dict(partner=partner, commodity=commodity, lookback=lookback)
-    result = _access(request).read(("explain", month, tuple(args.items())),
-                                   lambda mw: mw.explain(month, **args).to_dict())
-    return json_response(result)
+    return _as_dict(request, ("explain", month, tuple(args.items())),
+                    lambda mw: mw.explain(month, **args))
+
+
+def _as_dict(request: Request, key: tuple, run: Callable) -> Response:
+    """``run(handle).to_dict()`` as JSON, computed once per store state and ``key``."""
+    return json_response(_access(request).read(key, lambda mw: run(mw).to_dict()))
 
 
 # -- mirror --------------------------------------------------------------------------------
