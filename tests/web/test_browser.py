@@ -83,10 +83,49 @@ def _overlaps(boxes: list[dict]) -> list[tuple[int, int]]:
     return out
 
 
+#: Words of visible text split across two lines (a table squeezed until "2025" reads "20 / 25"
+#: or "trade deal" reads "tra / de dea / l"). A word is a run without a space, hyphen or slash
+#: (a line may break there); a run longer than 24 characters between spaces (a URL, a file
+#: name) may break anywhere, and so may Chinese or Japanese text.
+BROKEN_WORDS_JS = """(root) => {
+  const out = [];
+  const walker = document.createTreeWalker(document.querySelector(root), NodeFilter.SHOW_TEXT);
+  const cjk = /[\u3000-\u9fff\uff00-\uffef]/;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const chunk of node.textContent.matchAll(/\\S+/g)) {
+      if (chunk[0].length > 24 || cjk.test(chunk[0])) continue;
+      for (const m of chunk[0].matchAll(/[^\\-\u2013\\/]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, chunk.index + m.index);
+        range.setEnd(node, chunk.index + m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0)
+                             .map(r => Math.round(r.top)));
+        if (tops.size > 1) out.push(m[0]);
+      }
+    }
+  }
+  return out;
+}"""
+
+#: Tables whose wrapper scrolls sideways: a column the reader has to scroll to (at 1366 px
+#: none may; at 390 px a table stacks its rows or hides secondary columns instead).
+SCROLLING_TABLES_JS = """() => [...document.querySelectorAll('.table-wrap')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1)
+  .map(e => (e.querySelector('table') || {}).id || '(a table without id)')"""
+
+
+def _broken_words(pg, root: str = "main") -> list[str]:
+    return pg.evaluate(BROKEN_WORDS_JS, root)
+
+
 def _check_page(pg, axe, url: str) -> None:
     """The reader's checks on one loaded page."""
     assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), \
         f"{url} scrolls sideways at {pg.viewport_size['width']} px"
+    broken = _broken_words(pg)
+    assert broken == [], f"{url} at {pg.viewport_size['width']} px: words split across lines: {broken[:12]}"
+    scrolling = pg.evaluate(SCROLLING_TABLES_JS)
+    assert scrolling == [], f"{url} at {pg.viewport_size['width']} px: tables scrolling sideways: {scrolling}"
     for chart in pg.locator(".chart").all():
         raw = chart.get_attribute("data-label-boxes")
         if raw:

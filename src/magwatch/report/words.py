@@ -201,3 +201,25 @@ def month_words(value) -> str:
         return Month.parse(str(value)).label()
     except (MagwatchError, ValueError):
         return str(value)
+
+
+#: A reported claim's metric as a column or row names it (records.CLAIM_METRICS holds the keys).
+METRIC_WORDS = {"mom_pct": "month on month (%)", "yoy_pct": "year on year (%)",
+                "value_mom_pct": "value, month on month (%)", "value_yoy_pct": "value, year on year (%)",
+                "share_pct": "share of the total (%)", "rank": "rank among destinations",
+                "outlet_net_weight_t": "net weight as a second outlet printed it (t)",
+                "outlet_yoy_pct": "year on year as a second outlet printed it (%)"}
+
+
+def metric_words(metric) -> str:
+    """``year on year (%)`` for ``yoy_pct``; an unknown metric with its underscores as spaces."""
+    return METRIC_WORDS.get(str(metric), str(metric).replace("_", " "))
+
+
+#: An event's type (events.registry) in words.
+EVENT_TYPE_WORDS = {"export_control": "export control", "license": "licence", "trade_deal": "trade deal",
+                    "tariff": "tariff", "investment": "investment", "other": "other"}
+
+
+def event_type_words(event_type) -> str:
+    return EVENT_TYPE_WORDS.get(str(event_type), str(event_type).replace("_", " "))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Optional
 from urllib.parse import urlencode, urlparse
@@ -27,7 +28,8 @@ from magwatch.errors import MagwatchError, ParameterError
 from magwatch.periods import Month
 from magwatch.render import jsonable
 from magwatch.report.words import (
-    country_phrase, country_possessive, country_words, month_words, subject,
+    country_phrase, country_possessive, country_words, event_type_words, metric_words, month_words,
+    subject,
 )
 from magwatch.web import problems
 from magwatch.web.api import provenance_rows, query_within_limits, run_scenario
@@ -104,7 +106,8 @@ def provenance_link(partner: str, period: str, **extra) -> str:
 
 templates.env.filters.update(tonnes=tonnes, pct=pct, num=num, http_url=http_url, outlet=outlet,
                              json_script=json_script, month_words=month_words,
-                             country_words=country_words, country_phrase=country_phrase)
+                             country_words=country_words, country_phrase=country_phrase,
+                             event_type_words=event_type_words, metric_words=metric_words)
 templates.env.globals.update(provenance_link=provenance_link, subject=subject, possessive=country_possessive)
 templates.env.filters.update(sector_words=lambda v: sector_words(v))
 
@@ -451,9 +454,56 @@ def risk_page(request: Request, month: Optional[str] = None, scenario: Optional[
         run = run_scenario(request.app.state.access, scenario, paths, seed)
     except MagwatchError as exc:
         return _error_page(request, exc, ctx)
+    run = {**run, "inputs": [_input_row(r) for r in run.get("inputs") or []]}
     ctx.update(run=run, reading=_reading(run), fan=_fan(run),
                title=f"Supply risk, {month_words(ctx['report']['month'])}")
     return _render(request, "risk.html", ctx)
+
+
+#: A scenario input's name (risk.scenario's keys) in words; a suffix after ``_`` is a country
+#: code (``cut_USA``) or, for ``alternative_``, the plant's name.
+INPUT_WORDS = {"baseline": "Monthly exports before the disruption", "cut": "Share withheld",
+               "sector_split": "Demand by sector", "sector_other": "Demand not named by sector",
+               "licence_delay": "Licence delay", "licence_restored": "Share licensed after the delay",
+               "working_days_per_month": "Working days a month", "regime_duration": "How long the regime lasts",
+               "inventory_default": "Stocks held, any importer", "inventory": "Stocks held",
+               "alternative": "Other supply", "demand_growth": "Demand growth"}
+
+
+def input_words(name: str) -> str:
+    """``Share withheld, United States`` for ``cut_USA``; an unknown name with spaces for ``_``."""
+    if name in INPUT_WORDS:
+        return INPUT_WORDS[name]
+    head, _, rest = str(name).partition("_")
+    if head in INPUT_WORDS and rest:
+        return f"{INPUT_WORDS[head]}, {rest if head == 'alternative' else country_words(rest)}"
+    return str(name).replace("_", " ")
+
+
+def value_words(value) -> str:
+    """A scenario input's value as a reader reads it: ``(0.58, 0.93)`` (a range the model
+    draws from, as the risk module writes it) is ``0.58 to 0.93``; ``low=30, mode=45, high=130``
+    is ``low 30, most likely 45, high 130``; ``ev_nev=0.118`` is ``electric vehicles 11.8%``."""
+    from magwatch.report.words import sector_name
+
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    text = str(value)
+    pair = re.fullmatch(r"\((-?[\d.]+), (-?[\d.]+)\)", text)
+    if pair:
+        return f"{float(pair.group(1)):g} to {float(pair.group(2)):g}"
+    parts = [p.partition("=") for p in text.split(", ")]
+    if len(parts) > 1 and all(eq and re.fullmatch(r"-?[\d.]+", v) for _, eq, v in parts):
+        keys = [k for k, _, _ in parts]
+        if set(keys) <= {"low", "mode", "high"}:
+            words = {"low": "low", "mode": "most likely", "high": "high"}
+            return ", ".join(f"{words[k]} {float(v):g}" for k, _, v in parts)
+        return ", ".join(f"{sector_name(k)} {float(v) * 100:.1f}%" for k, _, v in parts)
+    return text
+
+
+def _input_row(row: dict) -> dict:
+    return {**row, "input": input_words(row.get("input", "")), "value": value_words(row.get("value"))}
 
 
 def _fan(run: dict) -> dict:
