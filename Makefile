@@ -66,7 +66,7 @@ run: venv
 
 test: venv system-deps
 	@mkdir -p $(OUT)/test-home/data
-	$(TEST_ENV) $(BIN)/pytest $(PYTEST_PARALLEL)
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_PARALLEL) --durations=25
 
 test-slow: venv system-deps
 	@mkdir -p $(OUT)/test-home/data
