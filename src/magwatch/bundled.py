@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from magwatch.codes import MAGNET_LINE
 from magwatch.records import CLAIM_SCHEMA, OBSERVATION_SCHEMA
 from magwatch.periods import Month
 from magwatch.store import Release, Store
@@ -39,7 +40,7 @@ SOURCE = "press"
 #: The bundled data set was compiled in November 2026 (data/SOURCES.md); a
 #: figure whose article gives no date is dated by that compilation.
 COMPILED = dt.date(2026, 11, 1)
-CHINA_LINE = ("CN-CHN", "85051110")
+CHINA_LINE = ("CN-CHN", MAGNET_LINE)
 
 FILES = (
     "china_magnet_exports_monthly.csv", "reported_rankings.csv", "market_structure.csv",

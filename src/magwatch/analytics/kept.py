@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import pickle
 
+from magwatch.codes import MAGNET_LINE
 from magwatch.periods import Month
 from magwatch.store.schema import fetch_one
 
 TABLE = "kept_monitor"
 _LATEST = -1            # the month key of a call asking for the latest month
 #: The series the dashboard and the brief open on; computed after every release touching it.
-DEFAULT_SERIES = ("CHN", "85051110", "X")
+DEFAULT_SERIES = ("CHN", MAGNET_LINE, "X")
 #: At most this many series computed at once after one release (a bulk file touches thousands).
 EAGER_SERIES = 8
 

@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 #: China's rare-earth magnet line (``CN-CHN 85051110``): the series magwatch reads by default.
+#: The EU's CN8 line for the same magnets (``CN-EU 85051110``) carries the same code.
 MAGNET_LINE = "85051110"
 
 #: Allowed code lengths per classification.

@@ -39,7 +39,7 @@ from typing import Any, Iterable, Iterator
 
 import pyarrow as pa
 
-from magwatch.codes import is_aggregate, to_iso3
+from magwatch.codes import MAGNET_LINE, is_aggregate, to_iso3
 from magwatch.codes import validate_code
 from magwatch.errors import InputError, ParameterError, SourceError, UnknownCodeError
 from magwatch.records import OBSERVATION_SCHEMA
@@ -445,7 +445,8 @@ class Comext(ApiSource):
             raise ParameterError("freq", "the Comext connector fetches monthly data (M)")
         reporters = [comext_code(r, "reporter") for r in (query.reporters or ("EUU",))]
         partners = [comext_code(p, "partner") for p in (query.partners or ("CHN",))]
-        products = [commodity_parameter("CN-EU", c) for c in (query.commodities or ("85051110",))]
+        # The EU's CN8 rare-earth magnet line carries the same code as China's.
+        products = [commodity_parameter("CN-EU", c) for c in (query.commodities or (MAGNET_LINE,))]
         flows = []
         for f in query.flows or ("M",):
             if f.upper() not in FLOW_CODES:
