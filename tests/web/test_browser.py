@@ -155,29 +155,48 @@ def test_every_page_reads_well_at_both_widths(server, browser, axe, tmp_path, wi
         context.close()
 
 
-@pytest.mark.parametrize("width", list(VIEWPORTS))
-def test_html_brief_reads_well_at_both_widths(bundled_db, browser, axe, tmp_path, width):
+@pytest.fixture(scope="module")
+def html_briefs(bundled_db, tmp_path_factory) -> dict[str, Path]:
+    """The HTML brief for June 2025 (the month's biggest move leads) and for a German reader's
+    October 2025 (``--focus DEU``), written by the CLI as a reader would."""
     from typer.testing import CliRunner
 
     from magwatch.cli import _register, app
 
     _register()
-    db = tmp_path / "store.duckdb"
+    out = tmp_path_factory.mktemp("briefs")
+    db = out / "store.duckdb"
     shutil.copy(bundled_db, db)
-    done = CliRunner().invoke(app, ["--db", str(db), "brief", "--month", "2025-06", "--format", "html",
-                                    "--out", str(tmp_path), "--paths", "300"])
-    assert done.exit_code == 0, done.output
-    html = sorted(tmp_path.glob("*.html"))[0]
+    written = {}
+    for name, args in {"brief": ["--month", "2025-06"],
+                       "brief-DEU": ["--month", "2025-10", "--focus", "DEU"]}.items():
+        folder = out / name
+        done = CliRunner().invoke(app, ["--db", str(db), "brief", *args, "--format", "html",
+                                        "--out", str(folder), "--paths", "300"])
+        assert done.exit_code == 0, done.output
+        written[name] = sorted(folder.glob("*.html"))[0]
+    return written
+
+
+@pytest.mark.parametrize("width", list(VIEWPORTS))
+def test_html_brief_reads_well_at_both_widths(html_briefs, browser, axe, tmp_path, width):
     context, pg = _context_page(browser, VIEWPORTS[width])
     try:
-        pg.goto(html.as_uri())
-        assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-        text = pg.inner_text("body")
-        assert not REPR.search(text)
-        results = axe.run(pg)
-        bad = [v["id"] for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
-        assert bad == []
-        _shot(pg, tmp_path, f"brief-{width}")
+        for name, html in html_briefs.items():
+            pg.goto(html.as_uri())
+            assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), \
+                f"{name} scrolls sideways at {width}"
+            text = pg.inner_text("body")
+            assert not REPR.search(text), f"{name}: {REPR.search(text)}"
+            assert _broken_words(pg, "body") == [], f"{name} at {width}: words split across lines"
+            assert pg.evaluate(SCROLLING_TABLES_JS) == [], f"{name} at {width}: a table scrolls sideways"
+            for header in pg.locator("thead th").all_inner_texts():
+                assert not SNAKE.search(header), f"{name}: header {header!r}"
+            results = axe.run(pg)
+            bad = [v["id"] for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+            assert bad == [], f"{name} at {width}: {bad}"
+            _shot(pg, tmp_path, f"{name}-{width}")
+        assert "Germany" in pg.inner_text("h1")
     finally:
         context.close()
 
