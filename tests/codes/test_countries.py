@@ -8,6 +8,7 @@ import math
 import subprocess
 import sys
 import unicodedata
+from importlib import resources
 from pathlib import Path
 
 import pycountry
@@ -23,16 +24,17 @@ from magwatch.codes import (
     name,
     to_iso3,
 )
+from magwatch.codes.tables import DATA, read_table
 from magwatch.errors import InputError, ParameterError, UnknownCodeError
 
-DATA = Path(__file__).resolve().parents[2] / "src" / "magwatch" / "codes" / "data"
-SAMPLES = Path("/work/shared/data/samples")
+#: Reference lists copied beside the tests (samples/README.md says from where).
+SAMPLES = Path(__file__).resolve().parent / "samples"
+#: Comtrade's reporter list, as the installed package ships it.
+COMTRADE_REPORTERS = Path(str(resources.files("magwatch.sources") / "data" / "comtrade_reporters.json"))
 COUNTRIES = sorted(pycountry.countries, key=lambda c: c.alpha_3)
 
 
-def read_data(name: str) -> list[dict[str, str]]:
-    with (DATA / name).open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+read_data = read_table
 
 
 # --------------------------------------------------------------------------- Comtrade
@@ -83,7 +85,8 @@ def test_comtrade_accepts_int_str_whitespace_leading_zeros(code):
 
 
 def test_comtrade_numpy_integers():
-    np = pytest.importorskip("numpy")
+    import numpy as np
+
     assert to_iso3(np.int64(842), "comtrade") == "USA"
     assert to_iso3(np.float64(490.0), "comtrade") == "TWN"
 
@@ -446,9 +449,8 @@ def test_census_table_is_consistent():
     assert all(c == "-" or (len(c) == 4 and c.isdigit()) for c in codes)
 
 
-@pytest.mark.skipif(not SAMPLES.exists(), reason="shared samples not available")
 def test_census_table_covers_the_sample_schedule_c_list():
-    with (SAMPLES / "census" / "census_schedule_c_country_codes.csv").open(encoding="utf-8") as fh:
+    with (SAMPLES / "census_schedule_c_country_codes.csv").open(encoding="utf-8") as fh:
         sample = list(csv.DictReader(fh))
     assert len(sample) == 240
     fixed = {"KV": "XKX", "GZ": "PSE", "WE": "PSE", "rCD": "COD"}
@@ -457,9 +459,8 @@ def test_census_table_covers_the_sample_schedule_c_list():
         assert to_iso3(r["Code"], "census") == expected, r
 
 
-@pytest.mark.skipif(not SAMPLES.exists(), reason="shared samples not available")
 def test_every_comtrade_reporter_resolves_as_comtrade_says():
-    reporters = json.loads((SAMPLES / "comtrade" / "ref_Reporters.json").read_text(encoding="utf-8"))["results"]
+    reporters = json.loads(COMTRADE_REPORTERS.read_text(encoding="utf-8"))["results"]
     assert len(reporters) > 200
     for r in reporters:
         code, iso3 = r["reporterCode"], (r["reporterCodeIsoAlpha3"] or "").strip()
@@ -472,9 +473,8 @@ def test_every_comtrade_reporter_resolves_as_comtrade_says():
         assert got == special.get(code, iso3), (code, r["reporterDesc"])
 
 
-@pytest.mark.skipif(not SAMPLES.exists(), reason="shared samples not available")
 def test_every_sample_comtrade_special_partner_code_resolves():
-    with (SAMPLES / "concordance" / "comtrade_partner_special_codes_subset.csv").open(encoding="utf-8") as fh:
+    with (SAMPLES / "comtrade_partner_special_codes_subset.csv").open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
             assert is_known(to_iso3(r["partnerCode"], "comtrade"))
 
