@@ -15,7 +15,6 @@ import pytest
 import magwatch
 from magwatch.render import jsonable
 
-pytest.importorskip("fastapi")
 with warnings.catch_warnings():              # starlette's note about httpx2 is not ours to fix
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient  # noqa: E402
