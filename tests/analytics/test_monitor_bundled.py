@@ -128,3 +128,20 @@ def test_cli_monitor_json_and_errors(bundled_db, tmp_path):
     bad = subprocess.run([str(exe), "monitor", "--month", "2025-13"], capture_output=True,
                          text=True, env=env)
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "month" in bad.stderr
+
+
+def test_the_unit_value_and_its_changes_show_in_the_monitor(mw, tmp_path):
+    """Test figures (not trade data) for France: 50 $/kg in June 2025, 40 in May, 60 a year earlier."""
+    path = tmp_path / "fra.csv"
+    path.write_text("reporter,partner,flow,commodity,period,net_weight_t,value_usd\n"
+                    "CHN,FRA,X,85051110,2025-06,100,5000000\n"
+                    "CHN,FRA,X,85051110,2025-05,80,3200000\n"
+                    "CHN,FRA,X,85051110,2024-06,50,3000000\n")
+    mw.import_file(path, vintage="2025-07-20")
+    fra = next(e for e in mw.monitor("2025-06")["partners"] if e["partner"] == "FRA")
+    assert (fra["unit_value_usd_kg"], fra["unit_value_mom_pct"], fra["unit_value_yoy_pct"]) == \
+        (50.0, 25.0, -16.7)
+    assert fra["basis"]["unit_value_mom_pct"] == "computed: value / net weight against 2025-05"
+    assert fra["basis"]["unit_value_yoy_pct"] == "computed: value / net weight against 2024-06"
+    usa = next(e for e in mw.monitor("2025-06")["partners"] if e["partner"] == "USA")
+    assert usa["unit_value_mom_pct"] is None and "unit_value_mom_pct" not in usa["basis"]

@@ -64,6 +64,23 @@ def test_mom_yoy_hand_computed():
     assert r["mom_kg"] == pytest.approx(306600.0)
 
 
+def test_unit_value_and_its_changes_hand_computed():
+    """Test figures: 100 t for $5.0M in June (50 $/kg), 80 t for $3.2M in May (40 $/kg),
+    50 t for $3.0M a year earlier (60 $/kg)."""
+    t = rows([("USA", "2025-06", 100.0, 5.0e6), ("USA", "2025-05", 80.0, 3.2e6),
+              ("USA", "2024-06", 50.0, 3.0e6), ("DEU", "2025-06", 10.0, 1.0e6),
+              ("DEU", "2025-05", 10.0, None)])
+    for expr in (changes.at_month(series.pick(t), m("2025-06")),
+                 changes.at_month_from_rows(t, m("2025-06"))):
+        got = by_partner(expr)
+        assert got["USA"]["unit_value_usd_kg"] == pytest.approx(50.0)
+        assert got["USA"]["unit_value_mom_pct"] == pytest.approx(25.0)        # 50 / 40
+        assert got["USA"]["unit_value_yoy_pct"] == pytest.approx(-100 / 6)    # 50 / 60
+        # May has a weight but no value: no unit value to compare with
+        assert got["DEU"]["unit_value_usd_kg"] == pytest.approx(100.0)
+        assert got["DEU"]["unit_value_mom_pct"] is None and got["DEU"]["unit_value_yoy_pct"] is None
+
+
 def test_gap_gives_no_change_not_minus_100():
     t = rows([("USA", "2025-04", 246.0, None), ("USA", "2025-06", 353.0, None)])
     r = by_partner(changes.at_month(series.pick(t), m("2025-06")))["USA"]

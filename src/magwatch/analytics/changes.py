@@ -130,7 +130,13 @@ def _three_months(rows, month: int | None, columns, periods=None):
     return t.filter(t.period_months == 1, t.period.isin(periods))
 
 
+def unit_value(value, weight):
+    """Value per kilogram, or null without a positive weight."""
+    return ibis.ifelse(weight > 0, value / weight, ibis.null("float64"))
+
+
 def _changes(out):
+    now = unit_value(out.value_usd, out.net_weight_kg)
     return out.mutate(
         mom_pct=pct(out.net_weight_kg, out.weight_prev),
         yoy_pct=pct(out.net_weight_kg, out.weight_year_ago),
@@ -138,8 +144,11 @@ def _changes(out):
         yoy_kg=out.net_weight_kg - out.weight_year_ago,
         value_mom_pct=pct(out.value_usd, out.value_prev),
         value_yoy_pct=pct(out.value_usd, out.value_year_ago),
-        unit_value_usd_kg=ibis.ifelse(out.net_weight_kg > 0, out.value_usd / out.net_weight_kg,
-                                      ibis.null("float64")),
+        unit_value_usd_kg=now,
+        # the price signal of a month: the unit value against the month before and the same
+        # month a year earlier (both need value and weight in both months)
+        unit_value_mom_pct=pct(now, unit_value(out.value_prev, out.weight_prev)),
+        unit_value_yoy_pct=pct(now, unit_value(out.value_year_ago, out.weight_year_ago)),
     )
 
 

@@ -34,18 +34,23 @@ DEFAULT_SERIES = ("CHN", MAGNET_LINE, "X")
 EAGER_SERIES = 8
 
 
+#: The shape of a kept answer: raised whenever the monitor's answer changes shape (a new
+#: field), so that copies an earlier version kept are never served for the same store state.
+SHAPE = 2
+
+
 def _state_text(con) -> str | None:
     from magwatch.store.queries import state
 
     found = state(con)
-    return None if not found[0] else repr(found)
+    return None if not found[0] else repr((SHAPE, *found))
 
 
 def _state_before(con, first: int) -> str:
     """The state the store had before release ``first`` was committed (as :func:`_state_text`)."""
     found = tuple(fetch_one(con.execute("SELECT count(*), max(release_id), max(ingested_at) "
                                         "FROM release WHERE release_id < ?", [first])))
-    return "" if not found[0] else repr(found)
+    return "" if not found[0] else repr((SHAPE, *found))
 
 
 def _exists(con) -> bool:

@@ -310,7 +310,8 @@ def _entry(partner, month, level, ranked, rec, ytd, cz, sz, prov, claimed, obser
         by_metric.setdefault(c["metric"], c)             # the claim figures.RULE prefers
     b = _Basis(partner, month, level, prov, by_metric, combined)
     e: dict = {"partner": partner, "partner_name": _name(partner), "net_weight_t": None,
-               "value_usd": None, "unit_value_usd_kg": None, "mom_pct": None, "mom_t": None,
+               "value_usd": None, "unit_value_usd_kg": None, "unit_value_mom_pct": None,
+               "unit_value_yoy_pct": None, "mom_pct": None, "mom_t": None,
                "yoy_pct": None, "yoy_t": None, "rank": None, "share_pct": None,
                "share_change_pp": None, "basis": {}, "checks": [], "sources": []}
     _level(e, b)
@@ -360,6 +361,16 @@ def _level(e: dict, b: _Basis) -> None:
         if level.get("unit_value_usd_kg") is not None:
             e["unit_value_usd_kg"] = _round(level["unit_value_usd_kg"], 2)
             e["basis"]["unit_value_usd_kg"] = "computed: value / net weight"
+            _unit_value_changes(e, level, month)
+
+
+def _unit_value_changes(e: dict, level: dict, month: int) -> None:
+    """The unit value's m/m and y/y, where value and weight exist in both months."""
+    for key, back in (("unit_value_mom_pct", 1), ("unit_value_yoy_pct", 12)):
+        if level.get(key) is not None:
+            e[key] = _round(level[key], 1)
+            e["basis"][key] = (f"computed: value / net weight against "
+                               f"{Month.from_index(month - back)}")
 
 
 def _against_base(e: dict, b: _Basis, metric: str, back: int, base_weight: str) -> None:
