@@ -73,7 +73,8 @@ def test_files_and_charts_written(june):
 
 
 def test_pdf_first_page_renders(june):
-    pdfium = pytest.importorskip("pypdfium2")
+    import pypdfium2 as pdfium
+
     _, out = june
     pdf = pdfium.PdfDocument(str(out / "brief-2025-06.pdf"))
     assert len(pdf) >= 2

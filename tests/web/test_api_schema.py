@@ -36,12 +36,11 @@ import warnings
 from pathlib import Path
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.config._checks import PositiveDataAcceptanceConfig
 
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, settings  # noqa: E402
-from schemathesis.config._checks import PositiveDataAcceptanceConfig  # noqa: E402
-
-from magwatch.web.app import create_app  # noqa: E402
+from magwatch.web.app import create_app
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
