@@ -41,7 +41,8 @@ from pathlib import Path
 P99_TARGET_MS = 50.0
 COLD_TARGET_MS = 300.0
 #: Each dashboard page's first view and the monitor API ({month} is the run's month).
-PAGES = ("/", "/?month={month}", "/partner/USA", "/partner/DEU", "/events", "/risk",
+PAGES = ("/", "/?month={month}", "/partner/USA", "/partner/DEU", "/partner/DEU?span=all", "/events",
+         "/events/study?event=ev-2025-04-04&partner=USA", "/risk",
          "/provenance?partner=WLD&period={month}", "/api/v1/monitor")
 RATIO_TARGET = 3.0
 WRK_PACKAGE = "wrk"          # Debian/Ubuntu package providing /usr/bin/wrk (4.1.0 on bookworm)

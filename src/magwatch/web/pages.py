@@ -29,7 +29,7 @@ from magwatch.periods import Month
 from magwatch.render import jsonable
 from magwatch.report.words import (
     country_phrase, country_possessive, country_words, event_type_words, metric_words, month_words,
-    subject,
+    plain_words, subject,
 )
 from magwatch.web import problems
 from magwatch.web.api import provenance_rows, query_within_limits, run_scenario
@@ -78,6 +78,18 @@ def num(value, digits: int = 1) -> str:
     return str(value)
 
 
+def reader_text(value) -> str:
+    """The monitor's notes as a reader reads them: months and destinations in words
+    ("lowest since 2025-06" -> "lowest since June 2025", "DEU, KOR" -> "Germany, South Korea"),
+    tonnes with a thousands separator ("5324.0 t" -> "5,324 t"), one destination singular."""
+    if _missing(value):
+        return ""
+    text = plain_words(str(value))
+    text = re.sub(r"(?<![\d,.])(\d{4,})(?:\.0)?(\.\d+)? t\b",
+                  lambda m: f"{int(m.group(1)):,}{m.group(2) or ''} t", text)
+    return re.sub(r"\b1 destinations\b", "1 destination", text)
+
+
 def http_url(value) -> str | None:
     """The URL if it is http(s), else None: data never becomes a javascript: link."""
     if not value:
@@ -107,7 +119,8 @@ def provenance_link(partner: str, period: str, **extra) -> str:
 templates.env.filters.update(tonnes=tonnes, pct=pct, num=num, http_url=http_url, outlet=outlet,
                              json_script=json_script, month_words=month_words,
                              country_words=country_words, country_phrase=country_phrase,
-                             event_type_words=event_type_words, metric_words=metric_words)
+                             event_type_words=event_type_words, metric_words=metric_words,
+                             reader_text=reader_text)
 templates.env.globals.update(provenance_link=provenance_link, subject=subject, possessive=country_possessive)
 templates.env.filters.update(sector_words=lambda v: sector_words(v))
 
@@ -235,7 +248,8 @@ TOP_DESTINATIONS = 4
 
 def _overview_chart(mw, result: dict, reporter: str, commodity: str, flow: str) -> dict:
     """World and top destinations over the CHART_MONTHS months to the shown month, with events."""
-    last = Month.parse(result["month"])
+    # a January-February figure's month reads "2026-01..2026-02": the chart ends at its last
+    last = Month.parse(str(result["month"]).split("..")[-1])
     first = last + (1 - CHART_MONTHS)
     top = [p["partner"] for p in result["partners"] if p.get("net_weight_t") is not None]
     rows = mw.flows(reporter=reporter, commodity=commodity, flow=flow, start=str(first),
