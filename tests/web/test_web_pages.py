@@ -120,6 +120,14 @@ def test_overview_speaks_words_and_keeps_ranks_apart(client):
     assert 'id="chart-data"' in page and "Numbered dashed lines" in page
 
 
+@pytest.mark.parametrize("month", ["2026-01", "2026-02"])
+def test_overview_of_a_january_february_figure(client, month):
+    """China reports January and February 2026 as one figure: either month opens its page."""
+    r = client.get("/", params={"month": month})
+    assert r.status_code == 200, r.text[-400:]
+    assert 'id="chart-data"' in r.text
+
+
 def test_overview_opens_on_the_latest_month_with_a_world_total(client, bundled_db, tmp_path):
     import magwatch
 
