@@ -55,6 +55,23 @@ def _failed(what: str, target: Path, exc: Exception) -> StoreError:
     return StoreError(f"{what} {target}: {str(exc).splitlines()[0]}")
 
 
+def _put_in_place(what: str, target: Path, write) -> None:
+    """``write(temp)`` a file beside ``target`` and rename it into place, flushed: a crash
+    leaves the old target or the new one. Partial copies a killed earlier run left are
+    removed first (atomic.remove_leftovers), the temporary file always."""
+    remove_leftovers(target)
+    temp = _temp_beside(target)
+    _remove(temp)
+    try:
+        write(temp)
+        os.replace(temp, target)
+        _fsync_dir(target.parent)
+    except (duckdb.Error, OSError) as exc:
+        raise _failed(what, target, exc) from None
+    finally:
+        _remove(temp)
+
+
 def backup(store: Store, path: str | os.PathLike[str], *, overwrite: bool = False) -> dict:
     """Write an exact copy of ``store`` to ``path`` (a new DuckDB file); returns what was copied.
 
@@ -71,19 +88,18 @@ def backup(store: Store, path: str | os.PathLike[str], *, overwrite: bool = Fals
         raise ParameterError("path", f"{target} exists; pass overwrite (--overwrite) to replace it")
     if not target.parent.is_dir():
         raise ParameterError("path", f"folder {target.parent} does not exist")
-    remove_leftovers(target)           # partial copies of a backup killed before its rename
-    temp = _temp_beside(target)
-    _remove(temp)
     con = store.con
     source_db = fetch_one(con.execute("SELECT current_database()"))[0]
     alias = "_magwatch_backup"
     if not store.read_only:
         store.publish()                 # checkpointed: the copy is what readers see
-    try:
+    expected: dict = {}
+
+    def write(temp: Path) -> None:
         con.execute(f"ATTACH ? AS {alias} (READ_WRITE)", [str(temp)])
         try:
             con.execute(f"COPY FROM DATABASE {_quote(source_db)} TO {alias}")
-            expected = content_digest(con, source_db)
+            expected.update(content_digest(con, source_db))
             written = content_digest(con, alias)
         finally:
             con.execute(f"DETACH {alias}")
@@ -91,12 +107,8 @@ def backup(store: Store, path: str | os.PathLike[str], *, overwrite: bool = Fals
             raise StoreError(f"backup {target}: the copy does not match the store "
                              f"(tables {sorted(k for k in expected if written.get(k) != expected[k])})")
         _fsync_file(temp)
-        os.replace(temp, target)
-        _fsync_dir(target.parent)
-    except (duckdb.Error, OSError) as exc:
-        raise _failed("backup", target, exc) from None
-    finally:
-        _remove(temp)
+
+    _put_in_place("backup", target, write)
     return {"path": str(target), "bytes": target.stat().st_size,
             "tables": {name: rows for name, (rows, _) in expected.items()}}
 
@@ -167,19 +179,12 @@ def restore(path: str | os.PathLike[str], db: str | os.PathLike[str]) -> dict:
     expected = read_backup(source)
     target.parent.mkdir(parents=True, exist_ok=True)
     with WriterLock(target):           # no writer meanwhile (magwatch.store.writer)
-        remove_leftovers(target)       # partial copies of a restore killed before its rename
-        temp = _temp_beside(target)
-        _remove(temp)
-        try:
+        def write(temp: Path) -> None:
             _copy_checked(source, temp, target, expected)
             wal = target.with_name(target.name + ".wal")
             if wal.exists():           # a log of the old file must not be replayed on the new
                 wal.unlink()
-            os.replace(temp, target)
-            _fsync_dir(target.parent)
-        except (duckdb.Error, OSError) as exc:
-            raise _failed("restore", target, exc) from None
-        finally:
-            _remove(temp)
+
+        _put_in_place("restore", target, write)
     return {"path": str(target), "from": str(source),
             "tables": {name: rows for name, (rows, _) in expected.items()}}
