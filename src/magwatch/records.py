@@ -44,7 +44,8 @@ OBSERVATION_VALUES = (
 PROVENANCE = ("vintage", "vintage_precision", "source_url", "source_file", "source_row",
               "source_sha256", "note")
 
-OBSERVATION_SCHEMA = pa.schema([
+#: The fields that say whose figure, of what, for when: the start of both fact schemas.
+_SERIES_FIELDS = [
     pa.field("source", pa.string(), nullable=False),
     # Distinguishes figures of one source that may legitimately disagree: for
     # press figures the article's URL, for official sources the dataset id.
@@ -56,6 +57,20 @@ OBSERVATION_SCHEMA = pa.schema([
     pa.field("commodity", pa.string(), nullable=False),
     pa.field("period", pa.date32(), nullable=False),          # first day of the first month
     pa.field("period_months", pa.int8(), nullable=False),     # 1 = a month; 2 = Jan-Feb combined; 12 = a year
+]
+#: Where a figure comes from: the end of both fact schemas.
+_PROVENANCE_FIELDS = [
+    pa.field("vintage", pa.date32(), nullable=False),
+    pa.field("vintage_precision", pa.string(), nullable=False),
+    pa.field("source_url", pa.string()),
+    pa.field("source_file", pa.string()),
+    pa.field("source_row", pa.int64()),
+    pa.field("source_sha256", pa.string()),
+    pa.field("note", pa.string()),
+]
+
+OBSERVATION_SCHEMA = pa.schema([
+    *_SERIES_FIELDS,
     pa.field("net_weight_kg", pa.float64()),
     pa.field("value", pa.float64()),
     pa.field("currency", pa.string()),
@@ -64,13 +79,7 @@ OBSERVATION_SCHEMA = pa.schema([
     pa.field("quantity_unit", pa.string()),
     pa.field("is_estimated", pa.bool_(), nullable=False),
     pa.field("is_confidential", pa.bool_(), nullable=False),
-    pa.field("vintage", pa.date32(), nullable=False),
-    pa.field("vintage_precision", pa.string(), nullable=False),
-    pa.field("source_url", pa.string()),
-    pa.field("source_file", pa.string()),
-    pa.field("source_row", pa.int64()),
-    pa.field("source_sha256", pa.string()),
-    pa.field("note", pa.string()),
+    *_PROVENANCE_FIELDS,
 ])
 
 #: The official statistics sources magwatch reads (magwatch.sources registers one adapter
@@ -99,24 +108,10 @@ CLAIM_KEY = (
 )
 
 CLAIM_SCHEMA = pa.schema([
-    pa.field("source", pa.string(), nullable=False),
-    pa.field("source_ref", pa.string(), nullable=False),
-    pa.field("reporter", pa.string(), nullable=False),
-    pa.field("partner", pa.string(), nullable=False),
-    pa.field("flow", pa.string(), nullable=False),
-    pa.field("classification", pa.string(), nullable=False),
-    pa.field("commodity", pa.string(), nullable=False),
-    pa.field("period", pa.date32(), nullable=False),
-    pa.field("period_months", pa.int8(), nullable=False),
+    *_SERIES_FIELDS,
     pa.field("metric", pa.string(), nullable=False),
     pa.field("value", pa.float64(), nullable=False),
-    pa.field("vintage", pa.date32(), nullable=False),
-    pa.field("vintage_precision", pa.string(), nullable=False),
-    pa.field("source_url", pa.string()),
-    pa.field("source_file", pa.string()),
-    pa.field("source_row", pa.int64()),
-    pa.field("source_sha256", pa.string()),
-    pa.field("note", pa.string()),
+    *_PROVENANCE_FIELDS,
 ])
 
 
