@@ -29,6 +29,9 @@ PAGES = {"overview": "/", "overview-2025-06": "/?month=2025-06", "partner-USA": 
          "bad-partner": "/partner/Germny"}
 REPR = re.compile(r"\('[^']*',|<\w[\w.]* object at 0x|\b(?:Decimal|np\.float\d*)\(")
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+#: A column key or a code name in running text (``export_control``); a file name
+#: (``china_magnet_exports_monthly.csv``) and a formula's ``f_i`` are not.
+SNAKE_TEXT = re.compile(r"\b[a-z]{2,}(?:_[a-z0-9]+)+\b(?!\.\w)")
 
 
 @pytest.fixture(scope="module")
@@ -132,6 +135,7 @@ def _check_page(pg, axe, url: str) -> None:
             assert _overlaps(json.loads(raw)) == [], f"{url}: overlapping event labels"
     text = pg.inner_text("main")
     assert not REPR.search(text), f"{url}: {REPR.search(text)}"
+    assert SNAKE_TEXT.findall(text) == [], f"{url}: snake_case in the text"
     for header in pg.locator("thead th").all_inner_texts():
         assert not SNAKE.search(header), f"{url}: header {header!r}"
     results = axe.run(pg)

@@ -406,17 +406,31 @@ def study_page(request: Request, event: str, partner: str = "WLD", commodity: st
     ctx = {"title": f"Event study {event}", "event": event, "partner": partner, "window": window}
     try:
         params.query_event(event, "event")
-        lines, months = _read(request, ("page-study", event, partner, commodity, window),
-                              lambda mw: _study(mw, event, partner, commodity, window))
+        lines, months, heads = _read(request, ("page-study", event, partner, commodity, window),
+                                     lambda mw: _study(mw, event, partner, commodity, window))
     except MagwatchError as exc:
         return _error_page(request, exc, ctx)
-    ctx.update(lines=lines, months=months, commodity=commodity)
+    ctx.update(lines=[study_words(line) for line in lines], months=months, commodity=commodity,
+               heads=heads, title=f"Event study: {heads[0]['title'] if heads else event}")
     return _render(request, "study.html", ctx)
 
 
 def _study(mw, event, partner, commodity, window):
     study = mw.event_study(event, partner=partner, commodity=commodity, window=window)
-    return study.lines(), study.months.to_pylist()
+    heads = [{"title": f"{e['actor']}, {event_type_words(e['event_type'])}, {_day_words(e['event_date'])}",
+              "summary": e["summary"], "id": e["event_id"]} for e in study.to_dict().get("events") or []]
+    return study.lines(), study.months.to_pylist(), heads
+
+
+def _day_words(day) -> str:
+    """``4 April 2025`` for a date."""
+    return f"{day.day} {month_words(f'{day.year:04d}-{day.month:02d}')}" if hasattr(day, "day") else str(day)
+
+
+def study_words(line: str) -> str:
+    """An event study's reading line in words: event types, months and countries."""
+    text = re.sub(r"\b(export_control|trade_deal)\b", lambda m: event_type_words(m.group(1)), str(line))
+    return reader_text(text)
 
 
 @router.get("/provenance", response_class=HTMLResponse)
