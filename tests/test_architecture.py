@@ -40,9 +40,9 @@ def test_the_layer_contract_is_kept():
 #: (file under src/magwatch, text appended to it, what lint-imports must report)
 PLANTED = [
     # a lazy import inside a function counts as much as one at the top
-    ("risk/exposure.py", "\n\ndef _planted():\n    from magwatch.session import Magwatch\n"
+    ("risk/exposure.py", "\n\ndef _planted():\n    from magwatch.handle import Magwatch\n"
                          "    return Magwatch\n",
-     "magwatch.risk is not allowed to import magwatch.session"),
+     "magwatch.risk is not allowed to import magwatch.handle"),
     # siblings in one layer stay apart
     ("risk/indices.py", "\nfrom magwatch import events  # noqa\n",
      "magwatch.risk is not allowed to import magwatch.events"),
@@ -76,7 +76,7 @@ def test_the_handle_is_a_reader(mw):
     import inspect
 
     from magwatch.analytics.reader import Reader
-    from magwatch.session import Magwatch
+    from magwatch.handle import Magwatch
 
     assert set(Reader.__annotations__) == {"store"} and hasattr(mw, "store")
     methods = [n for n, v in vars(Reader).items() if not n.startswith("_") and callable(v)]

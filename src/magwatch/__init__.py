@@ -24,7 +24,7 @@ from magwatch.errors import (
 )
 from magwatch.frame import Frame
 from magwatch.records import CLAIM_SCHEMA, OBSERVATION_SCHEMA
-from magwatch.session import Magwatch, open  # noqa: A004
+from magwatch.handle import Magwatch, open  # noqa: A004
 from magwatch.store import Release, Store
 
 __version__ = "0.1.0"

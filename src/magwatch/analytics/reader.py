@@ -1,6 +1,6 @@
 """What ``risk/`` and ``report/`` read through: the :class:`Reader` protocol.
 
-They are handed the ``magwatch.open()`` handle (:class:`magwatch.session.Magwatch`) and call
+They are handed the ``magwatch.open()`` handle (:class:`magwatch.handle.Magwatch`) and call
 back into it for figures, reference tables and the answers of the layers beside them. They
 must not import the handle (it sits above them: .importlinter), so they name this protocol
 instead. It lists exactly the members they use; the handle satisfies it

@@ -1,6 +1,6 @@
 """Running a source: plan, fetch, normalise and land each batch as one release.
 
-:func:`fetch` is what ``magwatch fetch`` and :meth:`magwatch.session.Magwatch.fetch` call;
+:func:`fetch` is what ``magwatch fetch`` and :meth:`magwatch.handle.Magwatch.fetch` call;
 :func:`refresh` runs every configured query (those fetched before) and then the
 post-ingest hooks in :data:`POST_INGEST`.
 
