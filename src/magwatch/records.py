@@ -115,6 +115,19 @@ CLAIM_SCHEMA = pa.schema([
 ])
 
 
+#: An event as a registry row (the ``event`` table of the store holds these columns, in this
+#: order, plus the time it was added: magwatch.store.events, magwatch.events.registry).
+#: Scope lists hold ISO3 codes, tariff-line codes or element symbols: ``['ALL']`` =
+#: everything, ``[]`` = none, None = not stated.
+EVENT_SCHEMA = pa.schema([
+    ("event_id", pa.string()), ("event_date", pa.date32()), ("actor", pa.string()),
+    ("event_type", pa.string()), ("summary", pa.string()), ("source_url", pa.string()),
+    ("partners", pa.list_(pa.string())), ("commodities", pa.list_(pa.string())),
+    ("elements", pa.list_(pa.string())), ("scope_basis", pa.string()), ("scope_note", pa.string()),
+    ("origin", pa.string()), ("source_file", pa.string()), ("source_row", pa.int64()),
+])
+
+
 def empty_observations() -> pa.Table:
     return OBSERVATION_SCHEMA.empty_table()
 

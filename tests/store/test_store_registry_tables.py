@@ -93,3 +93,10 @@ def test_a_store_made_before_these_tables_reads_read_only_and_gains_them(bundled
         assert all(has_table(rw.store.con, t) for t in NEW_TABLES)
         assert rw.events().to_pylist() == bundled
         assert event_store.events(rw.store.con).num_rows == len(bundled)   # seeded
+
+
+def test_the_event_table_has_the_event_schemas_columns_in_order(tmp_path):
+    """One declaration of an event's columns (records.EVENT_SCHEMA); the table's DDL agrees."""
+    with Store(tmp_path / "s.duckdb") as store:
+        columns = [r[0] for r in store.con.execute("DESCRIBE event").fetchall()]
+    assert columns == [*EVENT_SCHEMA.names, "added_at"]

@@ -29,6 +29,7 @@ import pyarrow as pa
 from magwatch.codes import is_known
 from magwatch.errors import InputError, ParameterError
 from magwatch.periods import Month
+from magwatch.records import EVENT_SCHEMA
 from magwatch.store import Store
 from magwatch.store import events as event_store
 from magwatch.store.schema import EVENT_DDL  # noqa: F401  (re-exported by magwatch.events)
@@ -38,18 +39,6 @@ _TYPE_ALIASES = {"licence": "license", "export_controls": "export_control", "dea
 
 ALL = "ALL"
 SCOPE_FILE = "event_scope.csv"
-
-#: An event as a registry row (the ``event`` table of the store, :mod:`magwatch.store.events`,
-#: holds these columns plus the time it was added). Scope lists hold ISO3 codes,
-#: tariff-line codes or element symbols: ``['ALL']`` = everything, ``[]`` = none,
-#: None = not stated.
-EVENT_SCHEMA = pa.schema([
-    ("event_id", pa.string()), ("event_date", pa.date32()), ("actor", pa.string()),
-    ("event_type", pa.string()), ("summary", pa.string()), ("source_url", pa.string()),
-    ("partners", pa.list_(pa.string())), ("commodities", pa.list_(pa.string())),
-    ("elements", pa.list_(pa.string())), ("scope_basis", pa.string()), ("scope_note", pa.string()),
-    ("origin", pa.string()), ("source_file", pa.string()), ("source_row", pa.int64()),
-])
 
 _ELEMENTS = frozenset((
     "H He Li Be B C N O F Ne Na Mg Al Si P S Cl Ar K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn Ga Ge As Se "

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from magwatch.records import EVENT_SCHEMA
 from magwatch.store.catalog import has_table
 
 #: The stored columns of an event, in table order (``added_at`` is set on insert).
-EVENT_COLUMNS = ("event_id", "event_date", "actor", "event_type", "summary", "source_url",
-                 "partners", "commodities", "elements", "scope_basis", "scope_note", "origin",
-                 "source_file", "source_row")
+EVENT_COLUMNS = tuple(EVENT_SCHEMA.names)
 
 #: Two events with one id are the same event when these agree (the scope may be refined).
 IDENTITY_COLUMNS = ("event_date", "actor", "event_type", "summary", "source_url")
