@@ -147,7 +147,7 @@
       scales: { x: { time: true } },
       axes: [{ space: 80, values: function (u, vals) { return vals.map(monthLabel); } }, { size: 60 }],
       series: [
-        { label: "Month", value: function (u, v) { return v == null ? "latest figure" : monthLabel(v); } },
+        { label: "Month", value: function (u, v) { return v == null ? "last month simulated" : monthLabel(v); } },
         { label: "P10", stroke: "#3a7bb0", width: 1, value: legendValue(data.p10, xs) },
         { label: "P50", stroke: "#08306b", width: 2, value: legendValue(data.p50, xs) },
         { label: "P90", stroke: "#3a7bb0", width: 1, value: legendValue(data.p90, xs) }
