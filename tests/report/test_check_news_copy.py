@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from magwatch.report.check import CONSISTENT, INCONSISTENT, NOT_CHECKED, check_text
+from magwatch.report.check import CONSISTENT, INCONSISTENT, NOT_CHECKED, UNVERIFIABLE, check_text
 from magwatch.report.claims import HEDGES, extract, interval
 
 AS_PUBLISHED = (
@@ -59,6 +59,22 @@ def test_each_planted_error_is_inconsistent(handle, checker, old, new, claim):
     verdicts = check_text(handle, AS_PUBLISHED.replace(old, new), as_of="2025-07-20", checker=checker)
     wrong = {(v.claim.metric, v.claim.partner) for v in verdicts if v.verdict == INCONSISTENT}
     assert claim in wrong, [(v.claim.metric, v.claim.partner, v.claim.period, v.verdict) for v in verdicts]
+
+
+@pytest.mark.parametrize("year", ["9999", "1066", "2031"])
+def test_a_stated_year_is_kept_even_when_the_store_cannot_have_it(handle, checker, year):
+    """'December 9999' is December 9999, not the latest December: the claim cannot be checked
+    (it was once read as 2025-12 and found inconsistent)."""
+    text = f"China exported 3,188 tonnes of rare-earth magnets in December {year}."
+    assert extract(text)[0].period == f"{year}-12"
+    verdicts = check_text(handle, text, checker=checker)
+    assert [v.verdict for v in verdicts] == [UNVERIFIABLE]
+
+
+def test_a_quantity_after_a_month_is_not_its_year():
+    claims = extract("China's magnet exports to the US in June 1500 tonnes, customs data showed.",
+                     as_of="2025-07-20")
+    assert [(c.metric, c.value, c.period) for c in claims] == [("net_weight_t", 1500.0, "2025-06")]
 
 
 def test_the_month_follows_the_publication_date():

@@ -61,7 +61,7 @@ def _dateline(text: str) -> tuple[dt.date | None, bool, str]:
 
 
 _MONTH_MENTION = re.compile(
-    rf"\b(?P<mon>{_MONTH_RE})\b\.?(?:'s)?(?:,?\s+(?P<year>(?:19|20)\d\d))?(?!-\d)|\b(?P<iso>(?:19|20)\d\d)-(?P<isom>\d\d)\b(?!-\d)"
+    rf"\b(?P<mon>{_MONTH_RE})\b\.?(?:'s)?(?:,?\s+(?P<year>\d{{4}})(?!\d|[,.]\d|\s*(?:t\b|tonnes?|tons?|kg|%|per\s*cent)))?(?!-\d)|\b(?P<iso>(?:19|20)\d\d)-(?P<isom>\d\d)\b(?!-\d)"
     rf"|\b(?P<rel>last month|this month|the previous month|the prior month|the preceding month|"
     rf"a month (?:earlier|before|ago)|the month before|a year (?:earlier|before|ago)|the year before|"
     rf"the same (?:month|period) (?:a year (?:earlier|before|ago)|last year|of last year|of the previous year|"
