@@ -22,11 +22,12 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 DOC_IMAGES = ROOT / "docs" / "img"
 VIEWPORTS = {"wide": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
-PAGES = {"overview": "/", "overview-2025-06": "/?month=2025-06", "partner-USA": "/partner/USA",
-         "partner-DEU-all": "/partner/DEU?span=all", "events": "/events",
+PAGES = {"overview": "/", "overview-2025-06": "/?month=2025-06", "overview-2024-02": "/?month=2024-02",
+         "partner-USA": "/partner/USA", "partner-DEU-all": "/partner/DEU?span=all",
+         "partner-EUU": "/partner/EUU", "events": "/events",
          "study": "/events/study?event=ev-2025-04-04&partner=USA",
          "provenance": "/provenance?partner=USA&period=2025-06", "risk": "/risk",
-         "bad-partner": "/partner/Germny"}
+         "risk-full-stop": "/risk?scenario=full-stop-6m&paths=300", "bad-partner": "/partner/Germny"}
 REPR = re.compile(r"\('[^']*',|<\w[\w.]* object at 0x|\b(?:Decimal|np\.float\d*)\(")
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
 #: A column key or a code name in running text (``export_control``); a file name

@@ -197,6 +197,8 @@ def _concentration_note(result: dict) -> str | None:
     if not result.get("world") or result["world"].get("net_weight_t") is None:
         return "No concentration figure: the month has no world total to take shares of."
     count = (conc or {}).get("partners_with_data") or 0
+    if count == 0:
+        return "No concentration figure: no destination has a figure this month."
     if count < MIN_CONCENTRATION_PARTNERS:
         return (f"No concentration figure: only {count} destination{'s' * (count != 1)} "
                 f"with a figure (needs {MIN_CONCENTRATION_PARTNERS}).")
