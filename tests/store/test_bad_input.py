@@ -134,3 +134,23 @@ def test_unsupported_file_type(mw, tmp_path):
     path.write_text("[]")
     with pytest.raises(InputError, match="unsupported file type"):
         mw.import_file(path)
+
+
+@pytest.mark.parametrize("vintage, words", [
+    ("2099-01-31", ["parameter 'vintage'", "2099-01-31 is in the future", "typo"]),
+    ("2025-06-15", ["field 'vintage'", "the import's --vintage 2025-06-15",
+                    "before the end of its period", "(line 2)"]),
+])
+def test_a_vintage_given_for_the_import_is_checked_and_named(mw, tmp_path, cli, store_snapshot,
+                                                            vintage, words):
+    path = tmp_path / "one.csv"
+    path.write_text("reporter,partner,flow,commodity,period,net_weight_t\n"
+                    "CHN,FRA,X,85051110,2025-06,1.5\n")
+    before = store_snapshot(mw)
+    mw.close()
+    code, out, err = cli(mw.store.path, "import", str(path), "--vintage", vintage)
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    for word in words:
+        assert word in err, err
+    with magwatch.open(mw.store.path, read_only=True) as again:
+        assert store_snapshot(again) == before

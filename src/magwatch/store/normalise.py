@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from magwatch.errors import InputError
+from magwatch.errors import InputError, ParameterError
 from magwatch.codes.countries import REPORTING_AGGREGATES
 from magwatch.store.schema import fetch_one
 from magwatch.records import (
@@ -121,6 +121,9 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
     The checks and the duplicate-key test run in one pass over the file.
     """
     today = today or dt.date.today()
+    if vintage is not None and vintage > today:
+        raise ParameterError("vintage", f"{vintage} is in the future (after {today}): a figure "
+                             f"is imported after it is published; is the year a typo?")
     described = con.execute(f"DESCRIBE {stage}").fetchall()
     types = {name: typ for name, typ, *_ in described if name != "_row"}
     _check_header(types, file)
@@ -136,7 +139,8 @@ def normalise(con: duckdb.DuckDBPyConnection, stage: str, *, file: str, source: 
     _provenance_columns(cols, source=source, file=source_file or file, sha256=sha256)
     cols.checks.extend(_text_checks(types))
     cols.checks.extend(_ceiling_checks(cols.exprs))
-    cols.checks.extend(_calendar_checks(cols.exprs))
+    given = vintage if vintage is not None and not cols.has("vintage") else None
+    cols.checks.extend(_calendar_checks(cols.exprs, given))
     _create_new(con, stage, cols, file)
 
 
@@ -407,10 +411,11 @@ def _text_checks(types: dict[str, str]) -> list[Check]:
     return found
 
 
-def _calendar_checks(exprs: dict[str, str]) -> list[Check]:
+def _calendar_checks(exprs: dict[str, str], given: dt.date | None = None) -> list[Check]:
     """What no real figure can be: a country trading with itself, an aggregate reporting (only
     the EU reports as a whole, and the world its total), a former entity after it ended, a
-    vintage before its period."""
+    vintage before its period (``given``: the vintage given for the whole import, which the
+    refusal names)."""
     reporter, partner, period = exprs["reporter"], exprs["partner"], exprs["period"]
     end = f"({period} + to_months(CAST({exprs['period_months']} AS INTEGER)))"
     return [
@@ -425,7 +430,10 @@ def _calendar_checks(exprs: dict[str, str]) -> list[Check]:
                 "a former entity (USSR, Yugoslavia, ...) named for a month after it ended")
           for col in ("reporter", "partner")),
         Check("vintage", f"{exprs['vintage']} < {end}",
-              "vintage before the end of its period: a month's figure is published after it"),
+              "vintage before the end of its period: a month's figure is published after it"
+              if given is None else
+              f"vintage before the end of its period (the import's --vintage {given}): a "
+              f"month's figure is published after it"),
     ]
 
 
