@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from magwatch.codes import MAGNET_LINE
 from magwatch.config import settings
-from magwatch.errors import EngineError, ParameterError
+from magwatch.errors import EngineError, InputError, ParameterError
 
 ENGINES = ("duckdb", "spark")
 DEFAULT_SPARK_MASTER = "local[*]"
@@ -115,6 +115,18 @@ def duckdb_config() -> tuple[dict, str | None]:
     return config, found.temp_dir
 
 
+def _check_counts(raw, folder: Path, manifest: dict) -> None:
+    """Each table holds the rows its manifest counts (Parquet footers say, no data is read):
+    a folder whose files were removed or added after the export is refused, not read."""
+    for table in TABLES:
+        held = raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        counted = manifest["rows"].get(table)
+        if counted is not None and held != counted:
+            raise InputError(f"{table} holds {held:,} rows where the manifest counts {counted:,}: "
+                             f"the folder changed after its export (export it again)",
+                             file=str(folder), field="rows")
+
+
 def _duckdb_parquet(folder: Path, manifest: dict) -> Tables:
     import duckdb
     import ibis
@@ -131,6 +143,11 @@ def _duckdb_parquet(folder: Path, manifest: dict) -> Tables:
         raw = parquet_connection(folder, TABLES, config)
     except duckdb.Error as exc:
         raise ParameterError("MAGWATCH_MEMORY_LIMIT", str(exc).splitlines()[0]) from None
+    try:
+        _check_counts(raw, folder, manifest)
+    except BaseException:
+        raw.close()
+        raise
     con = ibis.duckdb.from_connection(raw)
     closers = [raw.close] + ([cleanup.cleanup] if cleanup is not None else [])
     return Tables("duckdb", con, con.table("observation_latest"), con.table("claim_latest"),

@@ -140,6 +140,22 @@ def test_engine_choice_and_errors(bundled_db, tmp_path):
         open_tables("duckdb", data=tmp_path)
 
 
+@pytest.mark.parametrize("change", ["removed", "added"])
+def test_an_export_folder_changed_after_its_export_is_refused_by_the_engine(bundled_db, tmp_path,
+                                                                           change):
+    out = tmp_path / "export"
+    with magwatch.open(bundled_db, read_only=True) as mw:
+        export_parquet(mw.store, out)
+    files = sorted((out / "observation_latest").rglob("*.parquet"))
+    if change == "removed":
+        files[0].unlink()
+    else:
+        shutil.copy(files[0], files[0].with_name("extra.parquet"))
+    with pytest.raises(InputError, match="observation_latest holds .* rows where the manifest "
+                                         "counts .*: the folder changed after its export"):
+        open_tables("duckdb", data=out)
+
+
 def test_duckdb_over_parquet_honours_memory_limit(bundled_db, tmp_path, monkeypatch):
     out = tmp_path / "export"
     with magwatch.open(bundled_db, read_only=True) as mw:
