@@ -101,6 +101,7 @@ def open_tables(engine: str = "duckdb", *, store=None, data: str | os.PathLike[s
     if data is None:
         raise ParameterError("data", "the spark engine reads a Parquet folder written by "
                              "'magwatch export parquet'; pass --data DIR")
+    _duckdb_parquet(Path(data), manifest).close()    # the folder whole, as its manifest counts
     return _spark_parquet(Path(data), manifest, spark_master or DEFAULT_SPARK_MASTER, spark_session)
 
 

@@ -140,9 +140,11 @@ def test_engine_choice_and_errors(bundled_db, tmp_path):
         open_tables("duckdb", data=tmp_path)
 
 
-@pytest.mark.parametrize("change", ["removed", "added"])
+@pytest.mark.parametrize("engine, change", [("duckdb", "removed"), ("duckdb", "added"),
+                                            ("spark", "removed")])
 def test_an_export_folder_changed_after_its_export_is_refused_by_the_engine(bundled_db, tmp_path,
-                                                                           change):
+                                                                           engine, change):
+    """Refused before any engine starts (Spark is not started for a folder it cannot trust)."""
     out = tmp_path / "export"
     with magwatch.open(bundled_db, read_only=True) as mw:
         export_parquet(mw.store, out)
@@ -153,7 +155,7 @@ def test_an_export_folder_changed_after_its_export_is_refused_by_the_engine(bund
         shutil.copy(files[0], files[0].with_name("extra.parquet"))
     with pytest.raises(InputError, match="observation_latest holds .* rows where the manifest "
                                          "counts .*: the folder changed after its export"):
-        open_tables("duckdb", data=out)
+        open_tables(engine, data=out)
 
 
 def test_duckdb_over_parquet_honours_memory_limit(bundled_db, tmp_path, monkeypatch):
