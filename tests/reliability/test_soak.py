@@ -33,11 +33,10 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import httpx
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
-httpx = pytest.importorskip("httpx")
 
 MAGWATCH = Path(sys.executable).with_name("magwatch")
 IMPORT_ROWS = 300_000

@@ -19,10 +19,6 @@ from magwatch.web.app import create_app
 NUMBER_TUPLE = re.compile(r"[(\[]-?\d+(?:\.\d+)?(?:, -?\d+(?:\.\d+)?)+[)\]]")
 #: A string tuple, an object repr, a Decimal or a numpy scalar
 REPR = re.compile(r"\('[^']*',|<\w[\w.]* object at 0x|\b(?:Decimal|datetime\.date|np\.float\d*)\(")
-#: Why the scenario inputs still carry a tuple: risk/citations.py Cited.as_row writes a value
-#: that is neither a number, a string nor a dict with str(), so a (low, high) range reads
-#: "(0.58, 0.93)" in the API's and the CLI's inputs (the risk page words it itself).
-TUPLE_IN_INPUTS = "risk/citations.py Cited.as_row writes a (low, high) input with str(): '(0.58, 0.93)'"
 
 
 def _strings(value, path="$"):
@@ -77,14 +73,12 @@ def test_no_printed_tuple_in_an_api_answer(client, url):
     assert _tuples(r.json()) == []
 
 
-@pytest.mark.xfail(strict=True, reason=TUPLE_IN_INPUTS)
 def test_no_printed_tuple_in_a_scenario_run(client):
     r = client.post("/api/v1/scenarios/run", json={"scenario": "repeat-2025-04", "paths": 100, "seed": 0})
     assert r.status_code == 200, r.text[:300]
     assert _tuples(r.json()) == []
 
 
-@pytest.mark.xfail(strict=True, reason=TUPLE_IN_INPUTS)
 def test_no_printed_tuple_in_the_cli_scenario_json(bundled_db, cli):
     done = cli(bundled_db, "scenario", "run", "repeat-2025-04", "--paths", "100", "--format", "json")
     assert done.returncode == 0, done.stderr

@@ -44,6 +44,9 @@ class Cited:
         if isinstance(value, dict):
             value = ", ".join(f"{k}={v:g}" if isinstance(v, (int, float)) else f"{k}={v}"
                               for k, v in value.items())
+        elif isinstance(value, (tuple, list)) and len(value) == 2 \
+                and all(isinstance(v, (int, float)) for v in value):
+            value = f"{value[0]:g} to {value[1]:g}"      # a range drawn from, low to high
         return {"input": self.name, "value": value if isinstance(value, (int, float, str)) or value is None
                 else str(value), "unit": self.unit, "kind": self.kind, "where": self.where(),
                 "url": self.url, "note": self.note}
