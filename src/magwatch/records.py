@@ -12,6 +12,8 @@ speaks the same columns.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pyarrow as pa
 
 FLOWS = ("X", "M")  # X export, M import
@@ -126,6 +128,13 @@ EVENT_SCHEMA = pa.schema([
     ("elements", pa.list_(pa.string())), ("scope_basis", pa.string()), ("scope_note", pa.string()),
     ("origin", pa.string()), ("source_file", pa.string()), ("source_row", pa.int64()),
 ])
+
+
+def outlet(url: str | None, missing: str = "a source") -> str:
+    """The outlet of a figure as its web host without ``www.`` ('timeslive.co.za'), or
+    ``missing`` for a figure without a web address."""
+    host = urlsplit(url or "").netloc if "//" in (url or "") else ""
+    return host.removeprefix("www.") or missing
 
 
 def empty_observations() -> pa.Table:

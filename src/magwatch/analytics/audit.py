@@ -45,6 +45,7 @@ import math
 import ibis
 import pyarrow as pa
 
+from magwatch import records
 from magwatch.analytics.changes import SERIES
 from magwatch.analytics.ranks import AGGREGATES
 from magwatch.analytics.series import GROUP, month_index, monthly, pick, usable_claims
@@ -298,10 +299,7 @@ def judge_share(claim: dict, series: _Series) -> dict:
 
 def outlet_name(url: str | None) -> str:
     """An outlet as its web host ('timeslive.co.za'); an outlet without a URL says so."""
-    if not url:
-        return "an outlet not named (data/SOURCES.md)"
-    host = url.split("://", 1)[-1].split("/", 1)[0]
-    return host.removeprefix("www.")
+    return records.outlet(url, "an outlet not named (data/SOURCES.md)")
 
 
 def _precision(x: float, about: bool = False) -> int:

@@ -16,11 +16,11 @@ reported figure exist they are checked against each other (``checks``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlparse
 
 import ibis
 import pyarrow as pa
 
+from magwatch import records
 from magwatch.analytics import anomalies, audit, changes, concentration, figures, ranks, series
 from magwatch.codes import MAGNET_LINE
 from magwatch.errors import NoDataError, ParameterError
@@ -39,8 +39,7 @@ def parse_month(text: str | None) -> int | None:
 
 
 def outlet(url: str | None) -> str:
-    host = urlparse(url or "").netloc
-    return host[4:] if host.startswith("www.") else (host or "unknown source")
+    return records.outlet(url, "unknown source")
 
 
 def _tonnes(kg):

@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Undefined
 from markupsafe import Markup
 
-from magwatch import params
+from magwatch import params, records
 from magwatch.analytics import figures
 from magwatch.codes import MAGNET_LINE
 from magwatch.errors import MagwatchError, ParameterError
@@ -99,8 +99,7 @@ def http_url(value) -> str | None:
 
 
 def outlet(value) -> str:
-    host = urlparse(str(value or "")).netloc
-    return host[4:] if host.startswith("www.") else (host or "source")
+    return records.outlet(str(value or ""), "source")
 
 
 def json_script(value) -> Markup:

@@ -11,6 +11,7 @@ from magwatch.analytics.reader import Reader
 from magwatch.codes import MAGNET_LINE
 from magwatch.errors import NoDataError
 from magwatch.periods import Month, Span
+from magwatch.records import outlet
 from magwatch.report.check._verdict import Figure, _half_unit, _span
 from magwatch.report.claims import TextClaim
 
@@ -74,10 +75,7 @@ class Lookup:
 
     @staticmethod
     def _outlet(url: str | None) -> str:
-        if not url or "//" not in url:
-            return "a source"
-        host = url.split("/")[2]
-        return host[4:] if host.startswith("www.") else host
+        return outlet(url)
 
     def _reported_figure(self, rows: list[dict]) -> Figure:
         r = rows[0]
