@@ -83,29 +83,7 @@ def test_no_repr_or_snake_case_in_any_page(client, url):
         assert not REPR.search(cell), f"{url}: cell {cell!r}"
 
 
-def _strings(value, path="$"):
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _strings(v, f"{path}.{k}")
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _strings(v, f"{path}[{i}]")
-    elif isinstance(value, str):
-        yield path, value
-
-
-API = ["/api/v1/monitor?month=2025-06", "/api/v1/risk?month=2025-06", "/api/v1/events",
-       "/api/v1/flows?partner=USA", "/api/v1/claims", "/api/v1/audit?month=2025-06",
-       "/api/v1/mirror?partner=USA", "/api/v1/scenarios", "/api/v1/info",
-       "/api/v1/provenance?partner=USA&period=2025-06"]
-
-
-@pytest.mark.parametrize("url", API)
-def test_no_tuple_or_repr_in_any_json_field(client, url):
-    r = client.get(url)
-    assert r.status_code == 200, r.text[:300]
-    for path, text in _strings(r.json()):
-        assert not REPR.search(text), f"{url} {path}: {text!r}"
+# Every JSON field of the API's answers: tests/web/test_pages_no_tuple.py (reprs and printed tuples).
 
 
 def test_overview_speaks_words_and_keeps_ranks_apart(client):
