@@ -139,17 +139,6 @@ def test_sdmx_csv_vintage_disagreement_and_bad_rows(tmp_path):
 
 # -- bulk files (test figures in the documented headers) --------------------------------------
 
-def bulk_file(tmp_path: Path, kind: str, rows: list[dict[str, str]], name: str) -> Path:
-    header = BULK_LAYOUTS[kind].header
-    path = tmp_path / name
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(header)
-        for r in rows:
-            w.writerow([r.get(h, "") for h in header])
-    return path
-
-
 def bulk18(**extra: str) -> dict[str, str]:
     row = {"REPORTER": "DE", "PARTNER": "CN", "TRADE_TYPE": "E", "PRODUCT_NC": "85051110",
            "FLOW": "1", "STAT_PROCEDURE": "1", "SUPPL_UNIT": "NO_SU", "PERIOD": "202506",
@@ -173,8 +162,8 @@ def test_bulk_headers_have_18_and_19_columns():
 
 
 @pytest.mark.parametrize(("kind", "make"), [("bulk-18", bulk18), ("bulk-19", bulk19)])
-def test_bulk_layouts_kg_not_100kg_eur_not_national_currency(tmp_path, kind, make):
-    path = bulk_file(tmp_path, kind, [make()], f"comext_{kind}_test_figures.dat")
+def test_bulk_layouts_kg_not_100kg_eur_not_national_currency(tmp_path, kind, make, comext_bulk_file):
+    path = comext_bulk_file(tmp_path, kind, [make()], f"comext_{kind}_test_figures.dat")
     [row] = comext().read_file(path, vintage=dt.date(2025, 8, 15)).to_pylist()
     assert (row["reporter"], row["partner"], row["flow"]) == ("DEU", "CHN", "M")   # *_ISO columns
     assert row["net_weight_kg"] == 10.0                      # bulk quantities are kg already
@@ -183,8 +172,8 @@ def test_bulk_layouts_kg_not_100kg_eur_not_national_currency(tmp_path, kind, mak
     assert row["source_ref"] == "DS-045409" and row["source_row"] == 1
 
 
-def test_bulk_rows_summed_over_procedures_other_lines_skipped(tmp_path):
-    path = bulk_file(tmp_path, "bulk-18", [
+def test_bulk_rows_summed_over_procedures_other_lines_skipped(tmp_path, comext_bulk_file):
+    path = comext_bulk_file(tmp_path, "bulk-18", [
         bulk18(), bulk18(STAT_PROCEDURE="2", VALUE_EUR="500", QUANTITY_KG="5"),
         bulk18(PRODUCT_NC="72041000"), bulk18(FLOW="2", QUANTITY_KG="")],
         "comext_bulk18_test_figures.dat")
@@ -194,11 +183,11 @@ def test_bulk_rows_summed_over_procedures_other_lines_skipped(tmp_path):
     assert exports["flow"] == "X" and exports["net_weight_kg"] is None     # gap, not zero
 
 
-def test_bulk_traps_are_errors(tmp_path):
-    annual = bulk_file(tmp_path, "bulk-18", [bulk18(PERIOD="202552")], "annual_test_figures.dat")
+def test_bulk_traps_are_errors(tmp_path, comext_bulk_file):
+    annual = comext_bulk_file(tmp_path, "bulk-18", [bulk18(PERIOD="202552")], "annual_test_figures.dat")
     with pytest.raises(InputError, match="row 1, field 'PERIOD': annual total"):
         comext().read_file(annual)
-    bad = bulk_file(tmp_path, "bulk-18", [bulk18(PARTNER="ZZ")], "bad_partner_test_figures.dat")
+    bad = comext_bulk_file(tmp_path, "bulk-18", [bulk18(PARTNER="ZZ")], "bad_partner_test_figures.dat")
     with pytest.raises(InputError, match="row 1, field 'partner'"):
         comext().read_file(bad)
     short = tmp_path / "short_header.dat"
@@ -215,8 +204,8 @@ def test_bulk_traps_are_errors(tmp_path):
 
 
 
-def test_import_bulk_file_with_test_figures(tmp_path, cli):
-    path = bulk_file(tmp_path, "bulk-18", [bulk18(), bulk18(REPORTER="FR")],
+def test_import_bulk_file_with_test_figures(tmp_path, cli, comext_bulk_file):
+    path = comext_bulk_file(tmp_path, "bulk-18", [bulk18(), bulk18(REPORTER="FR")],
                      "comext_bulk18_test_figures.dat")
     db = tmp_path / "store.duckdb"
     code, out, err = cli(db, "import", "--source", "comext", str(path), "--vintage", "2025-08-15")

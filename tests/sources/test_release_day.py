@@ -29,7 +29,6 @@ from pathlib import Path
 import pytest
 
 import magwatch
-from magwatch.sources.comext import BULK_LAYOUTS
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 GACC_SAMPLE = SAMPLES / "commodity_parameters_export_2022_excerpt.gbk.csv"
@@ -73,18 +72,7 @@ def sdmx_csv_file(folder: Path) -> Path:
     return path
 
 
-def bulk_file(folder: Path, kind: str, rows: list[dict[str, str]], name: str) -> Path:
-    header = BULK_LAYOUTS[kind].header
-    path = folder / name
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(header)
-        for r in rows:
-            w.writerow([r.get(h, "") for h in header])
-    return path
-
-
-def bulk18_file(folder: Path) -> Path:
+def bulk18_file(folder: Path, bulk_file) -> Path:
     """The Netherlands' imports from China, current 18-column bulk layout (TEST FIGURES)."""
     base = {"REPORTER": "NL", "PARTNER": "CN", "TRADE_TYPE": "E", "PRODUCT_NC": "85051110",
             "FLOW": "1", "SUPPL_UNIT": "NO_SU", "VALUE_NAC": "0", "QUANTITY_SUPPL_UNIT": "0"}
@@ -94,7 +82,7 @@ def bulk18_file(folder: Path) -> Path:
     return bulk_file(folder, "bulk-18", rows, "comext_full_v2_TEST_FIGURES_202606.dat")
 
 
-def bulk19_file(folder: Path) -> Path:
+def bulk19_file(folder: Path, bulk_file) -> Path:
     """France's imports from China, the older 19-column bulk layout (TEST FIGURES)."""
     base = {"DECLARANT": "001", "DECLARANT_ISO": "FR", "PARTNER": "720", "PARTNER_ISO": "CN",
             "TRADE_TYPE": "E", "PRODUCT_NC": "85051110", "FLOW": "1", "STAT_REGIME": "1", "SUPP_UNIT": ""}
@@ -249,7 +237,7 @@ def test_written_file_has_the_real_samples_bytes(tmp_path):
 
 # -- the whole path ------------------------------------------------------------------------------
 
-def test_release_day_path(tmp_path, cli, quiet_sources):
+def test_release_day_path(tmp_path, cli, quiet_sources, comext_bulk_file):
     db = tmp_path / "store.duckdb"
     files = tmp_path / "files"
     files.mkdir()
@@ -311,8 +299,8 @@ def test_release_day_path(tmp_path, cli, quiet_sources):
 
     # 4. Comext, each format, then the mirror reconciles June
     for path, expected in ((sdmx_csv_file(files), "release 3 (comext): 2 rows read, 2 added"),
-                           (bulk18_file(files), "release 4 (comext): 2 rows read, 2 added"),
-                           (bulk19_file(files), "release 5 (comext): 2 rows read, 2 added")):
+                           (bulk18_file(files, comext_bulk_file), "release 4 (comext): 2 rows read, 2 added"),
+                           (bulk19_file(files, comext_bulk_file), "release 5 (comext): 2 rows read, 2 added")):
         code, out, err = cli(db, "import", "--source", "comext", str(path), "--vintage", "2026-08-14")
         assert code == 0, (path.name, err)
         assert expected in out, out
