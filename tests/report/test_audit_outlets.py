@@ -11,7 +11,6 @@ import shutil
 
 import pytest
 
-import magwatch
 from magwatch.analytics.audit import explain_outlets
 
 KCS = "https://www.newswire.co.kr/newsRead.php?no=507654"
@@ -67,12 +66,6 @@ EARLIER = {
     ("2025-11", "JPN", "outlet_net_weight_t", 304.0):
         "consistent (rounded and truncated): samarium.dev 305 t, novaist.jp 304 t",
 }
-
-
-@pytest.fixture(scope="module")
-def handle(bundled_db):
-    with magwatch.open(bundled_db, read_only=True) as mw:
-        yield mw
 
 
 @pytest.fixture(scope="module")
