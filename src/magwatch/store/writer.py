@@ -52,7 +52,11 @@ class WriterLock:
         self._fd: int | None = None
 
     def acquire(self) -> "WriterLock":
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:       # a read-only folder, a folder in the lock file's place
+            raise StoreError(f"cannot lock store {self.store} for writing ({self.path.name}: "
+                             f"{exc.strerror or exc})") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -90,12 +94,17 @@ class PrivateCopy:
         """Copy the store (with a log an older writer left) to the private path; return it."""
         remove_leftovers(self.store)
         remove(self.path)
-        if self.store.exists():
-            shutil.copyfile(self.store, self.path)
-            if _wal(self.store).exists():     # left by a writer that wrote the store in place
-                shutil.copyfile(_wal(self.store), _wal(self.path))
-                self._legacy_wal = True
-            self._published = _state(self.path)
+        try:
+            if self.store.exists():
+                shutil.copyfile(self.store, self.path)
+                if _wal(self.store).exists():     # left by a writer that wrote the store in place
+                    shutil.copyfile(_wal(self.store), _wal(self.path))
+                    self._legacy_wal = True
+                self._published = _state(self.path)
+        except OSError as exc:                    # a full disk, a read-only folder
+            remove(self.path)
+            raise StoreError(f"cannot copy store {self.store} to write to it "
+                             f"({exc.strerror or exc})") from None
         return self.path
 
     def publish(self) -> bool:
