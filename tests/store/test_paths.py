@@ -23,7 +23,7 @@ from magwatch.errors import InputError, printable
 
 HEADER = "reporter,partner,flow,commodity,period,net_weight_t"
 ROW = "CHN,DEU,X,85051110,2025-06,5"
-CAP_MB = 1536           # address-space cap for the child process
+CAP_MB = 2048           # address-space cap for the child process (as tests/store/test_limits.py)
 
 
 def rows_file(path: Path, commodities: list[str]) -> Path:

@@ -91,7 +91,11 @@ class Store:
         an in-memory store, or inside :func:`one_landing`, which publishes at its end)."""
         if self._copy is None or landing(self.con):
             return
-        self.con.execute(f"CHECKPOINT {STORE_ALIAS}")
+        try:
+            self.con.execute(f"CHECKPOINT {STORE_ALIAS}")
+        except duckdb.Error as exc:        # out of memory, a full disk: nothing is published
+            raise StoreError(f"cannot publish store {self.path}: {str(exc).splitlines()[0]}"
+                             ) from None
         self._copy.publish()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
