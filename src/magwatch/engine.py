@@ -101,7 +101,7 @@ def open_tables(engine: str = "duckdb", *, store=None, data: str | os.PathLike[s
     if data is None:
         raise ParameterError("data", "the spark engine reads a Parquet folder written by "
                              "'magwatch export parquet'; pass --data DIR")
-    _duckdb_parquet(Path(data), manifest).close()    # the folder whole, as its manifest counts
+    _check_whole(Path(data), manifest)                # before Spark starts
     return _spark_parquet(Path(data), manifest, spark_master or DEFAULT_SPARK_MASTER, spark_session)
 
 
@@ -126,6 +126,17 @@ def _check_counts(raw, folder: Path, manifest: dict) -> None:
             raise InputError(f"{table} holds {held:,} rows where the manifest counts {counted:,}: "
                              f"the folder changed after its export (export it again)",
                              file=str(folder), field="rows")
+
+
+def _check_whole(folder: Path, manifest: dict) -> None:
+    """:func:`_check_counts` on a connection of its own (for an engine other than DuckDB)."""
+    from magwatch.store.export import parquet_connection
+
+    raw = parquet_connection(folder, TABLES, {})
+    try:
+        _check_counts(raw, folder, manifest)
+    finally:
+        raw.close()
 
 
 def _duckdb_parquet(folder: Path, manifest: dict) -> Tables:
