@@ -88,7 +88,8 @@ class Store:
 
     def publish(self) -> None:
         """Make what this writer committed visible to readers (nothing to do for a reader,
-        an in-memory store, or inside :func:`one_landing`, which publishes at its end)."""
+        an in-memory store, or inside :func:`one_landing`: its caller publishes once the
+        releases have landed, as :meth:`magwatch.Magwatch.load` does)."""
         if self._copy is None or landing(self.con):
             return
         try:
