@@ -23,7 +23,7 @@ SIGNATURES = Path(__file__).parent / "data" / "handle_signatures.txt"
 
 def test_all_is_pinned():
     assert sorted(magwatch.__all__) == sorted([
-        "CLAIM_SCHEMA", "Frame", "InputError", "Magwatch", "MagwatchError", "NoDataError",
+        "Answer", "CLAIM_SCHEMA", "Frame", "InputError", "Magwatch", "MagwatchError", "NoDataError",
         "OBSERVATION_SCHEMA", "ParameterError", "Release", "SourceError", "Store", "StoreError",
         "UnknownCodeError", "open",
     ])
@@ -84,6 +84,37 @@ def test_flows_convert_to_polars_and_pandas(mw):
     frame = mw.flows(partner="USA", period="2025-06")
     assert frame.to_polars()["net_weight_t"].to_list() == [353.0]
     assert frame.to_pandas()["net_weight_t"].tolist() == [353.0]
+
+
+def test_every_handle_method_that_answers_a_table_returns_a_frame(mw):
+    """One Python shape: the monitor, mirror, risk report, explanation, event study, scenario
+    and alerts are Frames (Polars, pandas, Arrow) whose other parts are attributes."""
+    answers = {
+        "monitor": (mw.monitor("2025-06"), "partner", ("world", "groups", "concentration", "lacks")),
+        "mirror": (mw.mirror("USA"), "period", ("lag", "scope", "explanations", "notes")),
+        "risk": (mw.risk("2025-06"), "importer", ("exports_by_partner", "indices")),
+        "explain": (mw.explain("2025-06", partner="USA"), "event_id", ("reading",)),
+        "event_study": (mw.event_study("2025-04-04"), "period", ("own_level", "reading")),
+        "scenario": (mw.scenario("repeat-2025-04", paths=50), "importer", ("monthly", "inputs")),
+        "alerts": (mw.alerts(month="2025-06"), "rule", ("month", "quiet")),
+    }
+    for name, (answer, column, parts) in answers.items():
+        assert isinstance(answer, magwatch.Frame), name
+        assert column in answer.columns and answer.num_rows > 0, (name, answer.columns)
+        assert answer.to_polars().height == answer.to_pandas().shape[0] == answer.num_rows
+        for part in parts:
+            assert part in answer.extras and getattr(answer, part) == answer.to_dict()[part], (name, part)
+        assert set(answer.to_dict()) >= set(parts)
+    june = answers["monitor"][0]
+    assert june.world["net_weight_t"] == 3188.0
+    assert june.column("partner")[:2] == ["DEU", "USA"]
+    assert answers["mirror"][0].from_ == answers["mirror"][0].to_dict()["from"]
+    try:
+        june.no_such_part
+    except AttributeError as exc:
+        assert "world" in str(exc)
+    else:
+        raise AssertionError("an unknown attribute answered")
 
 
 def test_the_quickstart_in_help_runs(tmp_path):

@@ -12,7 +12,7 @@ from magwatch.analytics import kept
 from magwatch.codes import MAGNET_LINE
 from magwatch.config import no_data_hint, resolve_db_path
 from magwatch.errors import InputError, NoDataError
-from magwatch.frame import Frame
+from magwatch.frame import Answer, Frame
 from magwatch.store import Release, Store
 from magwatch.store.ingest import after_each_release
 
@@ -130,27 +130,31 @@ class Magwatch:
         return import_events(self.store, path)
 
     def event_study(self, event: str | dt.date, *, partner: str = "WLD",
-                    commodity: str = MAGNET_LINE, window: str | tuple[int, int] | None = None):
+                    commodity: str = MAGNET_LINE, window: str | tuple[int, int] | None = None
+                    ) -> Answer:
         """Event study of an event id or date on one monthly series (magwatch.events.study)."""
         from magwatch.events.study import event_study
 
         return event_study(self.store, event, partner=partner, commodity=commodity, window=window)
 
     def explain(self, month: str, *, partner: str = "WLD", commodity: str = MAGNET_LINE,
-                lookback: int = 3):
+                lookback: int = 3) -> Answer:
         """Events a month's figure follows, ranked by relevance and timing (never 'caused')."""
         from magwatch.events.explain import explain
 
         return explain(self.store, month, partner=partner, commodity=commodity, lookback=lookback)
 
     def monitor(self, month: str | None = None, reporter: str = "CHN", commodity: str = MAGNET_LINE,
-                flow: str = "X") -> dict:
-        """What moved in one month: levels, m/m, y/y, ranks, shares, HHI, anomalies (docs/monitor.md)."""
+                flow: str = "X") -> Answer:
+        """What moved in one month: a Frame of the partners' levels, m/m, y/y, ranks and shares;
+        the world row, groups, concentration, anomalies and what the month lacks are its
+        attributes (``.world``, ``.concentration``, ``.lacks``; ``to_dict()`` for all). docs/monitor.md"""
         from magwatch.analytics.monitor import monitor, parse_month
 
         con = self.store.ibis()
-        return monitor(con.table("observation_latest"), con.table("claim_latest"),
-                       month=parse_month(month), reporter=reporter, commodity=commodity, flow=flow)
+        return Answer(monitor(con.table("observation_latest"), con.table("claim_latest"),
+                              month=parse_month(month), reporter=reporter, commodity=commodity,
+                              flow=flow), "partners")
 
     def audit(self, reporter: str | None = None) -> Frame:
         """Every reported change and rank beside the computed one, with reasons (docs/monitor.md)."""
@@ -162,14 +166,15 @@ class Magwatch:
         return Frame(audit(con.table("observation_latest"), con.table("claim_latest"),
                            reporter=reporter))
 
-    def risk(self, month: str | None = None) -> dict:
-        """Dependence, concentration and supply-risk indices for a month (docs/risk.md)."""
+    def risk(self, month: str | None = None) -> Answer:
+        """Dependence of each importer for a month, as a Frame; China's exports by partner, its
+        stage shares and the supply-risk indices are attributes (docs/risk.md)."""
         from magwatch.risk.monitor import risk_report
 
-        return risk_report(self, month)
+        return Answer(risk_report(self, month), "importer_dependence")
 
     def scenario(self, path_or_dict, *, paths: int = 10_000, seed: int = 0,
-                 chunk_paths: int | None = None):
+                 chunk_paths: int | None = None) -> Answer:
         """Run a disruption scenario (TOML file, bundled name or dict); see docs/risk.md."""
         from magwatch.risk.scenario import run
 
@@ -215,16 +220,17 @@ class Magwatch:
 
     def mirror(self, partner: str, *, reporter: str = "CHN", commodity: str = MAGNET_LINE,
                start: str | None = None, end: str | None = None, lag: int | None = None,
-               partner_commodity: str | None = None) -> dict:
-        """Reporter's exports vs the partner's imports month by month: lag, scope, CIF/FOB,
-        residual, pending months and rerouting signals (docs/mirror.md)."""
+               partner_commodity: str | None = None) -> Answer:
+        """Reporter's exports vs the partner's imports, a Frame of months; the lag, scope,
+        CIF/FOB band, explanations and rerouting signals are attributes (docs/mirror.md)."""
         from magwatch.analytics.mirror import mirror
 
         con = self.store.ibis()
-        return mirror(con.table("observation_latest"),
-                      self.store.reference("partner_imports_monthly").to_pylist(),
-                      partner=partner, reporter=reporter, commodity=commodity, start=start,
-                      end=end, lag=lag, partner_commodity=partner_commodity)
+        found = mirror(con.table("observation_latest"),
+                       self.store.reference("partner_imports_monthly").to_pylist(),
+                       partner=partner, reporter=reporter, commodity=commodity, start=start,
+                       end=end, lag=lag, partner_commodity=partner_commodity)
+        return Answer(found, "months")
 
     # -- report (magwatch.report; docs/brief.md, docs/check.md) ---------------------------
 
@@ -248,7 +254,8 @@ class Magwatch:
 
         return Frame(verdict_table(check_text(self, text, as_of=as_of, month=month)))
 
-    def alerts(self, rules: str | os.PathLike[str] | list | None = None, *, month: str | None = None):
+    def alerts(self, rules: str | os.PathLike[str] | list | None = None, *,
+               month: str | None = None) -> Answer:
         """Evaluate alert rules (a TOML file, parsed rules, or the bundled example) on a month."""
         from magwatch.report.alerts import evaluate, read_rules
 

@@ -51,7 +51,7 @@ def chosen_map(mw, as_of=None) -> dict[tuple[str, str], dict]:
 
 def check_monitor(mw, chosen: dict, month: str) -> None:
     """The monitor of one month: every partner's level, value, sources and m/m base."""
-    result = mw.monitor(month)
+    result = mw.monitor(month).to_dict()
     listed = [*result["partners"], *result["groups"], *([result["world"]] if result["world"] else [])]
     entries = {e["partner"]: e for e in listed}
     assert len(entries) == len(listed)
@@ -380,7 +380,7 @@ def test_synthetic_reported_figures(synthetic):
         s = load_series(synthetic.store, partner=partner)
         got = s.reported(Month.parse(c["period"]).first_day, metric)
         assert (got.value, got.source_url) == (c["value"], c["source_url"])
-    month = synthetic.monitor("2025-02")
+    month = synthetic.monitor("2025-02").to_dict()
     entries = {e["partner"]: e for e in [*month["partners"], *month["groups"]]}
     assert entries["USA"]["yoy_pct"] == -9.5 and entries["JPN"]["mom_pct"] == 20.0
     assert entries["JPN"]["basis"]["mom_pct"] == "as reported by example.org"

@@ -82,7 +82,7 @@ def empty(tmp_path):
 def test_synthetic_pair_recovers_lag_cif_and_scope(empty, lag, cif):
     rows, xs, os_ = synthetic_pair(lag, cif)
     ingest(empty, rows, f"pair-{lag}")
-    r = empty.mirror("USA")
+    r = empty.mirror("USA").to_dict()
     assert r["lag"]["months"] == lag and r["lag"]["basis"].startswith("estimated")
     assert [f["lag"] for f in r["lag"]["fit"]] == [0, 1, 2, 3]
     assert r["partner_line"]["commodity"] == "850511"
@@ -112,7 +112,7 @@ def test_user_lag_is_used_and_scope_from_share_when_other_line_month_missing(emp
     # drop the other line for the last 4 months: those use imports x (1 - s)
     rows = [r for r in rows if not (r["commodity"] == "85051190" and r["period"] >= month(20))]
     ingest(empty, rows, "pair-share")
-    r = empty.mirror("USA", lag=1)
+    r = empty.mirror("USA", lag=1).to_dict()
     assert r["lag"] == {**r["lag"], "months": 1, "basis": "set by the user"}
     s = r["scope"]["share"]
     late = [m for m in r["months"].to_pylist() if m["period"] >= "2024-09" and m["status"] == "reconciled"]
@@ -128,7 +128,7 @@ def test_pending_months_and_gaps_are_told_apart(empty):
     # the partner published month 5 for another origin, so it is a gap, not pending
     rows.append(obs("USA", "JPN", "M", "HS", "850511", month(5), 1000.0, 9000.0, source="census", row=999))
     ingest(empty, rows, "pair-pending")
-    r = empty.mirror("USA", lag=0)
+    r = empty.mirror("USA", lag=0).to_dict()
     status = {m["period"]: m["status"] for m in r["months"].to_pylist()}
     assert [p for p, s in status.items() if s == "pending"] == ["2024-09", "2024-10", "2024-11", "2024-12"]
     assert status["2023-06"] == "no partner figure"
@@ -143,7 +143,7 @@ def test_residual_outside_usual_range_is_flagged(empty):
         if r["reporter"] == "USA" and r["period"] == month(10):
             r["net_weight_kg"] *= 1.6          # a month the partner counts far more
     ingest(empty, rows, "pair-flag")
-    r = empty.mirror("USA")
+    r = empty.mirror("USA").to_dict()
     flagged = [m["period"] for m in r["months"].to_pylist() if m["flag"]]
     assert flagged == ["2023-11"]
     assert r["usual_range"]["months"] == 24
@@ -152,7 +152,7 @@ def test_residual_outside_usual_range_is_flagged(empty):
 def test_without_other_line_scope_is_not_estimated(empty):
     rows, _, _ = synthetic_pair(0, 1.05, other=False)
     ingest(empty, rows, "pair-noscope")
-    r = empty.mirror("USA")
+    r = empty.mirror("USA").to_dict()
     assert r["scope"]["share"] is None and "not estimated" in r["scope"]["method"]
     assert r["cif_fob"]["factor"] is None          # values of different scope are not compared
     assert all("unadjusted for scope" in m["note"] for m in r["months"].to_pylist()
@@ -188,7 +188,7 @@ def test_comext_100kg_and_eur_against_hand_computed_values(empty):
     body = comext_answer({("QUANTITY_IN_100KG", "2025-06"): 18_456.0,
                           ("VALUE_IN_EUROS", "2025-06"): 61_234_000.0}, ["2025-06"])
     land(empty, "comext", body, Request("k", "/p", [], (dt.date(2025, 6, 1),)), "comext.json")
-    r = empty.mirror("EUU", lag=0)
+    r = empty.mirror("EUU", lag=0).to_dict()
     (m,) = r["months"].to_pylist()
     assert m["import_t"] == pytest.approx(1845.6)          # 18,456 x 100 kg = 1,845,600 kg
     assert m["export_t"] == pytest.approx(1900.0)
@@ -210,7 +210,7 @@ def test_census_kg_and_usd_against_hand_computed_values(empty):
     body = json.dumps(data).encode()
     land(empty, "census", body, Request("k", "/p", [], (dt.date(2025, 6, 1),), None,
                                         {"flow": "M", "commodity": "8505110070"}), "census.json")
-    r = empty.mirror("USA", lag=0)
+    r = empty.mirror("USA", lag=0).to_dict()
     (m,) = r["months"].to_pylist()
     assert m["import_t"] == pytest.approx(361.25) and m["export_t"] == pytest.approx(353.0)
     assert m["value_ratio"] == pytest.approx(21.5 / 20.0)
@@ -221,17 +221,17 @@ def test_census_kg_and_usd_against_hand_computed_values(empty):
 
 def test_parameters_are_checked(empty):
     with pytest.raises(NoDataError, match="no exports by CHN to USA"):
-        empty.mirror("USA")
+        empty.mirror("USA").to_dict()
     with pytest.raises(ParameterError, match="lag"):
-        empty.mirror("USA", lag=5)
+        empty.mirror("USA", lag=5).to_dict()
     with pytest.raises(ParameterError, match="from"):
-        empty.mirror("USA", start="2025-13")
+        empty.mirror("USA", start="2025-13").to_dict()
 
 
 # -- bundled data alone, and end to end with recorded-format answers -----------------------------
 
 def test_bundled_alone_says_partner_side_missing(mw):
-    r = mw.mirror("USA")
+    r = mw.mirror("USA").to_dict()
     assert r["partner_line"] is None and r["lag"] is None
     assert r["explanations"][0].startswith("partner side missing")
     statuses = set(r["months"].column("status").to_pylist())
@@ -311,7 +311,7 @@ def test_rerouting_third_country_and_unit_value_jump(empty):
             factor = 4.0 if i == 23 else 1 + 0.02 * ((i % 5) - 2)
             r["value_usd"] = r["value"] = r["value_usd"] * factor
     ingest(empty, rows, "pair-reroute")
-    r = empty.mirror("USA")
+    r = empty.mirror("USA").to_dict()
     third = {s["country"]: s for s in r["rerouting"] if s["kind"] == "third country"}
     assert third["VNM"]["signal"] is True
     assert third["VNM"]["leg1_change_pct"] == pytest.approx(100.0)

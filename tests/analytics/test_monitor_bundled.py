@@ -22,7 +22,7 @@ def handle(bundled_db):
 
 @pytest.fixture(scope="module")
 def june(handle):
-    return handle.monitor("2025-06")
+    return handle.monitor("2025-06").to_dict()
 
 
 def entry(result, partner):
@@ -59,12 +59,12 @@ def test_every_month_with_data_runs(handle):
     months = sorted({r["period"] for r in handle.flows(reporter="CHN", commodity="85051110",
                                                         flow="X").to_pylist()})
     for month in months:
-        result = handle.monitor(month)
+        result = handle.monitor(month).to_dict()
         assert result["world"] is not None or result["partners"]
 
 
 def test_combined_january_february(handle):
-    r = handle.monitor("2026-02")
+    r = handle.monitor("2026-02").to_dict()
     assert r["period_months"] == 2 and r["month"] == "2026-01..2026-02"
     assert r["world"]["net_weight_t"] == 10763.0 and r["world"]["mom_pct"] is None
     us = entry(r, "USA")
@@ -73,11 +73,11 @@ def test_combined_january_february(handle):
 
 def test_not_released_and_gap(handle):
     with pytest.raises(NoDataError, match="not released"):
-        handle.monitor("2027-01")
+        handle.monitor("2027-01").to_dict()
     with pytest.raises(NoDataError, match="gap"):
-        handle.monitor("2023-05")
+        handle.monitor("2023-05").to_dict()
     with pytest.raises(ParameterError, match="month"):
-        handle.monitor("June 2025")
+        handle.monitor("June 2025").to_dict()
 
 
 def test_audit_agrees_and_explains(handle):
@@ -138,10 +138,10 @@ def test_the_unit_value_and_its_changes_show_in_the_monitor(mw, tmp_path):
                     "CHN,FRA,X,85051110,2025-05,80,3200000\n"
                     "CHN,FRA,X,85051110,2024-06,50,3000000\n")
     mw.import_file(path, vintage="2025-07-20")
-    fra = next(e for e in mw.monitor("2025-06")["partners"] if e["partner"] == "FRA")
+    fra = next(e for e in mw.monitor("2025-06").to_dict()["partners"] if e["partner"] == "FRA")
     assert (fra["unit_value_usd_kg"], fra["unit_value_mom_pct"], fra["unit_value_yoy_pct"]) == \
         (50.0, 25.0, -16.7)
     assert fra["basis"]["unit_value_mom_pct"] == "computed: value / net weight against 2025-05"
     assert fra["basis"]["unit_value_yoy_pct"] == "computed: value / net weight against 2024-06"
-    usa = next(e for e in mw.monitor("2025-06")["partners"] if e["partner"] == "USA")
+    usa = next(e for e in mw.monitor("2025-06").to_dict()["partners"] if e["partner"] == "USA")
     assert usa["unit_value_mom_pct"] is None and "unit_value_mom_pct" not in usa["basis"]

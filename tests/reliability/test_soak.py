@@ -254,7 +254,7 @@ cli = str(Path(sys.executable).with_name("magwatch"))
 def python_read():
     with magwatch.open(db, read_only=True) as mw:
         rows = mw.flows(partner="FRA", commodity="85059000").arrow.num_rows
-        world = mw.monitor("2025-06")["world"]["net_weight_t"]
+        world = mw.monitor("2025-06").to_dict()["world"]["net_weight_t"]
     return {"rows": rows, "world": world}
 
 def cli_read():

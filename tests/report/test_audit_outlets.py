@@ -103,7 +103,7 @@ def test_korea_import_rows_kept_with_their_source_and_shown_as_mirror_context(ha
     for period, usd in NEW_KOREA_ROWS.items():
         assert float(korea[period]["value_usd"]) == usd and korea[period]["currency"] == "USD"
         assert korea[period]["net_weight_t"] == ""                     # values only, no tonnage
-    context = handle.mirror("KOR")["context"]
+    context = handle.mirror("KOR").to_dict()["context"]
     shown = {c["period"]: c for c in context if c["source_url"] == KCS}
     assert set(shown) == set(NEW_KOREA_ROWS)
     assert all(c["label"].startswith("context only") for c in shown.values())
@@ -129,18 +129,18 @@ def test_audit_sets_each_print_beside_the_primary_figure(audited):
 
 
 def test_a_second_outlet_is_never_chosen_as_the_figure(handle):
-    june = handle.monitor("2025-06")
+    june = handle.monitor("2025-06").to_dict()
     assert june["world"]["net_weight_t"] == 3188.0
     usa = next(e for e in june["partners"] if e["partner"] == "USA")
     assert usa["net_weight_t"] == 353.0
-    sept = handle.monitor("2025-09")
+    sept = handle.monitor("2025-09").to_dict()
     assert next(e for e in sept["partners"] if e["partner"] == "DEU")["yoy_pct"] == 27.9
-    dec = handle.monitor("2025-12")
+    dec = handle.monitor("2025-12").to_dict()
     assert next(e for e in dec["partners"] if e["partner"] == "JPN")["yoy_pct"] == 31.4
     assert dec["world"]["net_weight_t"] == 5952.0
     for month, code, tonnes in (("2025-08", "USA", 590.0), ("2025-09", "USA", 420.0),
                                 ("2025-10", "DEU", 1118.0), ("2025-11", "JPN", 305.0)):
-        row = next(e for e in handle.monitor(month)["partners"] if e["partner"] == code)
+        row = next(e for e in handle.monitor(month).to_dict()["partners"] if e["partner"] == code)
         assert row["net_weight_t"] == tonnes, (month, code)
 
 

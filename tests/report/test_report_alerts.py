@@ -99,7 +99,7 @@ def test_hhi_cross(ro, tmp_path):
     rules = _rules(tmp_path, '[[rule]]\nname = "hhi"\nkind = "hhi_cross"\nthreshold = 2500\n')
     ev = evaluate(ro, rules, "2025-06")
     assert ev.alerts == [] and "no certain crossing" in ev.quiet[0]["why"]
-    mon_now, mon_before = ro.monitor("2025-06")["concentration"], ro.monitor("2025-05")["concentration"]
+    mon_now, mon_before = ro.monitor("2025-06").to_dict()["concentration"], ro.monitor("2025-05").to_dict()["concentration"]
     # a threshold between last month's upper bound and this month's upper bound is not certain either;
     # a threshold below both lower bounds is not a crossing
     low = _rules(tmp_path, f'[[rule]]\nname = "hhi"\nkind = "hhi_cross"\nthreshold = '

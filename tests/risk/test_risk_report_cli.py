@@ -9,7 +9,7 @@ runner = CliRunner()
 
 
 def test_risk_month_lists_inputs_and_missing(mw):
-    report = mw.risk(month="2025-06")
+    report = mw.risk(month="2025-06").to_dict()
     usa = [r for r in report["exports_by_partner"] if r["partner"] == "USA"][0]
     assert usa["share_of_world_pct"] == pytest_approx(353 / 3188 * 100)
     sr = [r for r in report["indices"] if r["index"] == "EU_SR"][0]
@@ -51,7 +51,7 @@ def test_cli_scenario_json_and_chart(bundled_db, tmp_path):
 
 
 def test_risk_rows_name_the_importer_and_show_only_magnet_indices(mw):
-    report = mw.risk(month="2025-06")
+    report = mw.risk(month="2025-06").to_dict()
     for row in report["importer_dependence"]:
         assert isinstance(row["importer"], str) and len(row["importer"]) == 3
         assert row["importer_name"] and row["scope"]

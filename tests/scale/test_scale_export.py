@@ -122,7 +122,7 @@ def test_engine_choice_and_errors(bundled_db, tmp_path):
     out = tmp_path / "export"
     with magwatch.open(bundled_db, read_only=True) as mw:
         export_parquet(mw.store, out)
-        expected = mw.monitor("2025-06")
+        expected = mw.monitor("2025-06").to_dict()
         on_store = monitor_on("duckdb", store=mw.store, month="2025-06")
         audit_store = mw.audit().arrow
     assert on_store == expected

@@ -217,7 +217,7 @@ FAST_MONTHS = {"duckdb-parquet": MONTHS, "spark": MONTHS[:1]}
 @pytest.fixture(scope="module")
 def store_results(bundled_db):
     with magwatch.open(bundled_db, read_only=True) as mw:
-        monitors = {m: mw.monitor(m) for m in MONTHS}
+        monitors = {m: mw.monitor(m).to_dict() for m in MONTHS}
         return monitors, mw.audit().arrow
 
 

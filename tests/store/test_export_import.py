@@ -329,10 +329,10 @@ def test_the_bundled_export_round_trips_and_is_checked_whole(bundled_db, bundled
         assert not done.skipped and done.rows_added == held["observations"] > 0
         assert done.claims_added == held["claims"] > 0
         copied = content_digest(copy.store.con)
-        monitor = copy.monitor("2025-06")             # kept answers brought to the new state
+        monitor = copy.monitor("2025-06").to_dict()             # kept answers brought to the new state
     with magwatch.open(bundled_db, read_only=True) as mw:
         original = content_digest(mw.store.con)
-        assert sources_sorted(monitor) == sources_sorted(mw.monitor("2025-06"))
+        assert sources_sorted(monitor) == sources_sorted(mw.monitor("2025-06").to_dict())
     for table in ("observation_latest", "observation_superseded", "claim_latest",
                   "claim_superseded", "reference"):
         assert copied[table][0] == original[table][0], table

@@ -94,7 +94,7 @@ def test_monitor_is_the_python_api_result(client, bundled_db):
     usa = next(p for p in body["partners"] if p["partner"] == "USA")
     assert usa["net_weight_t"] == 353.0
     with magwatch.open(bundled_db, read_only=True) as mw:
-        direct = json.loads(json.dumps(jsonable(mw.monitor("2025-06"))))
+        direct = json.loads(json.dumps(jsonable(mw.monitor("2025-06").to_dict())))
     assert body == direct
     csv = client.get("/api/v1/monitor", params={"month": "2025-06", "format": "csv"})
     assert csv.status_code == 200 and "\nUSA,353.0," in csv.text

@@ -17,7 +17,7 @@ import datetime as dt
 from typing import Any, Protocol
 
 from magwatch.codes import MAGNET_LINE
-from magwatch.frame import Frame
+from magwatch.frame import Answer, Frame
 from magwatch.store import Store
 
 
@@ -39,7 +39,7 @@ class Reader(Protocol):
     def info(self) -> dict[str, object]: ...
 
     def monitor(self, month: str | None = None, reporter: str = "CHN", commodity: str = MAGNET_LINE,
-                flow: str = "X") -> dict: ...
+                flow: str = "X") -> Answer: ...
 
     def events(self, *, start: str | dt.date | None = None, end: str | dt.date | None = None,
                event_type: str | None = None, partner: str | None = None,
@@ -48,7 +48,7 @@ class Reader(Protocol):
     def explain(self, month: str, *, partner: str = "WLD", commodity: str = MAGNET_LINE,
                 lookback: int = 3) -> Any: ...
 
-    def risk(self, month: str | None = None) -> dict: ...
+    def risk(self, month: str | None = None) -> Answer: ...
 
     def scenario(self, path_or_dict, *, paths: int = 10_000, seed: int = 0,
                  chunk_paths: int | None = None) -> Any: ...

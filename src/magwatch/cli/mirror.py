@@ -81,7 +81,7 @@ def mirror(partner: str = typer.Option(..., help="ISO3 partner whose imports are
         raise ParameterError("format", f"expected one of {', '.join(FORMATS)}, got {fmt!r}")
     with open_handle(read_only=True) as mw:
         result = mw.mirror(partner, reporter=reporter, commodity=commodity, start=start, end=end,
-                           lag=lag, partner_commodity=partner_commodity)
+                           lag=lag, partner_commodity=partner_commodity).to_dict()
     if fmt == "json":
         typer.echo(to_json({**result, "months": result["months"].to_pylist()}))
         return

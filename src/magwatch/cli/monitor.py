@@ -98,7 +98,7 @@ def monitor(month: Optional[str] = typer.Option(None, help="YYYY-MM (default: la
     focus = params.country(partner, "partner") if partner is not None else None
     if data is None and engine == "duckdb":
         with open_handle(read_only=True) as mw:
-            result = mw.monitor(month, reporter=reporter, commodity=commodity, flow=flow)
+            result = mw.monitor(month, reporter=reporter, commodity=commodity, flow=flow).to_dict()
     else:
         from magwatch.engine import monitor_on
 

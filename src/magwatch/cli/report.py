@@ -235,6 +235,6 @@ def landing_hooks(mw, alerts: Optional[Path], alerts_to: List[str], brief_dir: O
 
 def _rewrite_brief(mw, out_dir: Path) -> None:
     """Write the brief of the latest month with data."""
-    month = mw.monitor()["month"]
+    month = mw.monitor().month
     for path in mw.brief(month, out_dir=out_dir).files:
         typer.echo(f"wrote {path}", err=True)

@@ -42,7 +42,7 @@ def risk(month: Optional[str] = typer.Option(None, help="YYYY-MM (default: lates
          fmt: str = typer.Option("table", "--format", help="table|json")) -> None:
     """Dependence on China, supplier concentration and supply-risk indices for a month."""
     with open_handle(read_only=True) as mw:
-        report = mw.risk(month=month)
+        report = mw.risk(month=month).to_dict()
     if fmt == "json":
         typer.echo(to_json(report))
         return

@@ -19,7 +19,6 @@ and the commodity, the event study (window -3:+3) is attached.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -29,7 +28,7 @@ from magwatch.errors import ParameterError
 from magwatch.events import registry
 from magwatch.events.series import DEFAULT_COMMODITY, load_series
 from magwatch.events.study import event_study
-from magwatch.frame import Frame
+from magwatch.frame import Answer, Frame
 from magwatch.periods import Month
 from magwatch.store import Store
 
@@ -37,17 +36,21 @@ _SCORE = {"yes": 3, "all": 2, "part": 2, "unspecified": 1, "no": 0}
 AGGREGATE_PARTNERS = ("WLD",)
 
 
-@dataclass
-class Explanation:
-    data: dict[str, Any]
+class Explanation(Answer):
+    """The events a month's figure follows, as a Frame (one row per event, ranked); the
+    figure, its changes and the reading are attributes; ``to_dict()`` for JSON."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return self.data
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__(data, "events", ("study",))
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.to_dict()
 
     @property
     def events(self) -> Frame:
-        rows = [{k: v for k, v in r.items() if k != "study"} for r in self.data["events"]]
-        return Frame(pa.Table.from_pylist(rows) if rows else pa.table({"event_id": pa.array([], pa.string())}))
+        return Frame(self.arrow if self.data["events"] else
+                     pa.table({"event_id": pa.array([], pa.string())}))
 
     def lines(self) -> list[str]:
         return self.data["reading"]

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,7 +43,7 @@ from magwatch.events import registry
 from magwatch.events.series import (
     DEFAULT_COMMODITY, Series, load_series, partners_with_data, commodities_with_data,
 )
-from magwatch.frame import Frame
+from magwatch.frame import Answer, Frame
 from magwatch.periods import Month
 from magwatch.store import Store
 
@@ -219,19 +218,21 @@ def placebo_interval(effect_pct: float | None, placebo_effects: list[float]) -> 
 # -- the study -----------------------------------------------------------------------------
 
 
-@dataclass
-class EventStudy:
-    """An event study's result: ``to_dict()`` for JSON, ``months``/``placebos`` as frames,
+class EventStudy(Answer):
+    """An event study's result as a Frame of its months; the placebos, the effect and the
+    reading are attributes (``placebos`` as a frame too); ``to_dict()`` for JSON,
     ``lines()`` for a plain reading."""
 
-    data: dict[str, Any]
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__(data, "months")
 
-    def to_dict(self) -> dict[str, Any]:
-        return self.data
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.to_dict()
 
     @property
     def months(self) -> Frame:
-        return Frame(pa.Table.from_pylist(self.data["months"]))
+        return Frame(self.arrow)
 
     @property
     def placebos(self) -> Frame:

@@ -22,6 +22,7 @@ from magwatch.analytics import figures
 from magwatch.analytics.reader import Reader
 from magwatch.codes import MAGNET_LINE
 from magwatch.errors import InputError, NoDataError, ParameterError, SourceError
+from magwatch.frame import Answer
 from magwatch.periods import Month
 
 EXAMPLE_RULES = Path(__file__).with_name("alerts.toml")
@@ -64,13 +65,18 @@ class Alert:
         return asdict(self)
 
 
-@dataclass
-class Evaluation:
-    """Alerts that fired, and for each rule a line on why it did not (or could not) fire."""
+@dataclass(repr=False)
+class Evaluation(Answer):
+    """Alerts that fired, as a Frame of one row per alert, and for each rule a line on why it
+    did not (or could not) fire (``quiet``); ``alerts`` keeps the :class:`Alert` objects."""
 
     month: str
     alerts: list[Alert]
     quiet: list[dict]
+
+    def __post_init__(self) -> None:
+        Answer.__init__(self, {"month": self.month, "alerts": [a.as_dict() for a in self.alerts],
+                               "quiet": self.quiet}, "alerts")
 
 
 # ----------------------------------------------------------------------------- rule file
@@ -161,7 +167,7 @@ def _monitor(handle: Reader, rule: Rule, month: str, cache: dict) -> dict | None
     if key not in cache:
         try:
             cache[key] = handle.monitor(month, reporter=rule.reporter, commodity=rule.commodity,
-                                        flow=rule.flow)
+                                        flow=rule.flow).to_dict()
         except NoDataError:
             cache[key] = None
     return cache[key]

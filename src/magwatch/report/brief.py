@@ -162,7 +162,7 @@ def gather(handle: Reader, month: str, *, top: int = 5, scenario: str | None = D
                              "n_with_figure": 0, "focus": None, "focus_code": focus}
     facts["data_age"] = handle.info()["data_age"]["line"]     # magwatch.calendar
     try:
-        mon = handle.monitor(month)
+        mon = handle.monitor(month).to_dict()
     except NoDataError as exc:
         facts["empty"] = str(exc)
         facts["missing"].append(f"no figures for {month_name(month)} in the store: {exc}")
@@ -364,7 +364,7 @@ def _risk_facts(facts: dict, handle: Reader, notes: Footnotes, scenario: str | N
     """China's share of each supply stage, and the scenario's shortfall and time-to-survive."""
     facts["risk"] = {"stages": [], "scenario": None}
     try:
-        rep = handle.risk(facts["month"])
+        rep = handle.risk(facts["month"]).to_dict()
         for st in rep.get("china_stage_shares", []):
             if st.get("china_share_pct") is None:
                 facts["missing"].append(f"China's share of the {st['stage']} stage: no figure in the store")

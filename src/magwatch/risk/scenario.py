@@ -37,6 +37,7 @@ from magwatch.analytics import figures
 from magwatch.analytics.reader import Reader
 from magwatch.codes import MAGNET_LINE, is_known
 from magwatch.errors import InputError, NoDataError, ParameterError
+from magwatch.frame import Answer
 from magwatch.periods import Month
 from magwatch.risk.citations import Cited, number, reference_rows
 from magwatch.risk.exposure import Intensity, check_split, default_split, intensities
@@ -746,9 +747,11 @@ def _demand(r: _Resolving) -> dict[str, float]:
             "subst_from": subst_from}
 
 
-@dataclass
-class ScenarioResult:
-    """Summaries of one run: per importer/sector/month rows, per importer/sector TTS/TTR rows."""
+@dataclass(repr=False)
+class ScenarioResult(Answer):
+    """Summaries of one run, as a Frame of one row per importer and sector (time to survive,
+    time to recover); the per-month rows (``monthly``), the totals and the inputs are
+    attributes, ``as_dict()``/``to_dict()`` the whole summary."""
 
     scenario: Scenario
     paths: int
@@ -757,6 +760,9 @@ class ScenarioResult:
     survival: list[dict]
     total: list[dict]
     simulation: Simulation | None = None
+
+    def __post_init__(self) -> None:
+        Answer.__init__(self, self.as_dict(), "survival")
 
     def scenario_inputs_rows(self) -> list[dict[str, Any]]:
         return [c.as_row() for c in self.scenario.inputs]

@@ -235,7 +235,7 @@ def monitor(request: Request,
     params.check_query(months={"month": month})
     args = dict(reporter=reporter, commodity=commodity, flow=flow)
     result = _access(request).read(("monitor", month, tuple(args.items())),
-                                   lambda mw: mw.monitor(month, **args))
+                                   lambda mw: mw.monitor(month, **args).to_dict())
     if format == "json":
         return json_response(result)
     from magwatch.analytics.monitor import TABLE_COLUMNS, partner_table
@@ -339,7 +339,7 @@ def mirror(request: Request, partner: str = Query(..., description="ISO3 importe
     args = dict(reporter=reporter, commodity=commodity, start=start, end=end, lag=lag)
 
     def call(mw):
-        result = mw.mirror(partner, **args)
+        result = mw.mirror(partner, **args).to_dict()
         return {k: v.to_pylist() if isinstance(v, pa.Table) else v for k, v in result.items()}
 
     return json_response(_access(request).read(("mirror", partner, tuple(args.items())), call))
@@ -350,7 +350,7 @@ def mirror(request: Request, partner: str = Query(..., description="ISO3 importe
 @router.get("/risk", summary="Dependence, concentration and supply-risk indices for a month")
 def risk(request: Request, month: Optional[str] = Query(None, description="YYYY-MM")) -> Response:
     params.check_query(months={"month": month})
-    return json_response(_access(request).read(("risk", month), lambda mw: mw.risk(month=month)))
+    return json_response(_access(request).read(("risk", month), lambda mw: mw.risk(month=month).to_dict()))
 
 
 @router.get("/scenarios", summary="Example scenarios shipped with magwatch")

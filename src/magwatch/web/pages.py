@@ -229,7 +229,7 @@ def overview(request: Request, month: Optional[str] = None, reporter: str = "CHN
         result = _read(request, ("monitor", month or None, (("reporter", reporter),
                                  ("commodity", commodity), ("flow", flow))),
                        lambda mw: mw.monitor(month or None, reporter=reporter, commodity=commodity,
-                                             flow=flow))
+                                             flow=flow).to_dict())
         chart = _read(request, ("page-overview-chart", result["month"], reporter, commodity, flow),
                       lambda mw: _overview_chart(mw, result, reporter, commodity, flow))
     except MagwatchError as exc:
@@ -348,7 +348,7 @@ def _mirror(mw, partner: str, reporter: str, commodity: str, flow: str) -> dict 
     if flow != "X" or is_aggregate(partner):
         return None
     try:
-        found = mw.mirror(partner, reporter=reporter, commodity=commodity)
+        found = mw.mirror(partner, reporter=reporter, commodity=commodity).to_dict()
     except (NoDataError, ParameterError):
         return None
     months = found["months"].to_pylist() if found.get("months") is not None else []
@@ -479,7 +479,7 @@ def risk_page(request: Request, month: Optional[str] = None, scenario: Optional[
             raise ParameterError("paths", f"expected 1..{MAX_SCENARIO_PATHS}, got {paths}")
         if not 0 <= seed <= MAX_SEED:
             raise ParameterError("seed", f"expected 0..{MAX_SEED}, got {seed}")
-        ctx["report"] = _read(request, ("risk", month or None), lambda mw: mw.risk(month=month or None))
+        ctx["report"] = _read(request, ("risk", month or None), lambda mw: mw.risk(month=month or None).to_dict())
         run = run_scenario(request.app.state.access, scenario, paths, seed)
     except MagwatchError as exc:
         return _error_page(request, exc, ctx)

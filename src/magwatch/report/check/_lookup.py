@@ -39,7 +39,7 @@ class Lookup:
         if key not in self._monitor:
             try:
                 self._monitor[key] = self.h.monitor(period, reporter=c.reporter, commodity=c.commodity,
-                                                    flow=c.flow)
+                                                    flow=c.flow).to_dict()
             except NoDataError:
                 self._monitor[key] = None
         return self._monitor[key]
