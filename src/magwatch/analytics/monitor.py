@@ -21,7 +21,8 @@ import ibis
 import pyarrow as pa
 
 from magwatch import records
-from magwatch.analytics import anomalies, audit, changes, concentration, figures, ranks, series
+from magwatch.analytics import (anomalies, audit, changes, concentration, figures, ranks, series,
+                                unit_values)
 from magwatch.codes import MAGNET_LINE
 from magwatch.errors import NoDataError, ParameterError
 from magwatch.periods import Month
@@ -162,7 +163,15 @@ def _figures(x, month, p0, p1, p12, m0, m1, m2, jan, span):
             "seasonal_z": anomalies.seasonal_scores(s, month),
             "provenance": s.filter(s.month.isin([m0, m1, m2]) & (s.period_months == 1)),
             "observed_ytd": s.filter((s.month == jan) & (s.period_months == span)),
-            "unusable": _unusable_at(x, [m0])}
+            "unusable": _unusable_at(x, [m0]),
+            "uv_history": unit_values.history(s, month), "local_values": _local_values(x, p0)}
+
+
+def _local_values(x, p0):
+    """The month's rows whose value is in another currency only (EUR, CNY): never converted."""
+    r = unit_values.local_rows(x.rows.filter((x.rows.period == p0) & (x.rows.period_months == 1)))
+    return r.select("partner", "value", "currency", "value_usd", "source", "source_ref",
+                    "vintage", "source_row", "source_url", "source_file")
 
 
 def _unusable_at(x, months):
@@ -195,7 +204,46 @@ def _single(ctx, month: int) -> dict:
                for p in partners}
     result = _result(ctx, month, 1, entries, got["hhi"], levels)
     result["notes"] += _unusable_notes(got["unusable"])
+    _unit_values(ctx, month, result, levels, got)
     return result
+
+
+def _unit_values(ctx, month: int, result: dict, levels: dict, got: dict) -> None:
+    """Each entry's unit value judged against its series and oxide prices, and values in another
+    currency shown unconverted (:mod:`magwatch.analytics.unit_values`)."""
+    prices = unit_values.prices_for(ctx.tables[0])
+    earlier: dict[str, list[float]] = {}
+    for r in got["uv_history"]:
+        earlier.setdefault(r["partner"], []).append(r["unit_value"])
+    local: dict[str, list[dict]] = {}
+    for r in got["local_values"]:
+        local.setdefault(r["partner"], []).append(r)
+    entries = ([result["world"]] if result["world"] else []) + result["partners"] + result["groups"]
+    for e in entries:
+        level = levels.get(e["partner"]) or {}
+        if level.get("unit_value_usd_kg") is not None:
+            fields, basis = unit_values.assess(
+                level["unit_value_usd_kg"], level.get("unit_value_mom_pct"),
+                level.get("unit_value_yoy_pct"), month, earlier.get(e["partner"], []), prices,
+                ctx.commodity)
+            e.update(fields)
+            e["basis"].update(basis)
+        if e["value_usd"] is None and local.get(e["partner"]):
+            fields, basis, row = unit_values.local_value(local[e["partner"]], level.get("net_weight_kg"))
+            e.update(fields)
+            e["basis"].update(basis)
+            if row is not None:
+                e["sources"].append({"role": f"value ({row['currency']})", "source": row["source"],
+                                     "outlet": outlet(row["source_url"]), "url": row["source_url"],
+                                     "file": row["source_file"], "row": row["source_row"],
+                                     "vintage": str(row["vintage"])})
+    result["unit_value_flags"] = [{"partner": e["partner"], "reasons": e["unit_value_flags"]}
+                                  for e in entries if e["unit_value_flags"]]
+    currencies = sorted({e["value_currency"] for e in entries if e["value_currency"]})
+    if currencies:
+        result["notes"].append(f"values in {', '.join(currencies)} are shown as published, not "
+                               f"converted to USD ({unit_values.NO_RATE}): no USD unit value is "
+                               "made from them")
 
 
 def _keyed(rows: list[dict]) -> dict[str, dict]:
@@ -310,7 +358,9 @@ def _entry(partner, month, level, ranked, rec, ytd, cz, sz, prov, claimed, obser
     b = _Basis(partner, month, level, prov, by_metric, combined)
     e: dict = {"partner": partner, "partner_name": _name(partner), "net_weight_t": None,
                "value_usd": None, "unit_value_usd_kg": None, "unit_value_mom_pct": None,
-               "unit_value_yoy_pct": None, "mom_pct": None, "mom_t": None,
+               "unit_value_yoy_pct": None, "unit_value_z": None, "unit_value_flags": [],
+               "oxide": None, "value_local": None, "value_currency": None,
+               "unit_value_local_kg": None, "mom_pct": None, "mom_t": None,
                "yoy_pct": None, "yoy_t": None, "rank": None, "share_pct": None,
                "share_change_pp": None, "basis": {}, "checks": [], "sources": []}
     _level(e, b)
@@ -590,7 +640,8 @@ def _result(ctx, month, span, entries, conc, levels) -> dict:
         "period_months": span,
         "reporter": ctx.reporter, "commodity": ctx.commodity, "flow": ctx.flow,
         "world": world, "partners": partners, "groups": groups,
-        "concentration": concentration_out, "anomalies": flagged, "lacks": lacks,
+        "concentration": concentration_out, "anomalies": flagged, "unit_value_flags": [],
+        "lacks": lacks,
         "notes": (["January and February are published as one figure: no m/m, "
                    "y/y against the previous January-February"] if span == 2 else []),
     }
