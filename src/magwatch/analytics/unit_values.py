@@ -191,7 +191,7 @@ def _between(low: float, high: float, form: str = ",.2f", unit: str = "") -> str
 def against_content(now: float, month: str, p: Prices) -> tuple[dict | None, str, list[str]]:
     """The unit value of ``month`` beside the NdPr content cost at the month's USD oxide quotes."""
     if not p.loaded:
-        return None, "none: no oxide prices in this store (reference table re_prices not loaded)", []
+        return None, "none: no oxide prices in this store (re_prices.csv not loaded)", []
     usd = p.of(month, "USD/kg")
     if not usd:
         units = sorted({q.unit for q in p.of(month)})
@@ -234,7 +234,7 @@ def against_move(change: float, label: str, month: str, base: str,
                  p: Prices) -> tuple[dict | None, str, list[str]]:
     """A unit value change (``label`` m/m or y/y) beside NdPr oxide's move between the months."""
     if not p.loaded:
-        return None, "none: no oxide prices in this store (reference table re_prices not loaded)", []
+        return None, "none: no oxide prices in this store (re_prices.csv not loaded)", []
     found = _market_with_both(p, month, base)
     if found is None:
         return None, (f"none: no market in re_prices.csv quotes NdPr oxide in both {base} and "

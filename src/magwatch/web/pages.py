@@ -309,7 +309,23 @@ def partner_page(request: Request, partner: str, reporter: str = "CHN", commodit
     if span == "24m":
         series = series[-CHART_MONTHS:]
     ctx.update(_partner_context(series, rows, events, mirror, partner, reporter, commodity, flow))
+    found = _read(request, ("page-partner-unit-values", partner, reporter, commodity, flow),
+                  lambda mw: _unit_value_months(mw, partner, reporter, commodity, flow))
+    ctx["unit_values"] = [u for u in found if ctx["first"] <= u["period"] <= ctx["last"]]
     return _render(request, "partner.html", ctx)
+
+
+def _unit_value_months(mw, partner, reporter, commodity, flow) -> list[dict]:
+    """The partner's months with a unit value or a value in another currency, newest first,
+    each judged as the monitor judges it (:func:`magwatch.analytics.unit_values.months`)."""
+    from magwatch.analytics import unit_values
+
+    chosen = figures.chosen(mw, reporter=reporter, partner=partner, commodity=commodity,
+                            flow=flow, months=1).to_pylist()
+    raw = mw.flows(reporter=reporter, partner=partner, commodity=commodity, flow=flow).to_pylist()
+    prices = unit_values.prices(mw.reference("re_prices").to_pylist(),
+                                mw.reference("magnet_intensity").to_pylist())
+    return unit_values.months(chosen, raw, prices, commodity)[::-1]
 
 
 def _partner_reads(mw, partner, reporter, commodity, flow):
