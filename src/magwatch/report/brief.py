@@ -170,6 +170,7 @@ def gather(handle: Reader, month: str, *, top: int = 5, scenario: str | None = D
         return facts, notes, None
     facts["empty"] = None
     _month_facts(facts, mon, notes, top)
+    _unit_value_facts(facts, mon, notes, top)
     _lead(facts, mon, notes, focus)
     _event_facts(facts, handle, notes)
     _mirror_facts(facts, handle, notes)
@@ -261,6 +262,51 @@ def _month_facts(facts: dict, mon: dict, notes: Footnotes, top: int) -> None:
     facts["top_dest"] = ranked[0] if ranked else None
     facts["second_dest"] = ranked[1] if len(ranked) > 1 else None
     facts["rank_disagreements"] = [f for f in ranked if f.get("reported_rank") not in (None, f["rank"])]
+
+
+def _unit_value_facts(facts: dict, mon: dict, notes: Footnotes, top: int) -> None:
+    """Unit values (value / net weight) of the world and the top destinations, with their m/m,
+    y/y and flags (analytics/unit_values.py); values held only in another currency, unconverted."""
+    month = facts["month"]
+    rows = [r for r in ([mon.get("world")] + mon["partners"][:top]) if r]
+    facts["unit_values"], facts["local_values"] = [], []
+    for r in rows:
+        name, basis = r.get("partner_name") or r["partner"], r.get("basis") or {}
+        if r.get("unit_value_usd_kg") is not None:
+            u = {"partner": r["partner"], "name": name, "uv": r["unit_value_usd_kg"],
+                 "fn": notes.add(f"{name} unit value, {month}", "computed (value / net weight)",
+                                 _pick(r, "net weight", "value")),
+                 "flags": _unit_value_flag_words(r)}
+            for key in ("mom", "yoy"):
+                u[key] = r.get(f"unit_value_{key}_pct")
+                if u[key] is not None:
+                    u[f"fn_{key}"] = notes.add(f"{name} unit value {'m/m' if key == 'mom' else 'y/y'}, "
+                                               f"{month}", _basis_word(basis.get(f"unit_value_{key}_pct")),
+                                               _pick(r, "net weight", "value", "base"))
+            facts["unit_values"].append(u)
+        if r.get("value_currency"):
+            facts["local_values"].append({"partner": r["partner"], "name": name,
+                                          "currency": r["value_currency"], "value": r["value_local"],
+                                          "fn": notes.add(f"{name} value in {r['value_currency']}, {month}",
+                                                          "observed, not converted to USD (magwatch "
+                                                          "holds no exchange rate)",
+                                                          _pick(r, "value"))})
+
+
+def _unit_value_flag_words(row: dict) -> list[str]:
+    """The monitor's unit-value flags in words without figures (the figures are in its basis)."""
+    oxide = row.get("oxide") or {}
+    words = []
+    z = row.get("unit_value_z")
+    if z is not None and abs(z) >= 3:
+        words.append(f"far {'above' if z > 0 else 'below'} the median of its own series over the "
+                     "months before")
+    if (oxide.get("level") or {}).get("below"):
+        words.append("below the cost of its NdPr content at the NdPr oxide price quoted that month")
+    for key, label in (("mom", "the month before"), ("yoy", "a year earlier")):
+        if (oxide.get(key) or {}).get("against"):
+            words.append(f"moving against the NdPr oxide price from {label}")
+    return words
 
 
 def _lead(facts: dict, mon: dict, notes: Footnotes, focus: str | None) -> None:

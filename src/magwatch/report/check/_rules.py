@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from magwatch.periods import Month
+from magwatch.report.check import _unit_values as unit_values
 from magwatch.report.check._lookup import Lookup
 from magwatch.report.check._verdict import (CONSISTENT, INCONSISTENT, NOT_CHECKED, UNVERIFIABLE, Figure, Verdict,
                                             _SCOPE_WORDS, _bound_text, _claimed_text, _fmt, _gap, _join,
@@ -271,8 +272,17 @@ class Checker(Lookup):
         return Verdict(c, UNVERIFIABLE, claimed, truth, "", "computed from observed months",
                        f"{run} consecutive monthly {word} to {c.period}, then {gap_month} has no figure")
 
+    def _check_unit_value(self, c: TextClaim, claimed: str) -> Verdict:
+        if c.metric == "unit_value_usd_kg":
+            f, why = unit_values.level(self, c)
+        else:
+            f, why = unit_values.change(self, c, c.metric)
+        return self._compare(c, claimed, f, why)
+
     _RULES = {
         "net_weight_t": _check_level, "value_usd": _check_level,
+        "unit_value_usd_kg": _check_unit_value, "unit_value_mom_pct": _check_unit_value,
+        "unit_value_yoy_pct": _check_unit_value,
         "mom_pct": _check_change, "yoy_pct": _check_change, "change_pct": _check_unstated_change,
         "share_pct": _check_share, "ratio_mom": _check_ratio, "ratio_yoy": _check_ratio,
         "rank": lambda self, c, claimed: self._rank(c, claimed),

@@ -34,7 +34,8 @@ from magwatch.report.claims._partners import _partner_mentions
 from magwatch.report.claims._scope import _scope_of
 from magwatch.report.claims._records import (_read_record_in, _read_record_n, _read_record_of,
                                              _read_record_since, _read_record_word, _read_streaks)
-from magwatch.report.claims._figures import _read_kg, _read_percentages, _read_ratios, _read_tonnes, _read_usd
+from magwatch.report.claims._figures import (_read_kg, _read_percentages, _read_ratios, _read_tonnes,
+                                             _read_unit_value, _read_usd, unit_value_metric)
 from magwatch.report.claims._ranks import _rank_claims
 
 
@@ -127,13 +128,14 @@ def _claims_in(s: _Sentence, ctx: _Context, snotes: list[str], any_sentence: boo
         return
     taken = _Taken()
     for reader in READERS:
-        yield from reader(s, ctx, snotes, taken)
+        yield from (unit_value_metric(c) for c in reader(s, ctx, snotes, taken))
 
 
 #: The claim families, read in this order: a span one reader takes is not read again (the
 #: "six" of "six-month high" is not a figure).
 READERS = (_read_record_n, _read_record_in, _read_record_of, _read_record_since, _read_record_word, _read_streaks,
-           _rank_claims, _read_tonnes, _read_kg, _read_usd, _read_ratios, _read_percentages)
+           _rank_claims, _read_tonnes, _read_kg, _read_unit_value, _read_usd, _read_ratios,
+           _read_percentages)
 
 
 __all__ = ["AMONG_WITH_FIGURE", "BETWEEN_FIGURES", "HEDGES", "HEDGE_WIDTH", "MAGNET_CODE", "OF_MONTHS",

@@ -25,6 +25,11 @@ _KG = re.compile(rf"(?P<num>{_NUM})\s*(?P<mult>million\s+)?(?:kilograms|kg)\b", 
 _USD = re.compile(rf"(?:US\$|\$|USD\s*)(?P<num>{_NUM})\s*(?P<mult>million|billion|mn|bn|m\b)?", re.I)
 
 
+#: A unit value: "a unit value of US$45.96 per kilogram" (only in a sentence naming a unit value).
+UNIT_VALUE_WORDS = re.compile(r"\bunit values?\b", re.I)
+_UNIT_VALUE = re.compile(rf"(?:US\$|\$|USD\s*)(?P<num>{_NUM})\s*(?:/|per|a)\s*(?:kilogram|kg)\b", re.I)
+
+
 _PCT_STRICT = re.compile(rf"(?P<sign>[+-])?(?P<num>{_NUM})\s*(?:%|\s?percent\b|\s?per cent\b)", re.I)
 
 
@@ -129,6 +134,30 @@ def _read_kg(s, ctx, snotes, taken):
                  q, m.start(), m.end())
         taken.add(m.start(), m.end())
         yield c
+
+
+def _read_unit_value(s, ctx, snotes, taken):
+    """US dollars per kilogram in a sentence about a unit value (value over net weight); its
+    changes in the same sentence are the unit value's (:func:`unit_value_metric`)."""
+    if not UNIT_VALUE_WORDS.search(s.text):
+        return
+    for m in _UNIT_VALUE.finditer(s.text):
+        if not taken.free(m.start(), m.end()):
+            continue
+        q = _qualifier_before(s.text, m.start())
+        c = _new(s, ctx, snotes, _span_text(s.text, m.start(), m.end()), "unit_value_usd_kg",
+                 _to_float(m["num"]), _bounds(_to_float(m["num"]), m["num"], q, 1), q,
+                 m.start(), m.end())
+        taken.add(m.start(), m.end())
+        yield c
+
+
+def unit_value_metric(c: TextClaim) -> TextClaim:
+    """A m/m or y/y change read in a sentence about a unit value is the unit value's change."""
+    if c.metric in ("mom_pct", "yoy_pct") and UNIT_VALUE_WORDS.search(c.sentence):
+        c.metric = f"unit_value_{c.metric}"
+        c.resolved.append("a change of the unit value (value over net weight)")
+    return c
 
 
 def _read_usd(s, ctx, snotes, taken):

@@ -41,6 +41,8 @@ def _partner_mentions(sentence: str) -> list[_PartnerMention]:
         key = word.lower()
         if key in ("us",) and word not in ("US",):
             continue  # the pronoun "us"
+        if key == "us" and sentence[m.end(1):m.end(1) + 1] == "$":
+            continue  # US$, the currency
         if key in ("eu", "uk") and word != word.upper():
             continue
         if key == "bloc" and "bloc" not in sentence.lower():

@@ -37,5 +37,8 @@ def _scope_of(sentence: str) -> str | None:
                 continue
             if scope == "price" and not re.search(r"\bprice|/kg|per (?:kilogram|kg|tonne|ton)|oxide", sentence, re.I):
                 continue
+            if scope == "price" and re.search(r"\bunit values?\b", sentence, re.I) and not re.search(
+                    r"\b(?:prices?|priced|quotes?|oxide)\b", sentence, re.I):
+                continue         # a unit value of the trade itself (value over net weight)
             return scope
     return None
