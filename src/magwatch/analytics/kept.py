@@ -14,8 +14,12 @@ date, anomaly scores over the history) and on the claims for m, so a release tou
 month t of a series changes that series' months from t on (m+1 and m+12 among them);
 copies of earlier months and of other series are kept. It then computes the latest month,
 the month readers ask first, of the touched series that are kept already or are the
-default one (China's magnet exports), at most :data:`EAGER_SERIES` of them. It runs in its own transaction after the release's: if the process dies
-between the two, the new state simply has fewer copies, and reads compute.
+default one (China's magnet exports), at most :data:`EAGER_SERIES` of them; of the default
+series it also computes every other month with data from the first month the release touched
+on (:func:`month_keys`), so that no page of the dashboard computes a monitor answer at its
+first request (the bundled load keeps them all). It runs in its own transaction after the
+release's: if the process dies between the two, the new state simply has fewer copies, and
+reads compute.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ EAGER_SERIES = 8
 
 #: The shape of a kept answer: raised whenever the monitor's answer changes shape (a new
 #: field), so that copies an earlier version kept are never served for the same store state.
-SHAPE = 2
+SHAPE = 3
 
 
 def _state_text(con) -> str | None:
@@ -118,6 +122,58 @@ def _eager(con, tables, state: str, key: tuple) -> None:
     _put(con, state, key, Month.parse(latest["month"]).index, latest)
 
 
+def month_keys(con, key: tuple, first: int) -> dict[int, int]:
+    """Month keys a reader may ask of series ``key`` from month index ``first`` on, each with the
+    key it is computed under: a month with a single-month figure or a claim is its own; both
+    months of a January-February figure (published combined) are its second's, unless the
+    month has a figure of its own (as :func:`magwatch.analytics.monitor.monitor` reads them)."""
+    rows = con.execute(
+        "SELECT DISTINCT year(period) * 12 + month(period) - 1 AS m, period_months AS span"
+        " FROM observation_latest WHERE reporter = $r AND commodity = $c AND flow = $f"
+        " AND period_months <= 2 AND period IS NOT NULL"
+        " UNION SELECT DISTINCT year(period) * 12 + month(period) - 1, 0 FROM claim_latest"
+        " WHERE reporter = $r AND commodity = $c AND flow = $f AND period_months = 1"
+        " AND period IS NOT NULL",
+        dict(zip("rcf", key))).fetchall()
+    singles = {int(m) for m, span in rows if span == 1}
+    out = {int(m): int(m) for m, span in rows if span in (0, 1)}
+    for start in (int(m) for m, span in rows if span == 2):
+        for m in (start, start + 1):
+            if m not in singles:
+                out[m] = start + 1
+    return {m: at for m, at in sorted(out.items()) if m >= first}
+
+
+def _every_month(con, tables, key: tuple, first: int) -> dict[int, dict]:
+    """The monitor answer of every month of one series from month index ``first`` on, by
+    month key (:func:`month_keys`); reads only, so it runs before the kept table is written."""
+    from magwatch.analytics.monitor import monitor
+    from magwatch.errors import MagwatchError
+
+    done: dict[int, dict | None] = {}
+    out = {}
+    for month, at in month_keys(con, key, first).items():
+        if at not in done:
+            try:
+                done[at] = monitor(*tables, month=at, reporter=key[0], commodity=key[1],
+                                   flow=key[2], keep=False)
+            except MagwatchError:           # only unusable figures that month: reads say so
+                done[at] = None
+        if done[at] is not None:
+            out[month] = done[at]
+    return out
+
+
+def _put_missing(con, state: str, key: tuple, answers: dict[int, dict]) -> None:
+    """Keep ``answers`` (month key -> result) of series ``key`` where none is kept yet."""
+    have = {int(r[0]) for r in con.execute(
+        f"SELECT month FROM {TABLE} WHERE state = ? AND reporter = ? AND commodity = ? AND "
+        f"flow = ?", [state, *key]).fetchall()}
+    for month, result in answers.items():
+        if month not in have:
+            _put(con, state, key, month, result)
+
+
 def ensure(con) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (state VARCHAR, reporter VARCHAR, "
                 f"commodity VARCHAR, flow VARCHAR, month INTEGER, result BLOB)")
@@ -156,6 +212,10 @@ def _after_release(con, first: int, last: int) -> None:
     tables = (backend.table("observation_latest"), backend.table("claim_latest"))
     new = _state_text(con)
     touched = _touched(con, first, last)
+    # every month of the default series from the first one touched on: computed before the
+    # transaction (reads only; the writer holds the store's lock), kept inside it
+    months = (_every_month(con, tables, DEFAULT_SERIES, touched[DEFAULT_SERIES])
+              if DEFAULT_SERIES in touched else {})
     con.execute("BEGIN TRANSACTION")
     try:
         ensure(con)
@@ -164,6 +224,7 @@ def _after_release(con, first: int, last: int) -> None:
         _carry(con, old, new, touched)
         for key in eager:
             _eager(con, tables, new, key)
+        _put_missing(con, new, DEFAULT_SERIES, months)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -183,4 +244,4 @@ def kept(con) -> dict[tuple, dict]:
     return {(r, c, f, m): pickle.loads(b) for r, c, f, m, b in rows}
 
 
-__all__ = ["after_release", "lookup", "kept", "drop", "ensure", "TABLE"]
+__all__ = ["after_release", "lookup", "kept", "drop", "ensure", "month_keys", "TABLE"]

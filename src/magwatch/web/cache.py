@@ -14,7 +14,8 @@ write is filed under the older stamp and never replayed. Only 200 answers are ke
 errors, "store busy" 503s and writes always go through.
 
 :func:`warm` readies a freshly started server before it serves: it answers the default
-request of every dashboard page and of the monitor API once, in process, so the query
+request of every dashboard page and of the monitor API once, in process (and a provenance
+and an event-study page for what the store holds, :func:`derived_paths`), so the query
 shapes are compiled and the results every page reads are in the store-stamped result
 cache (:class:`magwatch.web.access.StoreAccess`) when the first visitor arrives. Only
 rendering is left for that first request. The results stay keyed by the store stamp:
@@ -26,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import time
 from typing import Any
+from urllib.parse import quote
 
 from magwatch.web.access import StampedCache
 
@@ -152,9 +154,29 @@ async def _answer(app, path: str) -> int:
     return status
 
 
-async def warm(app, paths=WARM_PATHS) -> dict[str, tuple[int, float]]:
-    """Answer ``paths`` once each in process; (status, ms) per path. Never raises for a path."""
+def derived_paths(app) -> list[str]:
+    """Pages the warm-up answers for what the store holds: the provenance of the world total in
+    the newest month and the event study of the newest event. Their query shapes are then
+    compiled, so a visitor's first provenance or study page, for any month or event, only
+    runs its queries. Empty if the store cannot be read (the pages then say why)."""
+    try:
+        info = app.state.access.read(("info",), lambda mw: mw.info())
+        events = app.state.access.read(("warm-events",), lambda mw: mw.events().to_pylist())
+    except Exception:                       # no store yet, or one the pages refuse
+        return []
+    paths = [f"/provenance?partner=WLD&period={info['newest_month']}"] if info.get("newest_month") else []
+    newest = max(events, key=lambda e: (e["event_date"], e["event_id"]), default=None)
+    if newest is not None:
+        paths.append(f"/events/study?event={quote(str(newest['event_id']))}")
+    return paths
+
+
+async def warm(app, paths=None) -> dict[str, tuple[int, float]]:
+    """Answer ``paths`` (default: :data:`WARM_PATHS` and :func:`derived_paths`) once each in
+    process; (status, ms) per path. Never raises for a path."""
     done = {}
+    if paths is None:
+        paths = (*WARM_PATHS, *derived_paths(app))
     for path in paths:
         t0 = time.perf_counter()
         try:
@@ -165,4 +187,4 @@ async def warm(app, paths=WARM_PATHS) -> dict[str, tuple[int, float]]:
     return done
 
 
-__all__ = ["ResponseCache", "cacheable", "CACHED_PREFIXES", "WARM_PATHS", "warm"]
+__all__ = ["ResponseCache", "cacheable", "CACHED_PREFIXES", "WARM_PATHS", "derived_paths", "warm"]
