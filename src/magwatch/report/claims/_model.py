@@ -13,7 +13,8 @@ class TextClaim:
     """One numeric statement found in a text, with what it is about (a claim read from prose;
     the figures sources reported, kept in the store's claim table, are rows, not this class).
 
-    ``metric`` is one of: ``net_weight_t``, ``value_usd``, ``mom_pct``, ``yoy_pct``,
+    ``metric`` is one of: ``net_weight_t``, ``value_usd``, ``unit_value_usd_kg`` (with
+    ``unit_value_mom_pct`` and ``unit_value_yoy_pct``), ``mom_pct``, ``yoy_pct``,
     ``change_pct`` (a change whose base the text does not state), ``share_pct``, ``rank``,
     ``ratio_mom``, ``ratio_yoy``, ``record_high``, ``record_low``. ``low``/``high`` bound what
     the claim allows given its own rounding and qualifiers (None = unbounded).
