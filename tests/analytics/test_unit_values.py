@@ -166,3 +166,14 @@ def test_monitor_json_carries_the_unit_value_fields(bundled_db, tmp_path, cli):
                 "unit_value_flags", "oxide", "value_local", "value_currency"):
         assert key in usa
     assert usa["unit_value_usd_kg"] == 45.96 and "oxide_level" in usa["basis"]
+
+
+def test_a_price_cell_that_is_no_number_is_no_quote():
+    rows = [{"date": "2024-04-11", "material": "NdPr oxide", "price": "n/a", "price_low": "",
+             "price_high": "", "unit": "USD/kg", "market": "test market", "source_url": ""},
+            {"date": "2024-04-18", "material": "NdPr oxide", "price": "50", "price_low": "",
+             "price_high": "", "unit": "USD/kg", "market": "test market", "source_url": ""}]
+    p = uv.prices(rows, [])                       # test rows, not prices
+    assert [q.row for q in p.quotes] == [2] and p.share is None
+    assert uv.against_content(10.0, "2024-04", p)[1] == \
+        "none: magnet_intensity.csv gives no NdPr share of a magnet's weight"

@@ -74,3 +74,13 @@ def test_a_wrong_unit_value_is_found_and_oxide_prices_are_not_checked(test_store
     oxide = check_text(test_store, "In August 2025, the unit value of exports to France fell while NdPr "
                                    "oxide prices rose 20% from the month before.")
     assert oxide and all(v.verdict == NOT_CHECKED for v in oxide)
+
+
+def test_a_unit_value_change_without_its_base_is_matched_against_both(test_store):
+    said = "In August 2025, the unit value of exports to France fell 60.6%, to US$20.00 per kilogram."
+    got = {v.claim.metric: v for v in _unit_value_verdicts(test_store, said)}
+    assert got["unit_value_change_pct"].verdict == CONSISTENT
+    assert "matches the unit value's month-on-month change" in got["unit_value_change_pct"].reason
+    wrong = "In August 2025, the unit value of exports to France fell 30%, to US$20.00 per kilogram."
+    got = {v.claim.metric: v for v in _unit_value_verdicts(test_store, wrong)}
+    assert got["unit_value_change_pct"].verdict == INCONSISTENT

@@ -124,8 +124,11 @@ class Prices:
 
 
 def _number(text) -> float | None:
-    text = "" if text is None else str(text).strip()
-    return float(text) if text else None
+    """A price cell as a number; None when empty or not a number (that row is no quote)."""
+    try:
+        return float(str(text).strip()) if text is not None and str(text).strip() else None
+    except ValueError:
+        return None
 
 
 def _quote(n: int, r: dict) -> Quote | None:

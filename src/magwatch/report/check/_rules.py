@@ -273,16 +273,35 @@ class Checker(Lookup):
                        f"{run} consecutive monthly {word} to {c.period}, then {gap_month} has no figure")
 
     def _check_unit_value(self, c: TextClaim, claimed: str) -> Verdict:
+        if c.metric == "unit_value_change_pct":
+            return self._unit_value_either(c, claimed)
         if c.metric == "unit_value_usd_kg":
             f, why = unit_values.level(self, c)
         else:
             f, why = unit_values.change(self, c, c.metric)
         return self._compare(c, claimed, f, why)
 
+    def _unit_value_either(self, c: TextClaim, claimed: str) -> Verdict:
+        """A unit value's change whose base the text does not state: its m/m or its y/y."""
+        found = [(m, *unit_values.change(self, c, m)) for m in ("unit_value_mom_pct", "unit_value_yoy_pct")]
+        for metric, f, _ in found:
+            if f is not None and _overlap(c.low, c.high, f.low, f.high):
+                v = self._compare(c, claimed, f, "")
+                word = "month-on-month" if metric == "unit_value_mom_pct" else "year-on-year"
+                v.reason = f"base not stated; matches the unit value's {word} change; " + v.reason
+                return v
+        if all(f is not None for _, f, _ in found):
+            v = self._compare(c, claimed, found[0][1], "")
+            v.reason = "base not stated; matches neither the unit value's m/m nor its y/y change"
+            return v
+        return Verdict(c, UNVERIFIABLE, claimed, reason="base not stated (month or year earlier) and "
+                       "the store does not give both of the unit value's changes: "
+                       + "; ".join(why or f"{m}: available" for m, f, why in found))
+
     _RULES = {
         "net_weight_t": _check_level, "value_usd": _check_level,
         "unit_value_usd_kg": _check_unit_value, "unit_value_mom_pct": _check_unit_value,
-        "unit_value_yoy_pct": _check_unit_value,
+        "unit_value_yoy_pct": _check_unit_value, "unit_value_change_pct": _check_unit_value,
         "mom_pct": _check_change, "yoy_pct": _check_change, "change_pct": _check_unstated_change,
         "share_pct": _check_share, "ratio_mom": _check_ratio, "ratio_yoy": _check_ratio,
         "rank": lambda self, c, claimed: self._rank(c, claimed),

@@ -154,7 +154,7 @@ def _read_unit_value(s, ctx, snotes, taken):
 
 def unit_value_metric(c: TextClaim) -> TextClaim:
     """A m/m or y/y change read in a sentence about a unit value is the unit value's change."""
-    if c.metric in ("mom_pct", "yoy_pct") and UNIT_VALUE_WORDS.search(c.sentence):
+    if c.metric in ("mom_pct", "yoy_pct", "change_pct") and UNIT_VALUE_WORDS.search(c.sentence):
         c.metric = f"unit_value_{c.metric}"
         c.resolved.append("a change of the unit value (value over net weight)")
     return c
