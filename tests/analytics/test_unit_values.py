@@ -177,3 +177,19 @@ def test_a_price_cell_that_is_no_number_is_no_quote():
     assert [q.row for q in p.quotes] == [2] and p.share is None
     assert uv.against_content(10.0, "2024-04", p)[1] == \
         "none: magnet_intensity.csv gives no NdPr share of a magnet's weight"
+
+
+def test_the_monitor_text_lists_the_unit_value_flags(mw, cli, tmp_path):
+    lines = [f"USA,JPN,M,8505110070,{m},100,{5_000_000 + i * 10_000}" for i, m in enumerate(
+        ["2024-12", "2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06", "2025-07"])]
+    lines.append("USA,JPN,M,8505110070,2025-08,100,2000000")          # test figures
+    (tmp_path / "jpn.csv").write_text(HEADER + "\n".join(lines) + "\n")
+    mw.import_file(tmp_path / "jpn.csv", vintage="2025-09-20")
+    db = mw.store.path
+    mw.close()
+    ran = cli(db, "monitor", "--month", "2025-08", "--reporter", "USA", "--commodity", "8505110070",
+              "--flow", "M")
+    assert ran.returncode == 0, ran.stderr
+    flagged = [line for line in ran.stdout.splitlines() if line.startswith("unit value JPN: ")]
+    assert len(flagged) == 1 and "robust SD below the median" in flagged[0]
+    assert "moved +14.7% to +34.2% from 2025-07 to 2025-08" in flagged[0]

@@ -67,6 +67,8 @@ def _headline(result: dict) -> list[str]:
                      f"top-3 {_fmt(c['top3_share_pct'], '%')} of the world total")
     for a in result["anomalies"]:
         lines.append(f"anomaly {a['partner']}: {'; '.join(a['reasons'])}")
+    for a in result.get("unit_value_flags") or []:
+        lines.append(f"unit value {a['partner']}: {'; '.join(a['reasons'])}")
     for e in result["partners"]:
         for check in e["checks"]:
             lines.append(f"check {e['partner']}: {check}")
