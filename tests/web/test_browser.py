@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOC_IMAGES = ROOT / "docs" / "img"
 VIEWPORTS = {"wide": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 PAGES = {"overview": "/", "overview-2025-06": "/?month=2025-06", "overview-2024-02": "/?month=2024-02",
+         "overview-DEU": "/?month=2025-10&focus=DEU", "overview-EUU-2026-02": "/?month=2026-02&focus=EUU",
          "partner-USA": "/partner/USA", "partner-DEU-all": "/partner/DEU?span=all",
          "partner-EUU": "/partner/EUU", "events": "/events",
          "study": "/events/study?event=ev-2025-04-04&partner=USA",
@@ -254,7 +255,7 @@ def test_partner_page_draws_the_mirror_line_when_the_partner_side_is_held(bundle
         chart.locator("canvas").wait_for()
         page.wait_for_function("document.getElementById('chart').dataset.mirrorPoints !== undefined")
         assert int(chart.get_attribute("data-mirror-points")) >= 1
-        assert "USA's imports from CHN (mirror)" in page.inner_text("#chart")
+        assert "United States' imports from China (mirror)" in page.inner_text("#chart")
         assert page.console_errors == []
 
 
@@ -284,13 +285,17 @@ def test_narrow_screen_and_keyboard(server, browser):
     pg.focus("#month")
     pg.keyboard.press("End")
     oldest = pg.evaluate("document.querySelector('#month').value")
+    pg.keyboard.press("Tab")                        # the focus selector: Germany by its name
+    assert pg.evaluate("document.activeElement.id") == "focus"
+    pg.keyboard.type("Germany")
     pg.keyboard.press("Tab")
     with pg.expect_navigation():
         pg.keyboard.press("Enter")                  # the Show button, reached by Tab
-    assert pg.url.endswith(f"?month={oldest}")
+    assert pg.url.endswith(f"?month={oldest}&focus=DEU")
     from magwatch.periods import Month
 
     assert pg.inner_text("h1").endswith(Month.parse(oldest).label())
+    assert pg.inner_text("#focus-h").startswith("Germany")
     pg.goto(server + "/events")
     pg.goto(server + "/partner/USA")
     pg.locator("#chart canvas").wait_for()

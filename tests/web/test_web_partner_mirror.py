@@ -45,5 +45,5 @@ def test_partner_side_imports_are_drawn_as_a_second_line(bundled_db, tmp_path):
     chart = chart_data(page.text)
     drawn = {p: t for p, t in zip(chart["periods"], chart["mirror"]) if t is not None}
     assert drawn and set(drawn.values()) <= {60.0, 300.0, 420.0}
-    assert chart["mirror_label"] == "USA's imports from CHN (mirror)"
+    assert chart["mirror_label"] == "United States' imports from China (mirror)"
     assert "/api/v1/mirror?partner=USA" in page.text

@@ -196,11 +196,19 @@ def subject(reporter: str, commodity: str, flow: str) -> str:
 
 
 def month_words(value) -> str:
-    """``June 2025`` for ``2025-06``; text that is not a month stays as given."""
+    """``June 2025`` for ``2025-06``; a span of months published as one figure in words,
+    ``January–February 2026 combined`` for ``2026-01..2026-02`` (``December 2025–January 2026
+    combined`` across a year); text that is neither stays as given."""
+    first, dots, last = str(value).partition("..")
     try:
-        return Month.parse(str(value)).label()
+        if not dots:
+            return Month.parse(first).label()
+        start, end = Month.parse(first), Month.parse(last)
     except (MagwatchError, ValueError):
         return str(value)
+    if start.year == end.year:
+        return f"{start.label().rsplit(' ', 1)[0]}–{end.label()} combined"
+    return f"{start.label()}–{end.label()} combined"
 
 
 #: A reported claim's metric as a column or row names it (records.CLAIM_METRICS holds the keys).

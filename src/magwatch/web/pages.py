@@ -155,15 +155,18 @@ def _read(request: Request, key, call):
 
 
 def _month_coverage(request: Request, reporter: str, commodity: str, flow: str) -> list[dict]:
-    """Months with any figure, newest first: ``period``, ``world`` (a world total held) and
-    ``partners`` (how many destinations have a weight)."""
+    """Months with any figure, newest first: ``period`` (``2026-01..2026-02`` for a January and
+    February published combined), ``world`` (a world total held) and ``partners`` (how many
+    destinations have a weight)."""
     def call(mw):
-        rows = mw.flows(reporter=reporter, commodity=commodity, flow=flow).to_pylist()
+        rows = mw.flows(reporter=reporter, commodity=commodity, flow=flow, months=0).to_pylist()
         out: dict[str, dict] = {}
         for r in rows:
-            if not r["period"] or r["period_months"] != 1:
+            if not r["period"] or r["period_months"] not in (1, 2):
                 continue
-            m = out.setdefault(r["period"], {"period": r["period"], "world": False, "partners": set()})
+            period = r["period"] if r["period_months"] == 1 else \
+                f"{r['period']}..{Month.parse(r['period']) + 1}"
+            m = out.setdefault(period, {"period": period, "world": False, "partners": set()})
             if r["net_weight_t"] is None:
                 continue
             if r["partner"] == "WLD":
@@ -213,15 +216,44 @@ def _ranks(partner: dict) -> dict:
             "reported_by": reported[0].get("outlet") if reported else None}
 
 
+#: The destinations the overview can lead with (``?focus=``), as ``magwatch brief --focus``.
+FOCUS = ("DEU", "EUU", "USA", "JPN", "KOR", "IND")
+
+
+def _focus_code(focus: str | None) -> str | None:
+    if not focus:
+        return None
+    code = focus.strip().upper()
+    if code not in FOCUS:
+        raise ParameterError("focus", f"expected one of {', '.join(FOCUS)}, got {focus!r}")
+    return code
+
+
+def _focus_lead(result: dict, code: str | None) -> dict | None:
+    """The focus destination's row of the month (level, m/m, y/y, computed and reported rank,
+    share) for the page's lead, or None without a focus. ``row`` is None when the monitor has
+    no row for it; ``held`` is how many destinations have a figure (the rank's field)."""
+    if code is None:
+        return None
+    groups = {g["partner"]: g for g in result.get("groups") or []}
+    rows = {p["partner"]: {**p, **_ranks(p)} for p in result["partners"]}
+    return {"code": code, "name": country_words(code), "phrase": country_phrase(code),
+            "group": code in groups, "row": groups.get(code) or rows.get(code),
+            "held": sum(1 for p in result["partners"] if p.get("net_weight_t") is not None)}
+
+
 # -- pages ---------------------------------------------------------------------------------
 
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request, month: Optional[str] = None, reporter: str = "CHN",
-             commodity: str = MAGNET_LINE, flow: str = "X") -> HTMLResponse:
+             commodity: str = MAGNET_LINE, flow: str = "X",
+             focus: Optional[str] = None) -> HTMLResponse:
     ctx = {"title": "Overview", "month": month, "reporter": reporter, "commodity": commodity,
-           "flow": flow, "months": [], "newer": []}
+           "flow": flow, "months": [], "newer": [], "focus_choices": _focus_choices(),
+           "focus": (focus or "").strip().upper()}
     try:
         params.check_query(months={"month": month})
+        code = _focus_code(focus)
         coverage = _month_coverage(request, reporter, commodity, flow)
         ctx["months"] = [m["period"] for m in coverage]
         if not month:
@@ -230,16 +262,22 @@ def overview(request: Request, month: Optional[str] = None, reporter: str = "CHN
                                  ("commodity", commodity), ("flow", flow))),
                        lambda mw: mw.monitor(month or None, reporter=reporter, commodity=commodity,
                                              flow=flow).to_dict())
-        chart = _read(request, ("page-overview-chart", result["month"], reporter, commodity, flow),
-                      lambda mw: _overview_chart(mw, result, reporter, commodity, flow))
+        chart = _read(request, ("page-overview-chart", result["month"], reporter, commodity, flow,
+                                code),
+                      lambda mw: _overview_chart(mw, result, reporter, commodity, flow, code))
     except MagwatchError as exc:
         return _error_page(request, exc, ctx)
     anomalies = {a["partner"]: a["reasons"] for a in result["anomalies"]}
     partners = [{**p, **_ranks(p)} for p in result["partners"]]
     ctx.update(result=result, month=result["month"], anomalies=anomalies, partners=partners,
                concentration_note=_concentration_note(result), chart=chart,
+               lead=_focus_lead(result, code),
                title=f"{subject(reporter, commodity, flow)}, {month_words(result['month'])}")
     return _render(request, "overview.html", ctx)
+
+
+def _focus_choices() -> list[dict]:
+    return [{"code": c, "name": country_words(c)} for c in FOCUS]
 
 
 #: Months a chart shows by default, and how many destinations the overview chart draws.
@@ -247,17 +285,20 @@ CHART_MONTHS = 24
 TOP_DESTINATIONS = 4
 
 
-def _overview_chart(mw, result: dict, reporter: str, commodity: str, flow: str) -> dict:
-    """World and top destinations over the CHART_MONTHS months to the shown month, with events."""
+def _overview_chart(mw, result: dict, reporter: str, commodity: str, flow: str,
+                    focus: str | None = None) -> dict:
+    """World and top destinations (and the focus destination, if not among them) over the
+    CHART_MONTHS months to the shown month, with events."""
     # a January-February figure's month reads "2026-01..2026-02": the chart ends at its last
     last = Month.parse(str(result["month"]).split("..")[-1])
     first = last + (1 - CHART_MONTHS)
     top = [p["partner"] for p in result["partners"] if p.get("net_weight_t") is not None]
+    top = top[:TOP_DESTINATIONS] + ([focus] if focus and focus not in top[:TOP_DESTINATIONS] else [])
     rows = mw.flows(reporter=reporter, commodity=commodity, flow=flow, start=str(first),
                     end=str(last)).to_pylist()
     periods = [str(m) for m in first.until(last)]
     lines = []
-    for code in ["WLD", *top[:TOP_DESTINATIONS]]:
+    for code in ["WLD", *top]:
         held = {p["period"]: p["net_weight_t"]
                 for p in _chart_series([r for r in rows if r["partner"] == code])}
         lines.append({"label": "World" if code == "WLD" else country_words(code),
@@ -346,7 +387,7 @@ def _partner_context(series, rows, events, mirror, partner, reporter, commodity,
     mirrored = {m["period"]: m["import_t"] for m in (mirror or {}).get("months", [])}
     if any(mirrored.get(p) is not None for p in periods):
         chart["mirror"] = [mirrored.get(p) for p in periods]
-        chart["mirror_label"] = f"{partner}'s imports from {reporter} (mirror)"
+        chart["mirror_label"] = f"{country_possessive(partner)} imports from {country_words(reporter)} (mirror)"
     shown = [r for r in rows if periods[0] <= r["period"] <= periods[-1]]
     return {"rows": sorted(shown, key=lambda r: (r["period"], r["source_row"] or 0), reverse=True),
             "events": chart["events"], "chart": chart, "first": periods[0], "last": periods[-1],

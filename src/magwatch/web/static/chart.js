@@ -159,6 +159,17 @@
     window.addEventListener("resize", function () { plot.setSize({ width: widthOf(el), height: 320 }); });
   }
 
+  // the overview's picker leaves an unchosen focus out of the address (/?month=2025-06, not
+  // /?month=2025-06&focus=); without scripts the form sends it empty, which reads the same
+  function cleanPicker() {
+    var form = document.querySelector("form.picker");
+    if (!form) { return; }
+    form.addEventListener("submit", function () {
+      form.querySelectorAll("select").forEach(function (s) { if (!s.value) { s.disabled = true; } });
+    });
+  }
+
   seriesChart();
   fanChart();
+  cleanPicker();
 }());
