@@ -518,6 +518,7 @@ def _series(handle: Reader, partners: list[str], month: str, months: int = 18) -
 
 def draw_charts(handle: Reader, facts: dict, result, out_dir: Path) -> dict[str, dict[str, Path]]:
     from magwatch.report import charts
+    from magwatch.report.words import event_type_words
 
     month = facts["month"]
     chart_dir = out_dir / "charts"
@@ -533,7 +534,7 @@ def draw_charts(handle: Reader, facts: dict, result, out_dir: Path) -> dict[str,
     keep = [e for e in evs if e["event_type"] in ("export_control", "license", "trade_deal")
             and e.get("touches_commodity") in ("yes", "all", None)]
     events = [{"event_date": e["event_date"],
-               "label": f"{e['event_date']:%d %b} {e['event_type'].replace('_', ' ')}"}
+               "label": f"{e['event_date'].day} {e['event_date']:%b %Y}, {event_type_words(e['event_type'])}"}
               for e in keep][-8:]
     stem = f"brief-{month}"
     drawn["volume"] = charts.volume_chart(
