@@ -41,7 +41,7 @@ OBSERVATION_KEY = (
 )
 OBSERVATION_VALUES = (
     "net_weight_kg", "value", "currency", "value_usd", "quantity", "quantity_unit",
-    "is_estimated", "is_confidential",
+    "is_estimated", "is_confidential", "flag", "flag_raw",
 )
 PROVENANCE = ("vintage", "vintage_precision", "source_url", "source_file", "source_row",
               "source_sha256", "note")
@@ -81,8 +81,41 @@ OBSERVATION_SCHEMA = pa.schema([
     pa.field("quantity_unit", pa.string()),
     pa.field("is_estimated", pa.bool_(), nullable=False),
     pa.field("is_confidential", pa.bool_(), nullable=False),
+    pa.field("flag", pa.string()),          # one of FLAGS, or None: no flag stated
+    pa.field("flag_raw", pa.string()),      # the source's own flag text ('C', 'isNetWgtEstimated')
     *_PROVENANCE_FIELDS,
 ])
+
+#: What the source said about a figure (the ``flag`` column; None = nothing said). One flag a
+#: figure, the strongest: a withheld cell's reason first, then how final the figure is.
+FLAGS = {
+    "confidential": "withheld by the source to protect a trader (statistical confidentiality): "
+                    "no figure published",
+    "suppressed": "withheld by the source for another reason (not for publication, another "
+                  "secrecy rule): no figure published",
+    "below_threshold": "below the source's reporting threshold: no figure published",
+    "estimated": "estimated by the source, not the figure as declared",
+    "provisional": "provisional: the source expects to revise it",
+    "revised": "revised by the source since it was first published",
+}
+#: Flags of a cell the source withheld: it has no figure (never a zero).
+WITHHELD_FLAGS = ("confidential", "suppressed", "below_threshold")
+
+
+def strongest_flag(flags) -> str | None:
+    """The one flag a figure keeps of several (a withheld cell's reason before an estimate,
+    an estimate before 'provisional'): the first of them in :data:`FLAGS`' order."""
+    found = set(flags) - {None}
+    return next((f for f in FLAGS if f in found), None)
+
+
+def flag_words(flag: str | None) -> str | None:
+    """How a flag reads beside a figure: 'suppressed (confidential)' for a withheld cell,
+    'estimated' for the others, None for no flag."""
+    if flag is None:
+        return None
+    words = flag.replace("_", " ")
+    return f"suppressed ({words})" if flag in WITHHELD_FLAGS and flag != "suppressed" else words
 
 #: The official statistics sources magwatch reads (magwatch.sources registers one adapter
 #: each, tests/sources checks the two agree). Data, so that the store's import checks can
@@ -155,6 +188,6 @@ QUANTITY_UNITS = {
 IMPORT_REQUIRED = ("reporter", "partner", "flow", "commodity", "period")
 IMPORT_OPTIONAL = (
     "classification", "period_months", "net_weight_kg", "net_weight_t", "value", "currency",
-    "value_usd", "quantity", "quantity_unit", "is_estimated", "is_confidential", "vintage",
+    "value_usd", "quantity", "quantity_unit", "is_estimated", "is_confidential", "flag", "flag_raw", "vintage",
     "source_ref", "source_url", "note",
 )

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import magwatch
+from magwatch.store.schema import SCHEMA_VERSION
 
 HEADER = "reporter,partner,flow,commodity,period,net_weight_t,value,currency\n"
 
@@ -143,7 +144,7 @@ def test_a_store_in_the_version_1_layout_is_upgraded_in_place(tmp_path):
                            "WHERE table_name = 'observation'").fetchall() == [("VIEW",)]
         assert sorted(con.execute("SELECT * FROM observation").fetchall(), key=str) == history
         assert _count(mw, "observation_superseded") == 1
-        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("2",)]
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [(SCHEMA_VERSION,)]
         as_of = mw.flows(period="2025-06", as_of="2025-08-01").column("net_weight_t")
         assert sorted(as_of) == [353.0, 764.0]
 

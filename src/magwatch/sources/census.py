@@ -234,12 +234,25 @@ class Census(ApiSource):
                 "net_weight_kg": quantity if unit == "kg" else None,
                 "value": value, "currency": "USD" if value is not None else None, "value_usd": value,
                 "quantity": quantity, "quantity_unit": unit if quantity is not None else None,
-                "is_estimated": False, "is_confidential": False,
+                "is_estimated": False, "is_confidential": False, **_flag_text(col),
                 "vintage": stamp[0], "vintage_precision": stamp[1],
                 "source_url": fetched.url, "source_file": None, "source_row": n,
                 "source_sha256": digest, "note": note,
             })
         return pa.Table.from_pylist(rows, schema=OBSERVATION_SCHEMA)
+
+
+#: The quantity flag variables of the two endpoints (docs/sources.md). What their values
+#: mean is not confirmed by a recorded answer, so a value is kept as the source's text
+#: (``flag_raw``) without a flag; magwatch does not request them.
+FLAG_VARIABLES = ("QTY_1_MO_FLAG", "GEN_QY1_MO_FLAG", "CON_QY1_MO_FLAG")
+
+
+def _flag_text(col) -> dict[str, str | None]:
+    """flag and flag_raw of one answer row: the flag variables the answer carries, as text."""
+    raw = [f"{name}={str(col(name)).strip()}" for name in FLAG_VARIABLES
+           if col(name) is not None and str(col(name)).strip()]
+    return {"flag": None, "flag_raw": "; ".join(raw) or None}
 
 
 register(Census())

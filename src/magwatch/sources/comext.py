@@ -42,7 +42,7 @@ import pyarrow as pa
 from magwatch.codes import MAGNET_LINE, is_aggregate, to_iso3
 from magwatch.codes import validate_code
 from magwatch.errors import InputError, ParameterError, SourceError, UnknownCodeError
-from magwatch.records import OBSERVATION_SCHEMA
+from magwatch.records import OBSERVATION_SCHEMA, WITHHELD_FLAGS, strongest_flag
 from magwatch.sources import (ApiSource, Fetched, Query, Request, Split, checked_figure,
                               commodity_parameter, month_chunks, register, too_soon)
 from magwatch.sources.http import SourceClient, json_answer
@@ -95,6 +95,7 @@ class Cell:
     values: dict[str, float | None] = field(default_factory=dict)
     notes: set[str] = field(default_factory=set)
     vintage: dt.date | None = None
+    flags: set[str] = field(default_factory=set)        # the source's flag text, 'OBS_FLAG=c'
 
     def put(self, what: str, value: float | None, row: int, *, where: str) -> None:
         """One indicator from one row; the same indicator twice is an error."""
@@ -119,6 +120,28 @@ class Cell:
 #: Indicator -> (what, factor to kg or EUR). SUPPLEMENTARY_QUANTITY is not read.
 INDICATOR_UNITS = {"QUANTITY_IN_100KG": ("kg", 100.0), "VALUE_IN_EUROS": ("eur", 1.0)}
 SKIPPED_INDICATORS = ("SUPPLEMENTARY_QUANTITY",)
+
+
+#: Eurostat's flag codes (https://ec.europa.eu/eurostat/web/main/data/database, "Flags"):
+#: observation status e estimated, i imputed by Eurostat (s before 27 January 2025), p
+#: provisional; confidentiality status C confidential (c before), N not for publication, P
+#: non-statistical secrecy. Other codes (b break, d definition differs, u low reliability...)
+#: are kept as the source's text without a flag. Case matters: P is secrecy, p provisional.
+EUROSTAT_FLAGS = {"C": "confidential", "c": "confidential", "N": "suppressed", "P": "suppressed",
+                  "e": "estimated", "i": "estimated", "s": "estimated", "p": "provisional"}
+#: Columns a Comext file may carry its flags in (none in the recorded sample; read if present).
+FLAG_COLUMNS = ("OBS_FLAG", "OBS_STATUS", "CONF_STATUS", "FLAG")
+
+
+def row_flags(cells: dict[str, str]) -> set[str]:
+    """The flag text of one row, by column (``{'OBS_FLAG=c'}``); empty cells say nothing."""
+    return {f"{name}={cells[name].strip()}" for name in FLAG_COLUMNS
+            if cells.get(name, "").strip()}
+
+
+def cell_flag(raw: set[str]) -> str | None:
+    """The flag of a cell from its rows' flag text (each character one Eurostat code)."""
+    return strongest_flag(EUROSTAT_FLAGS.get(ch) for text in raw for ch in text.split("=", 1)[1])
 
 
 def _figure(text: str, *, where: str, row: int, field: str) -> float | None:
@@ -221,8 +244,9 @@ def _dataset(dataflow: str, where: str, row: int) -> str:
 
 
 def _sdmx_row(raw: list[str], col: dict[str, int], n: int,
-              where: str) -> tuple[CellKey, str, float | None, dt.date, str] | None:
-    """(key, what, figure, LAST UPDATE, dataset) of one SDMX-CSV row; None for a row not read."""
+              where: str) -> tuple[CellKey, str, float | None, dt.date, str, set[str]] | None:
+    """(key, what, figure, LAST UPDATE, dataset, flag text) of one SDMX-CSV row; None for a
+    row not read."""
     cells = {name: (raw[i].strip() if i < len(raw) else "") for name, i in col.items()}
     if not any(cells.values()):
         return None
@@ -239,8 +263,12 @@ def _sdmx_row(raw: list[str], col: dict[str, int], n: int,
     key = (cells["REPORTER"], cells["PARTNER"], cells["PRODUCT"], cells["FLOW"], period)
     what, factor = INDICATOR_UNITS[indicator]
     value = _figure(cells["OBS_VALUE"], where=where, row=n, field="OBS_VALUE")
+    flags = row_flags(cells)
+    if cell_flag(flags) in WITHHELD_FLAGS:
+        value = None            # a withheld cell has no figure, whatever OBS_VALUE prints
     return (key, what, None if value is None else value * factor,
-            last_update(cells["LAST UPDATE"], where=where, row=n), _dataset(cells["DATAFLOW"], where, n))
+            last_update(cells["LAST UPDATE"], where=where, row=n), _dataset(cells["DATAFLOW"], where, n),
+            flags)
 
 
 def sdmx_csv_cells(rows: Iterable[list[str]], where: str) -> tuple[dict[CellKey, Cell], str]:
@@ -253,10 +281,11 @@ def sdmx_csv_cells(rows: Iterable[list[str]], where: str) -> tuple[dict[CellKey,
         parsed = _sdmx_row(raw, col, n, where)
         if parsed is None:
             continue
-        key, what, value, vintage, dataset = parsed
+        key, what, value, vintage, dataset, flags = parsed
         datasets.add(dataset)
         cell = cells.setdefault(key, Cell())
         cell.put(what, value, n, where=where)
+        cell.flags |= flags
         cell.vintage = max(vintage, cell.vintage or vintage)
         if what == "kg":
             cell.notes.add("net weight = QUANTITY_IN_100KG x 100")
@@ -339,8 +368,13 @@ def bulk_cells(header: list[str], rows: Iterable[list[str]], lay: BulkLayout,
                raw[col["FLOW"]].strip(),
                _month(period, r"(\d{4})(\d{2})", where=where, row=n, field="PERIOD"))
         cell = cells.setdefault(key, Cell())
-        cell.add("eur", _figure(raw[col[lay.value]], where=where, row=n, field=lay.value), n)
-        cell.add("kg", _figure(raw[col[lay.kg]], where=where, row=n, field=lay.kg), n)
+        flags = row_flags({name: raw[i] for name, i in col.items() if name in FLAG_COLUMNS})
+        withheld = cell_flag(flags) in WITHHELD_FLAGS    # no figure, and the sum has none
+        cell.flags |= flags
+        cell.add("eur", None if withheld else _figure(raw[col[lay.value]], where=where, row=n,
+                                                      field=lay.value), n)
+        cell.add("kg", None if withheld else _figure(raw[col[lay.kg]], where=where, row=n,
+                                                     field=lay.kg), n)
         cell.notes.add(f"net weight = {lay.kg} (bulk file, kg)")
     for cell in cells.values():
         if len(cell.rows) > 1:
@@ -367,6 +401,13 @@ def _where(facts: Facts) -> str:
     return facts.source_url or facts.source_file or "comext"
 
 
+def _flag_fields(raw: set[str]) -> dict:
+    """The flag columns of a cell from its rows' flag text."""
+    flag = cell_flag(raw)
+    return {"flag": flag, "flag_raw": "; ".join(sorted(raw)) or None,
+            "is_estimated": flag == "estimated", "is_confidential": flag == "confidential"}
+
+
 def observations(cells: dict[CellKey, Cell], facts: Facts) -> pa.Table:
     """Canonical observations; partner aggregates (WORLD, EXT_EU27_2020...) are dropped.
     ``source_row`` is a cell's first row, or for JSON-stat (no rows) its place in key order."""
@@ -387,8 +428,8 @@ def observations(cells: dict[CellKey, Cell], facts: Facts) -> pa.Table:
             "classification": "CN-EU" if len(product) == 8 else "HS", "commodity": product,
             "period": period, "period_months": 1, "net_weight_kg": kg,
             "value": eur, "currency": "EUR" if eur is not None else None, "value_usd": None,
-            "quantity": None, "quantity_unit": None, "is_estimated": False,
-            "is_confidential": False, "vintage": cell.vintage or facts.vintage,
+            "quantity": None, "quantity_unit": None, **_flag_fields(cell.flags),
+            "vintage": cell.vintage or facts.vintage,
             "vintage_precision": "day", "source_url": facts.source_url,
             "source_file": facts.source_file, "source_row": row, "source_sha256": facts.digest,
             "note": "; ".join(filter(None, notes)) or None,

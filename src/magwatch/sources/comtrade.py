@@ -111,6 +111,29 @@ def _flag(value: Any) -> bool:
     return bool(value)
 
 
+#: Comtrade's per-row flags (ref_TradeDataItems.json): which of them make a figure estimated.
+ESTIMATION_FLAGS = ("isNetWgtEstimated", "isQtyEstimated")
+
+
+def _flags(value_of) -> dict[str, Any]:
+    """The flag columns of one row. ``isNetWgtEstimated``/``isQtyEstimated`` true, a
+    ``legacyEstimationFlag`` other than 0, or ``isReported`` false (the record is not the
+    country's report; UNSD compiled it) make the figure ``estimated``; ``isAggregate`` true
+    (aggregated by UNSD) is kept as text only. ``flag_raw`` lists what was set."""
+    raw = [name for name in ESTIMATION_FLAGS if _flag(value_of(name))]
+    legacy = value_of("legacyEstimationFlag")
+    if legacy is not None and str(legacy).strip() not in ("0", "0.0"):
+        raw.append(f"legacyEstimationFlag={legacy}")
+    reported = value_of("isReported")
+    if reported is not None and not _flag(reported):
+        raw.append("isReported=false")
+    estimated = bool(raw)
+    if _flag(value_of("isAggregate")):
+        raw.append("isAggregate=true")
+    return {"is_estimated": estimated, "is_confidential": False,
+            "flag": "estimated" if estimated else None, "flag_raw": "; ".join(raw) or None}
+
+
 def _num(value: Any) -> float | None:
     if value is None or value == "":
         return None
@@ -423,8 +446,7 @@ def _row(r: dict[str, Any], *, source_ref: str, where: str, index: int,
         "period_months": months, "net_weight_kg": _num(value_of("netWgt")), "value": primary,
         "currency": "USD" if primary is not None else None, "value_usd": primary,
         "quantity": qty, "quantity_unit": unit if qty is not None else None,
-        "is_estimated": _flag(value_of("isNetWgtEstimated")) or _flag(value_of("isQtyEstimated")),
-        "is_confidential": False, "note": note,
+        **_flags(value_of), "note": note,
     }
 
 

@@ -18,6 +18,7 @@ from magwatch.store.xlsx import sheet_key
 from magwatch.store.ingest import Release, commit_release, find_release, landing, read_unchanged
 from magwatch.store.writer import PrivateCopy, WriterLock
 from magwatch.store.normalise import normalise
+from magwatch.store.migrate import add_flags, schema_version
 from magwatch.store.schema import DDL, SCHEMA_VERSION, fetch_one, history_view, key_match
 from magwatch.records import CLAIM_KEY, CLAIM_SCHEMA, OBSERVATION_KEY, OBSERVATION_SCHEMA
 
@@ -55,6 +56,8 @@ class Store:
             if not read_only:
                 self._migrate()
                 self.publish()
+            else:
+                self._check_version()
         except BaseException:
             self._release()
             raise
@@ -114,9 +117,19 @@ class Store:
             self._lock.release()
             self._lock = None
 
+    def _check_version(self) -> None:
+        """A reader refuses a store an older magwatch wrote: its tables lack columns the
+        queries read (opening it once for writing upgrades it, magwatch.store.migrate)."""
+        found = schema_version(self.con)
+        if found is not None and found.isdigit() and int(found) < int(SCHEMA_VERSION):
+            raise StoreError(f"store {self.path} was written by an older magwatch (schema version "
+                             f"{found}, this one reads {SCHEMA_VERSION}); a command that writes to it "
+                             f"('magwatch import', 'magwatch load') upgrades it, keeping its rows")
+
     def _migrate(self) -> None:
         self.con.execute("BEGIN TRANSACTION")
         try:
+            add_flags(self.con)             # version 3: before the tables are made and split
             for statement in DDL:
                 self.con.execute(statement)
             for fact, key in (("observation", OBSERVATION_KEY), ("claim", CLAIM_KEY)):

@@ -27,7 +27,7 @@ IMPORT_COLUMNS = [c for c in (*IMPORT_REQUIRED, *IMPORT_OPTIONAL) if c in OBSERV
 #: Columns normalise may rewrite and an exported row must already hold in canonical form.
 CANONICAL_FORM = ("reporter", "partner", "flow", "classification", "commodity", "period",
                   "period_months", "net_weight_kg", "value", "currency", "quantity",
-                  "quantity_unit", "is_estimated", "is_confidential", "vintage")
+                  "quantity_unit", "is_estimated", "is_confidential", "flag", "vintage")
 #: A claim as normalise reads it: its codes, period and vintage; the metric joins the key
 #: (so two metrics of one key are not duplicates) and a zero stands in for the figure (a
 #: claim's own value, a signed percentage or a rank, is checked in :func:`_claim_checks`).

@@ -15,8 +15,8 @@ from magwatch.errors import InputError, ParameterError
 from magwatch.codes.countries import REPORTING_AGGREGATES
 from magwatch.store.schema import fetch_one
 from magwatch.records import (
-    CLASSIFICATIONS, IMPORT_OPTIONAL, IMPORT_REQUIRED, OBSERVATION_KEY, OBSERVATION_SCHEMA,
-    QUANTITY_UNITS, SOURCE_NAMES,
+    CLASSIFICATIONS, FLAGS, IMPORT_OPTIONAL, IMPORT_REQUIRED, OBSERVATION_KEY, OBSERVATION_SCHEMA,
+    QUANTITY_UNITS, SOURCE_NAMES, WITHHELD_FLAGS,
 )
 
 NUMERIC_TYPES = ("DOUBLE", "FLOAT", "DECIMAL", "INTEGER", "BIGINT", "SMALLINT", "TINYINT",
@@ -314,10 +314,6 @@ def _figure_columns(cols: _Columns) -> None:
                    f"unknown unit (one of {', '.join(QUANTITY_UNITS)})")
         cols.check("quantity_unit", f"{exprs['quantity']} IS NOT NULL AND {exprs['quantity_unit']} IS NULL",
                    "a quantity needs its unit")
-    cols.check("net_weight_kg",
-               f"{exprs['net_weight_kg']} IS NULL AND {exprs['value']} IS NULL AND "
-               f"{exprs['value_usd']} IS NULL AND {exprs['quantity']} IS NULL",
-               "row has no figure (weight, value or quantity)")
 
 
 def _flag_columns(cols: _Columns) -> None:
@@ -330,6 +326,37 @@ def _flag_columns(cols: _Columns) -> None:
                        "not a yes/no value (true/false, 1/0, yes/no)")
         else:
             cols.exprs[flag] = "false"
+    _flag_column(cols)
+
+
+def _flag_column(cols: _Columns) -> None:
+    """flag: one of records.FLAGS (absent: 'confidential' for a row marked is_confidential,
+    'estimated' for one marked is_estimated); a withheld cell's figures must be empty (it
+    has none, never a zero), and flag_raw is kept as written."""
+    exprs = cols.exprs
+    derived = (f"CASE WHEN {exprs['is_confidential']} THEN 'confidential' "
+               f"WHEN {exprs['is_estimated']} THEN 'estimated' END")
+    if cols.has("flag"):
+        given = f"replace(lower({_text('flag')}), ' ', '_')"
+        cols.check("flag", f"{given} NOT IN ({', '.join(repr(f) for f in FLAGS)})",
+                   f"unknown flag (one of {', '.join(FLAGS)}, or empty)")
+        exprs["flag"] = f"coalesce({given}, {derived})"
+    else:
+        exprs["flag"] = derived
+    exprs["flag_raw"] = _text("flag_raw") if cols.has("flag_raw") else "CAST(NULL AS VARCHAR)"
+    for column, flag in (("is_confidential", "confidential"), ("is_estimated", "estimated")):
+        exprs[column] = f"({exprs[column]} OR coalesce({exprs['flag']} = '{flag}', false))"
+    withheld = ", ".join(repr(f) for f in WITHHELD_FLAGS)
+    cols.check("net_weight_kg",
+               f"{exprs['net_weight_kg']} IS NULL AND {exprs['value']} IS NULL AND "
+               f"{exprs['value_usd']} IS NULL AND {exprs['quantity']} IS NULL AND "
+               f"coalesce({exprs['flag']}, '') NOT IN ({withheld})",
+               "row has no figure (weight, value or quantity; a cell the source withheld "
+               "says so in flag)")
+    for col in ("net_weight_kg", "value", "value_usd", "quantity"):
+        cols.check(col, f"{exprs['flag']} IN ({withheld}) AND {exprs[col]} IS NOT NULL",
+                   "a withheld cell (flag confidential, suppressed or below_threshold) has no "
+                   "figure: leave it empty (never 0)")
 
 
 def _vintage_columns(cols: _Columns, vintage: dt.date | None, today: dt.date) -> None:

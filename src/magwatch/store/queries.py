@@ -18,7 +18,7 @@ FLOW_COLUMNS = """
     reporter, partner, flow, classification, commodity,
     strftime(period, '%Y-%m') AS period, period_months,
     net_weight_kg / 1000.0 AS net_weight_t, value, currency, value_usd,
-    quantity, quantity_unit, is_estimated, is_confidential,
+    quantity, quantity_unit, is_estimated, is_confidential, flag, flag_raw,
     source, source_ref, vintage, vintage_precision, source_url, source_file, source_row,
     note, release_id
 """

@@ -6,9 +6,10 @@ import pyarrow as pa
 
 from magwatch.records import CLAIM_KEY, CLAIM_SCHEMA, OBSERVATION_KEY, OBSERVATION_SCHEMA
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 # Version 2 stores each fact once: current rows in ``<table>_latest``, superseded
 # rows in ``<table>_superseded``; ``<table>`` is the view of both (the history).
+# Version 3 adds each observation's flag and flag_raw (magwatch.store.migrate).
 
 #: DuckDB column type of each canonical Arrow type.
 DUCKDB_TYPES = {
@@ -24,7 +25,7 @@ def _columns_ddl(schema: pa.Schema) -> str:
     return ",\n    ".join(columns + ["release_id BIGINT NOT NULL"])
 
 
-_OBSERVATION_COLUMNS = _columns_ddl(OBSERVATION_SCHEMA)
+_OBSERVATION_COLUMNS = OBSERVATION_DDL_COLUMNS = _columns_ddl(OBSERVATION_SCHEMA)
 _CLAIM_COLUMNS = _columns_ddl(CLAIM_SCHEMA)
 
 #: The event registry (magwatch.events.registry). Scope lists hold ISO3 codes,
