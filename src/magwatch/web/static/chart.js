@@ -144,6 +144,7 @@
     var xs = data.months.map(monthSeconds);
     var opts = {
       width: widthOf(el), height: 320,
+      padding: [12, 32, 0, 0],              // room for the last month's label at the right edge
       scales: { x: { time: true } },
       axes: [{ space: 80, values: function (u, vals) { return vals.map(monthLabel); } }, { size: 60 }],
       series: [
