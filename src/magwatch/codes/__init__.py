@@ -10,10 +10,14 @@ lines per classification and code validation. See ``docs/codes.md``.
 from magwatch.codes.commodities import (
     CLASSIFICATIONS,
     MAGNET_LINE,
+    NEXT_HS_EDITION,
+    crossings,
     default_classification,
     describe,
     hs6,
+    related,
     validate_code,
+    validity,
 )
 from magwatch.codes.countries import (
     SYSTEMS,
@@ -27,7 +31,9 @@ from magwatch.codes.countries import (
 __all__ = [
     "CLASSIFICATIONS",
     "MAGNET_LINE",
+    "NEXT_HS_EDITION",
     "SYSTEMS",
+    "crossings",
     "default_classification",
     "describe",
     "hs6",
@@ -35,6 +41,8 @@ __all__ = [
     "is_known",
     "known_codes",
     "name",
+    "related",
     "to_iso3",
     "validate_code",
+    "validity",
 ]

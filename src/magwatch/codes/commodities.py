@@ -16,11 +16,14 @@ key           what                                        digits
 ``HS-JPN``    Japan's statistical code                    9
 ============  ==========================================  ===============
 
-The named lines live in ``data/commodities.csv`` with their sources.
+The named lines live in ``data/commodities.csv`` with their sources, each with the dates it
+is valid (``unknown`` where no source confirms them) and the lines it came from and went to
+(:func:`validity`, :func:`crossings`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import numbers
 from dataclasses import dataclass
@@ -32,10 +35,14 @@ from magwatch.errors import InputError, UnknownCodeError
 __all__ = [
     "CLASSIFICATIONS",
     "MAGNET_LINE",
+    "NEXT_HS_EDITION",
+    "crossings",
     "default_classification",
     "describe",
     "hs6",
+    "related",
     "validate_code",
+    "validity",
 ]
 
 #: China's rare-earth magnet line (``CN-CHN 85051110``): the series magwatch reads by default.
@@ -53,6 +60,14 @@ CLASSIFICATIONS: dict[str, tuple[int, ...]] = {
 
 _BY_LENGTH = {2: "HS", 4: "HS", 6: "HS", 8: "CN-CHN", 9: "HS-JPN", 10: "HTS-US"}
 
+#: The next change of the Harmonized System: HS 2028 takes effect on 1 January 2028 (WCO
+#: press release "HS 2028 Amendments - Adapting the Harmonized System to Global Priorities
+#: and Trade Evolution", 21 January 2026; copy at
+#: https://pubt.io/view/8409633AE82619D55994F29FE54BC5E960996C6A). Whether it changes the
+#: magnet lines is not confirmed, so no line's ``valid_to`` is set from it.
+NEXT_HS_EDITION = ("HS 2028", dt.date(2028, 1, 1))
+
+
 @dataclass(frozen=True)
 class _Line:
     classification: str
@@ -61,13 +76,69 @@ class _Line:
     source: str
     verified: bool
     note: str
+    valid_from: dt.date | None = None       # None: not confirmed by a source
+    valid_to: dt.date | None = None
+    predecessors: tuple[str, ...] = ()
+    successors: tuple[str, ...] = ()
+    validity_note: str = ""
+
+
+def _day(text: str) -> dt.date | None:
+    return None if text in ("", "unknown") else dt.date.fromisoformat(text)
 
 
 @functools.cache
 def _lines() -> dict[tuple[str, str], _Line]:
-    return {(r["classification"], r["code"]): _Line(r["classification"], r["code"], r["description"],
-                                                      r["source"], r["verified"] == "true", r["note"])
+    return {(r["classification"], r["code"]): _Line(
+                r["classification"], r["code"], r["description"], r["source"],
+                r["verified"] == "true", r["note"], _day(r["valid_from"]), _day(r["valid_to"]),
+                tuple(r["predecessors"].split()), tuple(r["successors"].split()), r["validity_note"])
             for r in read_table("commodities.csv")}
+
+
+def validity(classification: str, code: Any) -> dict:
+    """A named line's dates and lineage: ``valid_from`` / ``valid_to`` (None where no source
+    confirms them), ``predecessors`` / ``successors`` (codes of the same classification) and
+    ``note`` (what is and is not confirmed). Raises UnknownCodeError for an unnamed line."""
+    describe(classification, code)
+    line = _lines()[(classification, validate_code(classification, code))]
+    return {"classification": line.classification, "code": line.code,
+            "valid_from": line.valid_from, "valid_to": line.valid_to,
+            "predecessors": list(line.predecessors), "successors": list(line.successors),
+            "note": line.validity_note}
+
+
+def related(code: str) -> set[str]:
+    """Every code a named line with digits ``code`` (in any classification) came from or went to."""
+    return {c for (_, k), line in _lines().items() if k == code
+            for c in (*line.predecessors, *line.successors)}
+
+
+def crossings(classification: str, code: str, first: dt.date, last: dt.date,
+              held: set[str] = frozenset()) -> list[str]:
+    """What a series of ``code`` from month ``first`` to ``last`` says about code changes:
+    months outside the line's known dates, and ``held`` codes (the store holds them for the
+    same reporter and flow) that the line came from or went to. Empty for an unnamed line."""
+    line = _lines().get((classification, code))
+    if line is None:
+        return []
+    out = []
+    if line.valid_from is not None and first < line.valid_from:
+        out.append(f"{classification} {code} is valid from {line.valid_from}; the series has "
+                   f"months before it (from {first:%Y-%m}): they are of another code")
+    if line.valid_to is not None and last > line.valid_to:
+        out.append(f"{classification} {code} is valid to {line.valid_to}; the series has months "
+                   f"after it (to {last:%Y-%m}): they are of another code")
+    for kind, codes in (("came from", line.predecessors), ("went to", line.successors)):
+        for other in sorted(set(codes) & set(held)):
+            out.append(f"the store also holds {classification} {other}, the line {code} {kind} "
+                       f"({line.validity_note}): the series crosses a code change, and the two "
+                       f"lines are not one series")
+    name, starts = NEXT_HS_EDITION
+    if last >= starts:
+        out.append(f"months from {starts:%Y-%m} are under {name}, which takes effect on {starts}; "
+                   f"whether it changes {classification} {code} is not confirmed")
+    return out
 
 
 def _check_classification(classification: Any, *, file: str | None = None,
