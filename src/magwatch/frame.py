@@ -51,9 +51,6 @@ class Frame:
         return f"<Frame {self.num_rows} rows x {len(self.columns)} columns: {', '.join(self.columns[:8])}>"
 
 
-_EMPTY_KEY = pa.table({"key": pa.array([], pa.string())})
-
-
 class Answer(Frame):
     """A whole answer (the monitor's, the mirror's, the risk report's...) as a Frame.
 
@@ -108,4 +105,5 @@ def _rows_table(rows: Any, drop: tuple[str, ...]) -> pa.Table:
     if isinstance(rows, pa.Table):
         return rows.drop_columns([c for c in drop if c in rows.column_names])
     rows = [{k: v for k, v in row.items() if k not in drop} for row in rows]
-    return pa.Table.from_pylist(rows) if rows else _EMPTY_KEY
+    # (built here, not at import: making a table at import loads pandas through pyarrow)
+    return pa.Table.from_pylist(rows) if rows else pa.table({"key": pa.array([], pa.string())})
