@@ -40,7 +40,8 @@ EAGER_SERIES = 8
 
 #: The shape of a kept answer: raised whenever the monitor's answer changes shape (a new
 #: field), so that copies an earlier version kept are never served for the same store state.
-SHAPE = 3
+#: 4: each entry's flag, flag_text and flag_raw, withheld partners, code-change notes.
+SHAPE = 4
 
 
 def _state_text(con) -> str | None:

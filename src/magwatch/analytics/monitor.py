@@ -21,8 +21,8 @@ import ibis
 import pyarrow as pa
 
 from magwatch import records
-from magwatch.analytics import (anomalies, audit, changes, concentration, figures, ranks, series,
-                                unit_values)
+from magwatch.analytics import (anomalies, audit, changes, code_changes, concentration, figures,
+                                flags, ranks, series, unit_values)
 from magwatch.codes import MAGNET_LINE
 from magwatch.errors import NoDataError, ParameterError
 from magwatch.periods import Month
@@ -164,7 +164,8 @@ def _figures(x, month, p0, p1, p12, m0, m1, m2, jan, span):
             "provenance": s.filter(s.month.isin([m0, m1, m2]) & (s.period_months == 1)),
             "observed_ytd": s.filter((s.month == jan) & (s.period_months == span)),
             "unusable": _unusable_at(x, [m0]),
-            "uv_history": unit_values.history(s, month), "local_values": _local_values(x, p0)}
+            "uv_history": unit_values.history(s, month), "local_values": _local_values(x, p0),
+            "flags": flags.flagged(x.rows.filter(x.rows.period_months == 1), [m0])}
 
 
 def _local_values(x, p0):
@@ -202,7 +203,11 @@ def _single(ctx, month: int) -> dict:
     entries = {p: _entry(p, month, levels.get(p), ranked.get(p), recs.get(p), ytd.get(p),
                          cz.get(p), sz.get(p), prov, claimed.get(p, []), observed_ytd.get(p))
                for p in partners}
+    withheld = flags.attach(entries, got["flags"], lambda p: _entry(
+        p, month, None, None, None, None, None, None, prov, [], None))
     result = _result(ctx, month, 1, entries, got["hhi"], levels)
+    result["notes"] += withheld + [f"code change: {n}" for n in code_changes.notes(
+        ctx.tables[0], ctx.reporter, ctx.commodity, ctx.flow)]
     result["notes"] += _unusable_notes(got["unusable"])
     _unit_values(ctx, month, result, levels, got)
     return result
@@ -265,7 +270,8 @@ def _combined_figures(x, month, m0, m1, m2, m3):
     s = x.series
     return {"ytd": changes.year_to_date(s, month), "ranked": rk, "hhi": concentration.hhi(rk),
             "provenance": s.filter(s.month.isin([m0, m1, m2, m3]) & s.period_months.isin([1, 2])),
-            "unusable": _unusable_at(x, [m0, m1])}
+            "unusable": _unusable_at(x, [m0, m1]),
+            "flags": flags.flagged(x.rows.filter(x.rows.period_months == 2), [m0])}
 
 
 def _combined(ctx, start: int) -> dict:
@@ -287,7 +293,11 @@ def _combined(ctx, start: int) -> dict:
                      "weight_prev": None, "weight_year_ago": t["ytd_prev"]}
         entries[p] = _entry(p, feb, level, ranked.get(p), None, None, None, None, prov,
                             claimed.get(p, []), None, combined=True)
+    withheld = flags.attach(entries, got["flags"], lambda p: _entry(
+        p, feb, None, None, None, None, None, None, prov, [], None, combined=True))
     result = _result(ctx, feb, 2, entries, conc, totals)
+    result["notes"] += withheld + [f"code change: {n}" for n in code_changes.notes(
+        ctx.tables[0], ctx.reporter, ctx.commodity, ctx.flow)]
     result["notes"] += _unusable_notes(got["unusable"])
     return result
 
@@ -606,7 +616,8 @@ def _result(ctx, month, span, entries, conc, levels) -> dict:
                 lacks.append(f"{e['partner']}: {b}")
     if not any(e["value_usd"] is not None for e in ([world] if world else []) + partners):
         lacks.append("no values (USD): weights only")
-    reported_only = [e["partner"] for e in partners if e["net_weight_t"] is None]
+    reported_only = [e["partner"] for e in partners
+                     if e["net_weight_t"] is None and not flags.withheld(e)]
     if reported_only:
         lacks.append("destinations ranked by a source but without a figure here: "
                      + ", ".join(reported_only))
@@ -659,6 +670,7 @@ def partner_table(result: dict) -> pa.Table:
             "share_change_pp": e["share_change_pp"], "record": e.get("record"),
             "streak": e.get("streak"), "anomaly": "; ".join(e.get("anomaly") or []) or None,
             "sources": "; ".join(sorted({s["outlet"] for s in e["sources"]})),
+            "flag": e.get("flag_text"),
         })
     schema = pa.schema([
         ("partner", pa.string()), ("net_weight_t", pa.float64()), ("value_usd", pa.float64()),
@@ -666,5 +678,6 @@ def partner_table(result: dict) -> pa.Table:
         ("yoy_basis", pa.string()), ("rank", pa.int64()), ("rank_basis", pa.string()),
         ("share_pct", pa.float64()), ("share_change_pp", pa.float64()), ("record", pa.string()),
         ("streak", pa.string()), ("anomaly", pa.string()), ("sources", pa.string()),
+        ("flag", pa.string()),
     ])
     return pa.Table.from_pylist(rows, schema=schema)

@@ -24,6 +24,7 @@ from magwatch.analytics.reader import Reader
 from magwatch.codes import MAGNET_LINE, countries
 from magwatch.errors import NoDataError, ParameterError
 from magwatch.periods import Month
+from magwatch.records import WITHHELD_FLAGS
 from magwatch.report.words import (
     EU_MEMBERS, change_verb, country_name, headline_pct, list_words, month_name, ordinal, pct,
     period_words, plain_words, possessive, ratio_words, record_phrase, sector_name, the_name,
@@ -82,6 +83,7 @@ def _figure_row(row: dict, notes: Footnotes, month: str, world_row: dict | None,
     out: dict[str, Any] = {k: row.get(k) for k in ("partner", "partner_name", "net_weight_t", "mom_pct",
                                                     "yoy_pct", "rank", "share_pct", "ytd_t")}
     out["name"] = name
+    out["flag"] = row.get("flag_text")          # 'estimated', 'suppressed (confidential)'
     if row.get("net_weight_t") is not None:
         out["fn_t"] = notes.add(f"{name} net weight, {month}", "observed (a figure the source published)",
                                 _pick(row, "net weight"))
@@ -258,10 +260,28 @@ def _month_facts(facts: dict, mon: dict, notes: Footnotes, top: int) -> None:
         facts["missing"].append(f"no change for the world total: {facts['world_why']}")
     facts["missing"].extend(mon.get("lacks") or [])
     facts["notes"] = mon.get("notes") or []
+    _flag_facts(facts, mon)
     ranked = [f for f in facts["partners"] if f.get("rank")]
     facts["top_dest"] = ranked[0] if ranked else None
     facts["second_dest"] = ranked[1] if len(ranked) > 1 else None
     facts["rank_disagreements"] = [f for f in ranked if f.get("reported_rank") not in (None, f["rank"])]
+
+
+def _flag_facts(facts: dict, mon: dict) -> None:
+    """The destinations whose cell the source withheld (a reason, no figure: never a zero)
+    and the code changes the series crosses."""
+    held = [r for r in mon["partners"] + (mon.get("groups") or [])
+            if r.get("flag") in WITHHELD_FLAGS and r.get("net_weight_t") is None]
+    facts["withheld"] = [{"name": r.get("partner_name") or r["partner"], "flag": r["flag_text"]}
+                         for r in held]
+    facts["flag_notes"] = [n for n in facts["notes"] if any(
+        n.startswith(f"{w['name']}: ") for w in facts["withheld"])]
+    world = [mon["world"]] if mon.get("world") else []
+    facts["flag_notes"] += [f"{r.get('partner_name') or r['partner']}: the figure is "
+                            f"{r['flag_text']} as the source published it"
+                            for r in world + mon["partners"] + (mon.get("groups") or [])
+                            if r.get("flag") and r.get("net_weight_t") is not None]
+    facts["flag_notes"] += [n for n in facts["notes"] if n.startswith("code change: ")]
 
 
 def _unit_value_facts(facts: dict, mon: dict, notes: Footnotes, top: int) -> None:
