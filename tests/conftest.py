@@ -21,10 +21,25 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 @pytest.fixture(scope="session")
 def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store file with the bundled data loaded. Copy it before writing to it."""
-    path = tmp_path_factory.mktemp("bundled") / "bundled.duckdb"
-    with magwatch.open(path) as mw:
-        mw.load()
+    """A store file with the bundled data loaded. Copy it before writing to it.
+
+    Built once per run: the pytest-xdist workers share the folder above their own and the
+    first to take the lock builds the store there (a load keeps every month's monitor
+    answers, some seconds of work); the others wait and use it."""
+    import fcntl
+
+    root = tmp_path_factory.getbasetemp()
+    shared = root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+    path = shared / "bundled" / "bundled.duckdb"
+    with (shared / "bundled.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ready = path.with_name("ready")             # written once the load has closed
+        if not ready.exists():
+            shutil.rmtree(path.parent, ignore_errors=True)     # a worker that died half-way
+            path.parent.mkdir()
+            with magwatch.open(path) as mw:
+                mw.load()
+            ready.touch()
     return path
 
 
