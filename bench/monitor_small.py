@@ -51,7 +51,7 @@ def raw_sql(handle, calls: list) -> float:
     for shape, values in calls:
         _, sql, used, _schema = by_shape[shape]
         bound = {n: values[n] for n in used}
-        total += timed(lambda: con.sql(sql, params=bound).to_arrow_table())
+        total += timed(lambda: con.execute(sql, bound).to_arrow_table())
     return total
 
 
