@@ -364,12 +364,17 @@ def parquet_connection(folder: Path, tables: tuple[str, ...], config: dict):
     con.execute("SET enable_progress_bar = false")
     for name in tables:
         schema = canonical_schema(name)
-        columns = ", ".join(f"CAST({f.name} AS {DUCKDB_TYPES[f.type]}) AS {f.name}" for f in schema)
         if (folder / name).is_dir():
             glob = str(folder / name / "**" / "*.parquet").replace("'", "''")
-            con.execute(f"CREATE VIEW {name} AS SELECT {columns} FROM read_parquet('{glob}', "
-                        f"hive_partitioning = true, hive_types_autocast = false, union_by_name = true)")
+            files = (f"read_parquet('{glob}', hive_partitioning = true, "
+                     f"hive_types_autocast = false, union_by_name = true)")
+            held = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {files}").fetchall()}
+            columns = ", ".join(       # a column an older export lacks (LATER_COLUMNS) is NULL
+                f"CAST({f.name if f.name in held else 'NULL'} AS {DUCKDB_TYPES[f.type]}) AS {f.name}"
+                for f in schema)
+            con.execute(f"CREATE VIEW {name} AS SELECT {columns} FROM {files}")
         else:
+            columns = ", ".join(f"CAST({f.name} AS {DUCKDB_TYPES[f.type]}) AS {f.name}" for f in schema)
             con.register(f"_empty_{name}", schema.empty_table())
             con.execute(f"CREATE TABLE {name} AS SELECT {columns} FROM _empty_{name}")
             con.unregister(f"_empty_{name}")

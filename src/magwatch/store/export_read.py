@@ -65,6 +65,11 @@ def read_schema(path: Path) -> tuple[pa.Schema, int]:
                          file=str(path)) from None
 
 
+#: Columns the export format gained after its first exports: a folder written before them
+#: (no flags yet) reads as rows the source stated no flag for.
+LATER_COLUMNS = ("flag", "flag_raw")
+
+
 def check_columns(schema: pa.Schema, wanted: dict[str, str], path: Path,
                   optional: tuple[str, ...] = ()) -> None:
     """Every wanted column present (but ``optional`` ones, which a partition folder may hold
@@ -131,6 +136,7 @@ def count_rows(folder: Path, table: str, partitions: list[str], wanted: dict[str
         return []
     files = partition_files(table_dir, partitions)
     optional = tuple(p for p in partitions if p in wanted)    # reporter, in its folder name
+    optional += tuple(c for c in LATER_COLUMNS if c in wanted)
     total = 0
     for path, _ in files:
         schema, rows = read_schema(path)
