@@ -104,6 +104,18 @@ def test_overview_of_a_january_february_figure(client, month):
     r = client.get("/", params={"month": month})
     assert r.status_code == 200, r.text[-400:]
     assert 'id="chart-data"' in r.text
+    assert "<h1>China&#39;s rare-earth magnet exports (CN 85051110), January–February 2026 combined</h1>" in r.text
+    assert '<option value="2026-02" selected>January–February 2026 combined</option>' in r.text
+
+
+def test_an_event_study_reads_in_words():
+    from magwatch.web.pages import study_words
+
+    line = ("Event ev-2025-04-04 (2025-04-04, export_control, China MOFCOM/GAC). Series: China "
+            "exports of 85051110 to USA, net weight, tonnes; window 2025-01..2025-07")
+    assert study_words(line) == ("Event ev-2025-04-04 (4 April 2025, export control, China MOFCOM/GAC). "
+                                 "Series: China rare-earth magnet exports (CN 85051110) to United States, "
+                                 "net weight, tonnes; window January 2025 to July 2025")
 
 
 def test_overview_opens_on_the_latest_month_with_a_world_total(client, bundled_db, tmp_path):

@@ -211,6 +211,17 @@ def month_words(value) -> str:
     return f"{start.label()}–{end.label()} combined"
 
 
+def day_words(value) -> str:
+    """``4 Apr 2025`` for a date or ``2025-04-04``; anything else as given."""
+    import datetime as dt
+
+    try:
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return f"{day.day} {day:%b %Y}"
+
+
 #: A reported claim's metric as a column or row names it (records.CLAIM_METRICS holds the keys).
 METRIC_WORDS = {"mom_pct": "month on month (%)", "yoy_pct": "year on year (%)",
                 "value_mom_pct": "value, month on month (%)", "value_yoy_pct": "value, year on year (%)",

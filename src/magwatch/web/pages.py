@@ -28,7 +28,7 @@ from magwatch.errors import MagwatchError, ParameterError
 from magwatch.periods import Month
 from magwatch.render import jsonable
 from magwatch.report.words import (
-    country_phrase, country_possessive, country_words, event_type_words, metric_words, month_words,
+    country_phrase, country_possessive, country_words, day_words, event_type_words, metric_words, month_words,
     plain_words, subject,
 )
 from magwatch.web import problems
@@ -119,9 +119,10 @@ templates.env.filters.update(tonnes=tonnes, pct=pct, num=num, http_url=http_url,
                              json_script=json_script, month_words=month_words,
                              country_words=country_words, country_phrase=country_phrase,
                              event_type_words=event_type_words, metric_words=metric_words,
-                             reader_text=reader_text)
+                             reader_text=reader_text, day_words=day_words)
 templates.env.globals.update(provenance_link=provenance_link, subject=subject, possessive=country_possessive)
 templates.env.filters.update(sector_words=lambda v: sector_words(v))
+templates.env.filters.update(flag_words=records.flag_words)
 
 
 def _render(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
@@ -258,13 +259,8 @@ def overview(request: Request, month: Optional[str] = None, reporter: str = "CHN
         ctx["months"] = [m["period"] for m in coverage]
         if not month:
             month, ctx["newer"] = _default_month(coverage)
-        result = _read(request, ("monitor", month or None, (("reporter", reporter),
-                                 ("commodity", commodity), ("flow", flow))),
-                       lambda mw: mw.monitor(month or None, reporter=reporter, commodity=commodity,
-                                             flow=flow).to_dict())
-        chart = _read(request, ("page-overview-chart", result["month"], reporter, commodity, flow,
-                                code),
-                      lambda mw: _overview_chart(mw, result, reporter, commodity, flow, code))
+        result, chart = _read(request, ("page-overview", month or None, reporter, commodity, flow, code),
+                              lambda mw: _overview_reads(mw, month, reporter, commodity, flow, code))
     except MagwatchError as exc:
         return _error_page(request, exc, ctx)
     anomalies = {a["partner"]: a["reasons"] for a in result["anomalies"]}
@@ -274,6 +270,12 @@ def overview(request: Request, month: Optional[str] = None, reporter: str = "CHN
                lead=_focus_lead(result, code),
                title=f"{subject(reporter, commodity, flow)}, {month_words(result['month'])}")
     return _render(request, "overview.html", ctx)
+
+
+def _overview_reads(mw, month, reporter, commodity, flow, focus) -> tuple[dict, dict]:
+    """The month's monitor answer and the overview's chart, on one handle (one store open)."""
+    result = mw.monitor(month or None, reporter=reporter, commodity=commodity, flow=flow).to_dict()
+    return result, _overview_chart(mw, result, reporter, commodity, flow, focus)
 
 
 def _focus_choices() -> list[dict]:
@@ -353,7 +355,24 @@ def partner_page(request: Request, partner: str, reporter: str = "CHN", commodit
     found = _read(request, ("page-partner-unit-values", partner, reporter, commodity, flow),
                   lambda mw: _unit_value_months(mw, partner, reporter, commodity, flow))
     ctx["unit_values"] = [u for u in found if ctx["first"] <= u["period"] <= ctx["last"]]
+    ctx.update(_flag_and_code_notes(request, ctx["rows"], partner, reporter, commodity, flow))
     return _render(request, "partner.html", ctx)
+
+
+def _flag_and_code_notes(request, rows, partner, reporter, commodity, flow) -> dict:
+    """The months shown whose cell the source withheld (a reason, no figure) and the code
+    changes the series crosses (magwatch.analytics.code_changes)."""
+    from magwatch.analytics import code_changes
+    from magwatch.codes import related
+    from magwatch.records import WITHHELD_FLAGS
+
+    held = [{"period": r["period"], "flag": r["flag"], "source": r["source"]} for r in rows
+            if r.get("flag") in WITHHELD_FLAGS]
+    others = _read(request, ("page-partner-codes", partner, reporter, commodity, flow),
+                   lambda mw: [r for c in sorted(related(commodity)) for r in mw.flows(
+                       reporter=reporter, partner=partner, commodity=c, flow=flow).to_pylist()])
+    return {"withheld": sorted(held, key=lambda h: h["period"]),
+            "code_notes": code_changes.notes_of(code_changes.spans_of(rows + others), commodity)}
 
 
 def _unit_value_months(mw, partner, reporter, commodity, flow) -> list[dict]:
@@ -486,9 +505,17 @@ def _day_words(day) -> str:
 
 
 def study_words(line: str) -> str:
-    """An event study's reading line in words: event types, months and countries."""
+    """An event study's reading line in words: event types, days, months, spans of months
+    ("January 2025 to July 2025"), the commodity and countries."""
+    from magwatch.report.words import COMMODITY_WORDS
+
     text = re.sub(r"\b(export_control|trade_deal)\b", lambda m: event_type_words(m.group(1)), str(line))
-    return reader_text(text)
+    text = re.sub(r"(?<![\w-])(\d{4})-(\d{2})-(\d{2})\b",
+                  lambda m: f"{int(m.group(3))} {month_words(f'{m.group(1)}-{m.group(2)}')}", text)
+    text = re.sub(r"\bexports of (\d{8})\b", lambda m: f"{COMMODITY_WORDS.get(m.group(1), 'commodity')} "
+                  f"exports (CN {m.group(1)})" if m.group(1) in COMMODITY_WORDS else m.group(0), text)
+    text = reader_text(text)
+    return re.sub(r"(\b[A-Z][a-z]+ \d{4})\.\.([A-Z][a-z]+ \d{4}\b)", r"\1 to \2", text)
 
 
 @router.get("/provenance", response_class=HTMLResponse)
