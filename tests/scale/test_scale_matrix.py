@@ -110,7 +110,7 @@ def build_synthetic(db: Path, rows: int = SYNTH_ROWS) -> dict:
     facts = load_synth_module().generate(raw, rows=rows, months=36)
     con = duckdb.connect()
     text = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in
-                     ("quantity_unit", "source_sha256", "note"))
+                     ("quantity_unit", "source_sha256", "note", "flag", "flag_raw"))
     con.execute(f"""CREATE TABLE rows AS SELECT source, source_ref, reporter, partner, flow,
         classification, commodity, period, period_months, net_weight_kg, value_usd AS value,
         'USD' AS currency, value_usd, CAST(NULL AS DOUBLE) AS quantity, false AS is_estimated,

@@ -49,7 +49,8 @@ import pyarrow as pa
 
 from magwatch.analytics.figures import preference_order
 from magwatch.analytics.series import month_index, pick, unusable, unusable_note
-from magwatch.codes import MAGNET_LINE, is_aggregate
+from magwatch.codes import MAGNET_LINE, in_sentence, is_aggregate
+from magwatch.codes import name as country_name
 from magwatch.errors import NoDataError, ParameterError
 from magwatch.periods import Month
 
@@ -488,10 +489,12 @@ def _without_partner(latest, result: dict, pair: _Pair, classification: str,
     """The result when the store holds no partner imports: the reporter's months alone, what
     to fetch, and the bundled importer-side figures as context."""
     partner, reporter = pair.partner, pair.reporter
-    what = partner_commodity or f"{pair.prefix}*"
+    what = (f"line {partner_commodity}" if partner_commodity
+            else f"HS {pair.prefix} (any line under it)")
     result["explanations"].append(
-        f"partner side missing: the store holds no monthly imports by {partner} from {reporter} "
-        f"of {what}; nothing can be reconciled. Fetch them first, e.g. "
+        f"partner side missing: the store holds no monthly imports by "
+        f"{in_sentence(country_name(partner))} from {country_name(reporter)} of {what}; nothing "
+        f"can be reconciled. Fetch them first, e.g. "
         f"'magwatch fetch census --commodity 850511 --flow M' (USA) or "
         f"'magwatch fetch comext' (EU)")
     result["context"] = _context(reference_rows or [], partner, reporter)

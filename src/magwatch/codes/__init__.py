@@ -24,6 +24,7 @@ from magwatch.codes.countries import (
     is_aggregate,
     is_known,
     known_codes,
+    in_sentence,
     name,
     to_iso3,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "is_aggregate",
     "is_known",
     "known_codes",
+    "in_sentence",
     "name",
     "related",
     "to_iso3",

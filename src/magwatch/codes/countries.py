@@ -26,6 +26,7 @@ import csv
 import functools
 import importlib.util
 import numbers
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -371,3 +372,13 @@ def name(code: str) -> str:
     if extra is not None:
         return extra.name
     return _short_names().get(code) or _iso().names[code]
+
+
+def in_sentence(name_text: str | None) -> str:
+    """A name as it stands in a sentence: 'the United States', 'the Netherlands', 'Germany'."""
+    if not name_text:
+        return ""
+    if re.match(r"(United|European|Netherlands|Philippines|Czech Republic|Republic)", name_text):
+        return "the " + name_text
+    return name_text
+
