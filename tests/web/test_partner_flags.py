@@ -38,7 +38,7 @@ def test_partner_page_shows_flags_withheld_months_and_code_changes(tmp_path, mon
     page = client.get("/partner/DEU")
     assert page.status_code == 200
     assert "June 2025 suppressed (confidential) (user)" in page.text
-    assert '<th scope="col">Flag</th>' in page.text and "(OBS_FLAG=c)" in page.text
+    assert '<th scope="col" class="secondary">Flag</th>' in page.text and "(OBS_FLAG=c)" in page.text
     assert ("Code change: CN-CHN 85051110 is valid from 2025-06-01; the series has months before "
             "it (from 2025-05): they are of another code.") in page.text
     japan = client.get("/partner/JPN").text
