@@ -42,4 +42,4 @@ def test_partner_page_shows_flags_withheld_months_and_code_changes(tmp_path, mon
     assert ("Code change: CN-CHN 85051110 is valid from 2025-06-01; the series has months before "
             "it (from 2025-05): they are of another code.") in page.text
     japan = client.get("/partner/JPN").text
-    assert "<td>estimated</td>" in japan
+    assert "<td class=\"secondary\">estimated</td>" in japan
