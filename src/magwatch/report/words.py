@@ -61,12 +61,8 @@ def ratio_words(pct: float | None) -> str | None:
 
 
 def the_name(name: str | None) -> str:
-    """'the United States', 'the Netherlands', but 'Germany'."""
-    if not name:
-        return ""
-    if re.match(r"(United|European|Netherlands|Philippines|Czech Republic|Republic)", name):
-        return "the " + name
-    return name
+    """'the United States', 'the Netherlands', but 'Germany' (magwatch.codes.in_sentence)."""
+    return countries.in_sentence(name)
 
 
 #: what a table cell shows when the store has no figure (explained under the table)
