@@ -35,6 +35,7 @@ def loaded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("home")
     result = run(fresh_env(home), "load")
     assert result.returncode == 0, result.stderr
+    assert result.stderr == ""                  # no library warning reaches the user
     return home
 
 
@@ -53,6 +54,7 @@ def test_load_fills_the_default_store_and_says_where(loaded_home):
 def test_monitor_in_a_new_shell_reads_the_loaded_default_store(loaded_home):
     result = run(fresh_env(loaded_home), "monitor", "--month", "2025-06")
     assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
     assert "2025-06" in result.stdout and "USA" in result.stdout
 
 

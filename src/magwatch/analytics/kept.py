@@ -16,7 +16,7 @@ copies of earlier months and of other series are kept. It then computes the late
 the month readers ask first, of the touched series that are kept already or are the
 default one (China's magnet exports), at most :data:`EAGER_SERIES` of them; of the default
 series it also computes every other month with data from the first month the release touched
-on (:func:`month_keys`), so that no page of the dashboard computes a monitor answer at its
+on (:func:`month_keys`; the newest :data:`EAGER_MONTHS` of them), so that no page of the dashboard computes a monitor answer at its
 first request (the bundled load keeps them all). It runs in its own transaction after the
 release's: if the process dies between the two, the new state simply has fewer copies, and
 reads compute.
@@ -36,6 +36,10 @@ _LATEST = -1            # the month key of a call asking for the latest month
 DEFAULT_SERIES = ("CHN", MAGNET_LINE, "X")
 #: At most this many series computed at once after one release (a bulk file touches thousands).
 EAGER_SERIES = 8
+#: Of the default series, at most this many months with data (the newest) are computed after
+#: one release: every month of the bundled data (40), while a bulk file of decades of history
+#: costs seconds, not minutes; older months compute when first read.
+EAGER_MONTHS = 48
 
 
 #: The shape of a kept answer: raised whenever the monitor's answer changes shape (a new
@@ -153,7 +157,8 @@ def _every_month(con, tables, key: tuple, first: int) -> dict[int, dict]:
 
     done: dict[int, dict | None] = {}
     out = {}
-    for month, at in month_keys(con, key, first).items():
+    newest = list(month_keys(con, key, first).items())[-EAGER_MONTHS:]
+    for month, at in newest:
         if at not in done:
             try:
                 done[at] = monitor(*tables, month=at, reporter=key[0], commodity=key[1],
