@@ -50,9 +50,11 @@ def _observations(partner: str, values: dict[dt.date, float]) -> list[dict]:
     } for i, (p, v) in enumerate(sorted(values.items()), start=1)]
 
 
-@pytest.fixture
-def synthetic(tmp_path):
-    """A store with a planted -50% effect for USA and no effect for DEU, KOR, JPN."""
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """A store with a planted -50% effect for USA and no effect for DEU, KOR, JPN (read only by
+    the tests, so built once: its ingest computes the monitor answers a release keeps)."""
+    tmp_path = tmp_path_factory.mktemp("synthetic")
     series = {"USA": _series(1, effect_pct=PLANTED), "DEU": _series(2), "KOR": _series(3),
               "JPN": _series(4)}
     rows = [r for partner, values in series.items() for r in _observations(partner, values)]
