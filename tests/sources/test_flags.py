@@ -54,15 +54,16 @@ def comext_with_flags(tmp_path: Path, column: str, flags: dict[int, str]) -> Pat
 
 def test_comext_sdmx_csv_flags(tmp_path):
     # rows 1 and 36 are January 2023's quantity and value; row 2 February's quantity
-    path = comext_with_flags(tmp_path, "OBS_FLAG", {1: "c", 36: "c", 2: "p", 3: "e", 4: "b"})
+    path = comext_with_flags(tmp_path, "OBS_FLAG", {1: "c", 36: "c", 2: "p", 3: "e", 4: "b", 6: "r"})
     rows = get("comext").read_file(path).to_pylist()
-    jan, feb, mar, apr, may = rows[:5]
+    jan, feb, mar, apr, may, jun = rows[:6]
     assert (jan["flag"], jan["flag_raw"], jan["is_confidential"]) == ("confidential", "OBS_FLAG=c", True)
     assert jan["net_weight_kg"] is None and jan["value"] is None      # the printed figure is dropped
     assert (feb["flag"], feb["net_weight_kg"]) == ("provisional", pytest.approx(1956957.0))
     assert (mar["flag"], mar["is_estimated"]) == ("estimated", True)
     assert (apr["flag"], apr["flag_raw"]) == (None, "OBS_FLAG=b")     # a break: text only
     assert (may["flag"], may["flag_raw"]) == (None, None)
+    assert (jun["flag"], jun["flag_raw"]) == ("revised", "OBS_FLAG=r")
 
 
 def test_comext_confidentiality_status_column_is_case_sensitive(tmp_path):

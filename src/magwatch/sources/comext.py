@@ -124,11 +124,13 @@ SKIPPED_INDICATORS = ("SUPPLEMENTARY_QUANTITY",)
 
 #: Eurostat's flag codes (https://ec.europa.eu/eurostat/web/main/data/database, "Flags"):
 #: observation status e estimated, i imputed by Eurostat (s before 27 January 2025), p
-#: provisional; confidentiality status C confidential (c before), N not for publication, P
-#: non-statistical secrecy. Other codes (b break, d definition differs, u low reliability...)
-#: are kept as the source's text without a flag. Case matters: P is secrecy, p provisional.
+#: provisional, r revised (in the list before 27 January 2025); confidentiality status C
+#: confidential (c before), N not for publication, P non-statistical secrecy. Other codes (b
+#: break, d definition differs, u low reliability...) are kept as the source's text without a
+#: flag. Case matters: P is secrecy, p provisional.
 EUROSTAT_FLAGS = {"C": "confidential", "c": "confidential", "N": "suppressed", "P": "suppressed",
-                  "e": "estimated", "i": "estimated", "s": "estimated", "p": "provisional"}
+                  "e": "estimated", "i": "estimated", "s": "estimated", "p": "provisional",
+                  "r": "revised"}
 #: Columns a Comext file may carry its flags in (none in the recorded sample; read if present).
 FLAG_COLUMNS = ("OBS_FLAG", "OBS_STATUS", "CONF_STATUS", "FLAG")
 
