@@ -84,14 +84,23 @@ def test_a_new_month_is_kept_at_once_and_read_without_computing(store, tmp_path,
         assert mw.monitor(str(new)).to_dict()["world"] == found[(*SERIES, -1)]["world"]
 
 
-def test_a_revision_of_an_old_month_computes_the_months_after_it_again(store, tmp_path):
+def test_a_revision_of_an_old_month_computes_it_and_its_comparisons_again_and_drops_later_copies(store, tmp_path):
     before = _latest(store)
     _import(store, tmp_path, "rev.csv", ["CHN,USA,X,85051110,2024-03,123456"])
     found, fresh = _rebuilt(store)
     assert found == fresh and found[(*SERIES, -1)]["month"] == before
-    with magwatch.open(store, read_only=True) as mw:     # the months after it computed again
-        months = kept.month_keys(mw.store.con, SERIES, Month.parse("2024-03").index)
-        assert {(*SERIES, m) for m in months} <= set(kept.kept(mw.store.con))
+    march = Month.parse("2024-03").index
+    with magwatch.open(store, read_only=True) as mw:
+        months = kept.month_keys(mw.store.con, SERIES, march)
+        held = {k[3] for k in kept.kept(mw.store.con) if k[:3] == SERIES}
+        tables = (mw.store.ibis().table("observation_latest"), mw.store.ibis().table("claim_latest"))
+        later = [m for m in months if m not in (march, march + 1, march + 12, max(months))]
+        # the month itself, those comparing against it and the latest month computed again ...
+        assert {march, march + 12} & set(months) <= held and {march, max(months)} <= held
+        # ... the later months' copies dropped (their records and scores may change) and read afresh
+        assert later and not set(later) & held
+        got = mw.monitor(str(Month.from_index(later[0]))).to_dict()
+        assert got == monitor(*tables, month=later[0], keep=False)
 
 
 def test_a_release_that_changes_nothing_carries_every_answer_forward(store, tmp_path):

@@ -15,9 +15,10 @@ month t of a series changes that series' months from t on (m+1 and m+12 among th
 copies of earlier months and of other series are kept. It then computes the latest month,
 the month readers ask first, of the touched series that are kept already or are the
 default one (China's magnet exports), at most :data:`EAGER_SERIES` of them; of the default
-series it also computes every other month with data from the first month the release touched
-on (:func:`month_keys`; the newest :data:`EAGER_MONTHS` of them), so that no page of the dashboard computes a monitor answer at its
-first request (the bundled load keeps them all). It runs in its own transaction after the
+series it also computes the months with data the release touched and those that compare
+against them (m+1, m+12; the newest :data:`EAGER_MONTHS` of them), so that the pages of the
+months a release brings compute no monitor answer at their first request (the bundled load
+touches and keeps them all); a later month whose copy a revision dropped computes when read. It runs in its own transaction after the
 release's: if the process dies between the two, the new state simply has fewer copies, and
 reads compute.
 """
@@ -149,16 +150,32 @@ def month_keys(con, key: tuple, first: int) -> dict[int, int]:
     return {m: at for m, at in sorted(out.items()) if m >= first}
 
 
-def _every_month(con, tables, key: tuple, first: int) -> dict[int, dict]:
-    """The monitor answer of every month of one series from month index ``first`` on, by
-    month key (:func:`month_keys`); reads only, so it runs before the kept table is written."""
+def _months_touched(con, first: int, last: int, key: tuple) -> set[int]:
+    """Month indices of series ``key`` that releases first..last wrote a figure or claim for,
+    with the months that compare against them (m+1, m+12)."""
+    rows = con.execute(
+        "SELECT DISTINCT year(period) * 12 + month(period) - 1 FROM ("
+        " SELECT reporter, commodity, flow, period FROM observation"
+        " WHERE release_id BETWEEN $f AND $l"
+        " UNION ALL SELECT reporter, commodity, flow, period FROM claim"
+        " WHERE release_id BETWEEN $f AND $l)"
+        " WHERE period IS NOT NULL AND reporter = $r AND commodity = $c AND flow = $w",
+        {"f": first, "l": last, "r": key[0], "c": key[1], "w": key[2]}).fetchall()
+    return {int(m) + d for (m,) in rows for d in (0, 1, 12)}
+
+
+def _months_of(con, tables, key: tuple, wanted: set[int]) -> dict[int, dict]:
+    """The monitor answer of the months ``wanted`` of one series that have data (the newest
+    :data:`EAGER_MONTHS`), by month key (:func:`month_keys`); reads only, so it runs before
+    the kept table is written."""
     from magwatch.analytics.monitor import monitor
     from magwatch.errors import MagwatchError
 
     done: dict[int, dict | None] = {}
     out = {}
-    newest = list(month_keys(con, key, first).items())[-EAGER_MONTHS:]
-    for month, at in newest:
+    chosen = [(m, at) for m, at in month_keys(con, key, min(wanted, default=0)).items()
+              if m in wanted]
+    for month, at in chosen[-EAGER_MONTHS:]:
         if at not in done:
             try:
                 done[at] = monitor(*tables, month=at, reporter=key[0], commodity=key[1],
@@ -218,9 +235,11 @@ def _after_release(con, first: int, last: int) -> None:
     tables = (backend.table("observation_latest"), backend.table("claim_latest"))
     new = _state_text(con)
     touched = _touched(con, first, last)
-    # every month of the default series from the first one touched on: computed before the
-    # transaction (reads only; the writer holds the store's lock), kept inside it
-    months = (_every_month(con, tables, DEFAULT_SERIES, touched[DEFAULT_SERIES])
+    # the default series' months the release touched, and those comparing against them:
+    # computed before the transaction (reads only; the writer holds the store's lock), kept
+    # inside it
+    months = (_months_of(con, tables, DEFAULT_SERIES,
+                         _months_touched(con, first, last, DEFAULT_SERIES))
               if DEFAULT_SERIES in touched else {})
     con.execute("BEGIN TRANSACTION")
     try:
