@@ -274,6 +274,11 @@ def test_release_day_path(tmp_path, cli, quiet_sources, comext_bulk_file):
     assert {s["source"] for s in usa["sources"]} == {"gacc"}
     assert {s["file"] for s in usa["sources"]} == {"gacc_TEST_FIGURES_202606.gbk.csv",
                                                      "gacc_TEST_FIGURES_202605.gbk.csv"}
+    assert {s["outlet"] for s in usa["sources"]} == {"China customs"}     # no web address
+    # ... and as a table: no concentration over a total the store does not have, and says why
+    code, out, err = cli(db, "monitor", "--month", "2026-06")
+    assert code == 0, err
+    assert "HHI" not in out and "lacks: no world total for 2026-06" in out
 
     # ... the alerts: the surge rule fires for the US now, and says why
     code, out, err = cli(db, "alerts", "test", "--rules", rules, "--month", "2026-06", "--format", "json")
@@ -362,5 +367,8 @@ def test_example_rules_on_partner_lines_only(tmp_path):
     with magwatch.open(db) as mw:
         for month, vintage in (("202605", dt.date(2026, 6, 20)), ("202606", dt.date(2026, 7, 20))):
             mw.import_source_file(gacc_file(tmp_path, month), "gacc", vintage=vintage)
-        fired = mw.alerts(EXAMPLE_RULES, month="2026-06").alerts
-    assert [a.rule for a in fired] == ["surge-top10"]
+        result = mw.alerts(EXAMPLE_RULES, month="2026-06")
+    assert [a.rule for a in result.alerts] == ["surge-top10"]
+    # no concentration of a total the store does not have: the HHI rule says so
+    why = {q["rule"]: q["why"] for q in result.quiet}["hhi-2500"]
+    assert why == "no world total for 2026-06 or the month before: no concentration of the total to compare"

@@ -46,7 +46,8 @@ EAGER_MONTHS = 48
 #: The shape of a kept answer: raised whenever the monitor's answer changes shape (a new
 #: field), so that copies an earlier version kept are never served for the same store state.
 #: 4: each entry's flag, flag_text and flag_raw, withheld partners, code-change notes.
-SHAPE = 4
+#: 5: a figure without a web address names its statistics source in words ("China customs").
+SHAPE = 5
 
 
 def _state_text(con) -> str | None:

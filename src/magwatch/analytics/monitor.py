@@ -39,8 +39,13 @@ def parse_month(text: str | None) -> int | None:
     return None if month is None else month.index
 
 
-def outlet(url: str | None) -> str:
-    return records.outlet(url, "unknown source")
+def outlet(url: str | None, source: str | None = None) -> str:
+    """Where a figure was published: its web host, else its statistics source in words
+    ('China customs' for a file imported with ``--source gacc``), else the source's name."""
+    from magwatch.calendar import SCHEDULES
+
+    known = SCHEDULES.get(source or "")
+    return records.outlet(url, known.label if known else source or "unknown source")
 
 
 def _tonnes(kg):
@@ -239,7 +244,7 @@ def _unit_values(ctx, month: int, result: dict, levels: dict, got: dict) -> None
             e["basis"].update(basis)
             if row is not None:
                 e["sources"].append({"role": f"value ({row['currency']})", "source": row["source"],
-                                     "outlet": outlet(row["source_url"]), "url": row["source_url"],
+                                     "outlet": outlet(row["source_url"], row["source"]), "url": row["source_url"],
                                      "file": row["source_file"], "row": row["source_row"],
                                      "vintage": str(row["vintage"])})
     result["unit_value_flags"] = [{"partner": e["partner"], "reasons": e["unit_value_flags"]}
@@ -318,7 +323,8 @@ def _claims_for(ctx, month: int, span: int) -> dict[str, list[dict]]:
 
 
 def _source(role: str, row: dict, measure: str = "weight") -> dict:
-    return {"role": role, "source": row[f"{measure}_source"], "outlet": outlet(row[f"{measure}_source_url"]),
+    return {"role": role, "source": row[f"{measure}_source"],
+            "outlet": outlet(row[f"{measure}_source_url"], row[f"{measure}_source"]),
             "url": row[f"{measure}_source_url"], "file": row[f"{measure}_source_file"],
             "row": row[f"{measure}_source_row"], "vintage": str(row[f"{measure}_vintage"])}
 

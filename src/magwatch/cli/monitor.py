@@ -60,7 +60,7 @@ def _headline(result: dict) -> list[str]:
         for check in w["checks"]:
             lines.append(f"  check: {check}")
     c = result["concentration"]
-    if c is not None:
+    if c is not None and c["coverage_pct"] is not None:    # without a world total: 'lacks' says so
         hhi = _fmt(c["hhi_min"], digits=0) if c["hhi_min"] == c["hhi_max"] else \
             f"{_fmt(c['hhi_min'], digits=0)}-{_fmt(c['hhi_max'], digits=0)}"
         lines.append(f"HHI of destinations {hhi} ({c['level']}); top-1 {_fmt(c['top1_share_pct'], '%')}, "

@@ -288,6 +288,10 @@ def _hhi_cross(handle: Reader, rule: Rule, month: str, cache: dict, alerts: list
     if a.get("hhi_min") is None or b.get("hhi_min") is None:
         quiet.append({"rule": rule.name, "why": "HHI not available for both months"})
         return
+    if a.get("coverage_pct") is None or b.get("coverage_pct") is None:
+        quiet.append({"rule": rule.name, "why": f"no world total for {month} or the month before: "
+                                                f"no concentration of the total to compare"})
+        return
     t = rule.threshold
     up = a["hhi_min"] > t and b["hhi_max"] <= t
     down = a["hhi_max"] < t and b["hhi_min"] >= t
@@ -295,14 +299,20 @@ def _hhi_cross(handle: Reader, rule: Rule, month: str, cache: dict, alerts: list
         word = "above" if up else "below"
         alerts.append(Alert(
             rule.name, month, "WLD",
-            f"destination HHI crossed {word} {t:,.0f} in {month}: {a['hhi_min']:,.0f}-{a['hhi_max']:,.0f} "
-            f"(previous month {b['hhi_min']:,.0f}-{b['hhi_max']:,.0f})",
+            f"destination HHI crossed {word} {t:,.0f} in {month}: {_bounds(a)} "
+            f"(previous month {_bounds(b)})",
             float(a["hhi_min"] if up else a["hhi_max"]), t, "computed (bounds: " + str(a.get("basis")) + ")",
             {"now": a, "before": b}, []))
     else:
         quiet.append({"rule": rule.name,
-                      "why": f"HHI {a['hhi_min']:,.0f}-{a['hhi_max']:,.0f} in {month}, "
-                             f"{b['hhi_min']:,.0f}-{b['hhi_max']:,.0f} the month before: no certain crossing of {t:,.0f}"})
+                      "why": f"HHI {_bounds(a)} in {month}, {_bounds(b)} the month before: "
+                             f"no certain crossing of {t:,.0f}"})
+
+
+def _bounds(c: dict) -> str:
+    """An HHI as its bounds ('3,166-3,580'), or one figure when they meet."""
+    lo, hi = f"{c['hhi_min']:,.0f}", f"{c['hhi_max']:,.0f}"
+    return lo if lo == hi else f"{lo}-{hi}"
 
 
 def _revision(handle: Reader, rule: Rule, month: str, cache: dict, alerts: list, quiet: list) -> None:
