@@ -65,7 +65,7 @@ ENGINES = ["duckdb-parquet", pytest.param("spark", marks=SPARK_MARKS)]
 SLOW_SPARK = ["duckdb-parquet", pytest.param("spark", marks=[*SPARK_MARKS, pytest.mark.slow])]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")        # stopped when this module is done: its JVM leaves the worker
 def spark():
     session = spark_session("local[2]", app_name="magwatch-tests", shuffle_partitions=2,
                             connect=True)
