@@ -43,6 +43,7 @@ def test_the_bundled_partner_page_shows_its_unit_values(client):
     table = _table(client.get("/partner/USA").text)
     assert "November 2025" in table and "45.96" in table and "51.72" in table
     assert "only in CNY/t, and magwatch holds no exchange rate" in table
+    assert not re.search(r"\b\d{4}-\d{2}\b", re.sub(r"<[^>]+>", "", table))      # no month codes
 
 
 def test_a_flagged_month_shows_its_flags(client):
@@ -52,7 +53,7 @@ def test_a_flagged_month_shows_its_flags(client):
     assert "20.00" in table and "-60.6%" in table
     assert table.count('class="flag"') == 2
     assert "robust SD below the median 50.35 USD/kg" in table
-    assert "moved +14.7% to +34.2% from 2025-07 to 2025-08" in table
+    assert "moved +14.7% to +34.2% from July 2025 to August 2025" in table     # months in words
 
 
 def test_a_value_in_euro_is_shown_unconverted(client):
