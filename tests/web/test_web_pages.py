@@ -106,6 +106,12 @@ def test_overview_of_a_january_february_figure(client, month):
     assert 'id="chart-data"' in r.text
     assert "<h1>China&#39;s rare-earth magnet exports (CN 85051110), January–February 2026 combined</h1>" in r.text
     assert '<option value="2026-02" selected>January–February 2026 combined</option>' in r.text
+    assert "none:" not in r.text                    # the basis word for 'no change' is not shown
+
+
+def test_a_thin_month_says_why_it_has_no_change_in_words(client):
+    r = client.get("/", params={"month": "2024-02"})
+    assert "<small>February has no m/m when January and February are published combined</small>" in r.text
 
 
 def test_an_event_study_reads_in_words():

@@ -84,7 +84,7 @@ def reader_text(value) -> str:
     tonnes with a thousands separator ("5324.0 t" -> "5,324 t"), one destination singular."""
     if _missing(value):
         return ""
-    text = plain_words(str(value))
+    text = plain_words(str(value)).removeprefix("none: ")    # the basis word 'none' says nothing here
     text = re.sub(r"(?<![\d,.])(\d{4,})(?:\.0)?(\.\d+)? t\b",
                   lambda m: f"{int(m.group(1)):,}{m.group(2) or ''} t", text)
     return re.sub(r"\b1 destinations\b", "1 destination", text)
