@@ -28,8 +28,9 @@
   }
 
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  // colour-blind-safe palette (Okabe-Ito), each darker than 3:1 on white
-  var COLOURS = ["#0b4f8a", "#b35900", "#007a5e", "#a6267a", "#5b4a00"];
+  // darkened Okabe-Ito hues, each at least 4.5:1 on white, every pair apart under simulated
+  // protanopia, deuteranopia and tritanopia (tests/web/test_chart_colours.py)
+  var COLOURS = ["#0b4f8a", "#b35900", "#007a5e", "#cc22bb", "#5b4a00"];
 
   function monthLabel(seconds) {             // seconds -> "Jun 2025"
     var d = new Date(seconds * 1000);
