@@ -6,7 +6,8 @@ prints its text in them), above the 3:1 that SC 1.4.11 asks of graphics. Colour 
 deficiencies are simulated with the severity-1.0 matrices of Machado, Oliveira and Fernandes
 (2009), "A physiologically-based model for simulation of color vision deficiency", IEEE TVCG
 15(6), applied to linear sRGB; two lines count as told apart when their CIELAB distance
-(Delta E 1976) is at least 15 under normal vision and each simulation.
+(Delta E 1976) is at least 15 under normal vision and each simulation. The brief's charts
+(magwatch.report.charts) start with the same five and are held to the same rules (3:1).
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ def palette() -> list[str]:
     return re.findall(r'"(#[0-9a-fA-F]{6})"', found.group(1))
 
 
+def brief_palette() -> list[str]:
+    from magwatch.report.charts import COLOURS
+
+    return COLOURS
+
+
 def linear(colour: str) -> np.ndarray:
     c = np.array([int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)])
     return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
@@ -61,10 +68,17 @@ def test_each_line_colour_reads_on_white(colour):
     assert contrast_on_white(colour) >= 4.5, colour
 
 
+def test_the_brief_charts_start_with_the_dashboard_colours():
+    assert brief_palette()[:5] == palette()
+    assert all(contrast_on_white(c) >= 3 for c in brief_palette())      # PNG graphics: SC 1.4.11
+
+
+@pytest.mark.parametrize("which", ["dashboard", "brief"])
 @pytest.mark.parametrize("vision", VISIONS)
-def test_every_pair_of_lines_is_told_apart(vision):
+def test_every_pair_of_lines_is_told_apart(vision, which):
     matrix = VISIONS[vision]
-    seen = {c: lab(np.clip(matrix @ linear(c), 0, 1)) for c in palette()}
+    colours = palette() if which == "dashboard" else brief_palette()
+    seen = {c: lab(np.clip(matrix @ linear(c), 0, 1)) for c in colours}
     close = [(a, b, round(float(np.linalg.norm(seen[a] - seen[b])), 1))
              for a, b in itertools.combinations(seen, 2) if np.linalg.norm(seen[a] - seen[b]) < 15]
     assert not close, f"{vision}: too close {close}"

@@ -11,7 +11,11 @@ from pathlib import Path
 from magwatch.periods import Month
 
 FORMATS = ("png", "svg")
-COLOURS = ["#1b4f72", "#c0392b", "#27ae60", "#8e44ad", "#d68910", "#17a589", "#566573"]
+#: The dashboard's five line colours (web/static/chart.js) and two more, each at least 3:1 on
+#: white and every pair apart under simulated colour vision deficiencies
+#: (tests/web/test_chart_colours.py); event markers are grey, so no line is mistaken for one.
+COLOURS = ["#0b4f8a", "#b35900", "#007a5e", "#cc22bb", "#5b4a00", "#8800ff", "#222222"]
+EVENT_COLOUR, EVENT_TEXT = "#666666", "#333333"
 
 
 def _plt():
@@ -70,11 +74,11 @@ def _event_numbers(fig, ax, events: list[dict]) -> list:
     texts = []
     for k, ev in enumerate(events, start=1):
         for a in fig.axes:
-            a.axvline(ev["event_date"], color="#b35806", linestyle="--", linewidth=0.9)
+            a.axvline(ev["event_date"], color=EVENT_COLOUR, linestyle="--", linewidth=0.9)
         texts.append(ax.annotate(str(k), (ev["event_date"], 1), xycoords=("data", "axes fraction"),
                                  xytext=(0, 3), textcoords="offset points", ha="center", va="bottom",
-                                 fontsize=7.5, color="#7f3b08",
-                                 bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "#b35806",
+                                 fontsize=7.5, color=EVENT_TEXT,
+                                 bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": EVENT_COLOUR,
                                        "lw": 0.6}))
     if not texts:
         return texts
