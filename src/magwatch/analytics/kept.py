@@ -18,9 +18,9 @@ default one (China's magnet exports), at most :data:`EAGER_SERIES` of them; of t
 series it also computes the months with data the release touched and those that compare
 against them (m+1, m+12; the newest :data:`EAGER_MONTHS` of them), so that the pages of the
 months a release brings compute no monitor answer at their first request (the bundled load
-touches and keeps them all); a later month whose copy a revision dropped computes when read. It runs in its own transaction after the
-release's: if the process dies between the two, the new state simply has fewer copies, and
-reads compute.
+touches and keeps them all); a later month whose copy a revision dropped computes when read.
+It runs in its own transaction after the release's: if the process dies between the two, the
+new state simply has fewer copies, and reads compute.
 """
 
 from __future__ import annotations
